@@ -1,0 +1,21 @@
+// mqstore's public API. Only what users import lives here; everything else is internal.
+export { ErrorCode, StoreError, ConfigError, IoError } from './errors.js';
+export type { ErrorCodeValue } from './errors.js';
+export type {
+  FileIO,
+  IoBackendChoice,
+  IoBackendName,
+  IoCapabilities,
+  MappedRegion,
+  MadviseAdvice,
+  OpenOptions,
+  SendfileResult,
+} from './io/file-io.js';
+export { selectFileIO } from './io/select-io.js';
+export { loadNativeAddon } from './io/native-addon.js';
+export { crc32, crc32c } from './io/crc.js';
+export { ControlBlock } from './util/control-block.js';
+export { SabMutex } from './util/mutex.js';
+export type { Clock } from './util/clock.js';
+export { systemClock } from './util/clock.js';
+export type { Logger } from './util/logger.js';

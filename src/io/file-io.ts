@@ -1,0 +1,71 @@
+// The FileIO interface: the file primitives the store is built on, with two backends
+// (native: the Rust addon; node: `fs` only). All calls are synchronous: they run on the
+// writer thread for page-cache writes and on service worker threads for fdatasync and commits.
+// Failures throw the errno error of the call (`code` such as EIO or ENOSPC, and `syscall`).
+
+export type IoBackendName = 'native' | 'node';
+export type IoBackendChoice = 'auto' | IoBackendName;
+export const IO_BACKEND_CHOICES: readonly IoBackendChoice[] = ['auto', 'native', 'node'];
+
+export interface OpenOptions {
+  /** Create the file if it does not exist (mode 0644). */
+  create?: boolean;
+  /** Open for writing as well as reading (default true). */
+  write?: boolean;
+  /** Bypass the page cache (O_DIRECT): buffers, offsets and lengths must be aligned. */
+  direct?: boolean;
+}
+
+export interface IoCapabilities {
+  mmap: boolean;
+  directIo: boolean;
+  sendfile: boolean;
+  /** fallocate(2): reserve blocks without writing them. */
+  fallocate: boolean;
+}
+
+export type MadviseAdvice = 'normal' | 'random' | 'sequential' | 'willneed' | 'dontneed' | 'populate';
+
+/** A memory-mapped file range. Unmapped by `unmap()` or when garbage collected. */
+export interface MappedRegion {
+  readonly bytes: Uint8Array;
+  /** Flush dirty pages of [offset, offset+length) to the file (msync; async = MS_ASYNC). */
+  sync(offset: number, length: number, async?: boolean): void;
+  advise(offset: number, length: number, advice: MadviseAdvice): void;
+  lock(offset: number, length: number): void;
+  unlock(offset: number, length: number): void;
+  /** Unmap now: `bytes` becomes empty; using it afterwards reads nothing. */
+  unmap(): void;
+}
+
+export interface SendfileResult {
+  bytes: number;
+  /** The socket's buffer filled (EAGAIN): wait for it to drain and call again for the rest. */
+  wouldBlock: boolean;
+}
+
+export interface FileIO {
+  readonly backend: IoBackendName;
+  readonly capabilities: IoCapabilities;
+  /** Byte alignment O_DIRECT needs for memory, offsets and lengths. */
+  readonly directAlignment: number;
+
+  open(path: string, options?: OpenOptions): number;
+  close(fd: number): void;
+  /** Read into all of `target` from `position`; returns the bytes read (less only at end of file). */
+  pread(fd: number, target: Uint8Array, position: number): number;
+  /** Write all of `source` at `position`; returns its length. */
+  pwrite(fd: number, source: Uint8Array, position: number): number;
+  fdatasync(fd: number): void;
+  fsync(fd: number): void;
+  ftruncate(fd: number, length: number): void;
+  /** Reserve [offset, offset+length) on disk so later writes there cannot fail with ENOSPC. */
+  allocate(fd: number, offset: number, length: number): void;
+  size(fd: number): number;
+  /** Memory usable for O_DIRECT where the backend can align it (see `capabilities.directIo`). */
+  allocAligned(size: number): Uint8Array;
+  /** Map [offset, offset+length) of the file; throws ERR_STORE_UNSUPPORTED on the node backend. */
+  mmap(fd: number, offset: number, length: number, writable: boolean): MappedRegion;
+  /** Copy file bytes to a socket fd in the kernel; throws ERR_STORE_UNSUPPORTED on the node backend. */
+  sendfile(socketFd: number, fd: number, offset: number, length: number): SendfileResult;
+}
