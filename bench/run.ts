@@ -1,0 +1,50 @@
+// Benchmark runner: `npm run bench -- [--suite crc|append|fdatasync|all] [--smoke] [--dir D]`.
+// Prints markdown tables (ratios to a baseline measured in the same run) and, with --json,
+// writes them to a file. --smoke runs a tiny size so CI keeps the suites from rotting.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { appendSuite } from './append.bench.js';
+import { crcSuite } from './crc.bench.js';
+import { fdatasyncSuite } from './fdatasync.bench.js';
+import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
+
+const HELP = `usage: npm run bench -- [options]
+  --suite <name>   crc | append | fdatasync | all (default all)
+  --smoke          tiny sizes and times (CI)
+  --dir <dir>      directory for bench files (default: a new temp dir, removed after)
+  --out <file>     also write the tables to this markdown file
+  --help           this text`;
+
+const SUITES = ['crc', 'append', 'fdatasync', 'all'] as const;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      suite: { type: 'string', default: 'all' },
+      smoke: { type: 'boolean', default: false },
+      dir: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return void console.log(HELP);
+  const suite = values.suite as (typeof SUITES)[number];
+  if (!SUITES.includes(suite)) throw new Error(`--suite must be one of ${SUITES.join(', ')}, got '${values.suite}'`);
+  const timing = values.smoke ? SMOKE_TIMING : DEFAULT_TIMING;
+  const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'mqstore-bench-'));
+  const sections: string[] = [];
+  try {
+    if (suite === 'crc' || suite === 'all') sections.push(await crcSuite(timing));
+    if (suite === 'append' || suite === 'all') sections.push(await appendSuite(timing, dir, values.smoke ? 4 << 20 : 256 << 20));
+    if (suite === 'fdatasync' || suite === 'all') sections.push(await fdatasyncSuite(timing, dir));
+  } finally {
+    if (!values.dir) rmSync(dir, { recursive: true, force: true });
+  }
+  const text = sections.join('\n\n');
+  console.log(text);
+  if (values.out) writeFileSync(values.out, text + '\n');
+}
+
+await main();
