@@ -1,0 +1,80 @@
+// loadStoreConfig: defaults -> the .properties file (if `configFile`) -> overrides from code,
+// each key parsed by its spec, then the cross-key rules and derived values (cross-checks.ts).
+// Returns a frozen MessageStoreConfig. Unknown keys are refused with near-miss suggestions;
+// RocketMQ keys we do not implement (unsupported-keys.ts) are accepted with a warning.
+import { ConfigError } from '../errors.js';
+import { consoleLogger } from '../util/logger.js';
+import { deriveAndCheck, type DraftStoreConfig } from './cross-checks.js';
+import { nearMisses } from './near-miss.js';
+import { parseConfigValue, type ConfigValue, type ValueOrigin } from './parse-value.js';
+import { readPropertiesEntries } from './properties-file.js';
+import { KEY_ALIASES, STORE_CONFIG_KEYS, isStoreConfigKey, specOf, type MessageStoreConfig } from './store-config.js';
+import { KNOWN_UNSUPPORTED_KEYS, findUnsupportedKey, type UnsupportedKey } from './unsupported-keys.js';
+
+export { describeConfigKeys, type ConfigKeyDescription } from './describe-keys.js';
+
+export type StoreConfigInput = Partial<Record<string, unknown>> & { configFile?: string };
+
+export interface LoadStoreConfigOptions {
+  /** Receives one line per warning (unsupported keys, clamped values, ignored settings). */
+  readonly warn?: (message: string) => void;
+}
+
+export function loadStoreConfig(input: StoreConfigInput = {}, options: LoadStoreConfigOptions = {}): Readonly<MessageStoreConfig> {
+  const warn = options.warn ?? defaultWarn();
+  const draft = defaultDraft();
+  const { configFile, ...overrides } = input;
+  if (configFile !== undefined) {
+    if (typeof configFile !== 'string' || configFile.trim() === '') {
+      throw new ConfigError('configFile', configFile, 'the path of a RocketMQ-style .properties file');
+    }
+    for (const entry of readPropertiesEntries(configFile)) applyKey(draft, entry.key, entry.value, `${configFile}:${entry.line}`, warn);
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) applyKey(draft, key, value, 'options', warn);
+  }
+  return Object.freeze(deriveAndCheck(draft as unknown as DraftStoreConfig, warn));
+}
+
+function defaultWarn(): (message: string) => void {
+  const logger = consoleLogger('config');
+  return (message) => logger.warn(message);
+}
+
+function defaultDraft(): Record<string, ConfigValue> {
+  const draft: Record<string, ConfigValue> = {};
+  for (const key of STORE_CONFIG_KEYS) draft[key] = specOf(key).default;
+  return draft;
+}
+
+function applyKey(draft: Record<string, ConfigValue>, key: string, raw: unknown, origin: ValueOrigin, warn: (message: string) => void): void {
+  const canonical = KEY_ALIASES.get(key) ?? key;
+  if (isStoreConfigKey(canonical)) {
+    draft[canonical] = parseConfigValue(key, specOf(canonical), raw, origin, warn);
+    return;
+  }
+  const unsupported = findUnsupportedKey(key);
+  if (unsupported === undefined) throw unknownKeyError(key, raw, origin);
+  acceptUnsupported(unsupported, raw, origin, warn);
+}
+
+function acceptUnsupported(entry: UnsupportedKey, raw: unknown, origin: ValueOrigin, warn: (message: string) => void): void {
+  const isTrue = raw === true || (typeof raw === 'string' && raw.trim().toLowerCase() === 'true');
+  if (entry.refuseTrue !== undefined && isTrue) {
+    throw new ConfigError(entry.key, raw, `${entry.refuseTrue} (set in ${origin})`);
+  }
+  const note = entry.note !== undefined ? `: ${entry.note}` : '';
+  warn(`config key '${entry.key}' (set in ${origin}) is a RocketMQ ${entry.group} setting that mqstore does not implement; it is ignored${note}`);
+}
+
+function unknownKeyError(key: string, raw: unknown, origin: ValueOrigin): ConfigError {
+  const candidates = [...STORE_CONFIG_KEYS, ...KEY_ALIASES.keys(), ...KNOWN_UNSUPPORTED_KEYS.map((u) => u.key)];
+  const close = nearMisses(key, candidates);
+  const hint = close.length > 0 ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : 'no known key is close to it;';
+  return new ConfigError(
+    key,
+    typeof raw === 'bigint' ? `${raw}n` : raw,
+    `a known config key, and '${key}' (set in ${origin}) is not one: ${hint} ` +
+      'every key is listed by describeConfigKeys() (table in src/config/store-config.ts)',
+  );
+}

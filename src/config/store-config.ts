@@ -1,0 +1,583 @@
+// The store's configuration: the MessageStoreConfig type (RocketMQ's key names, readonly) and
+// DEFAULT_STORE_CONFIG, the table of every key with its type, default, range and one-line doc.
+// A user can copy a RocketMQ broker.conf and each key means what it means there; keys marked
+// origin 'mqstore' are ours, and `rocketmqDefault` marks every default that differs from
+// RocketMQ's (with the reason). RocketMQ keys we do not implement are in unsupported-keys.ts.
+//
+// Invariant: every default passes its own spec (checked by test/config/store-config.test.ts),
+// and the table has exactly the keys of MessageStoreConfig (checked by the compiler).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { LogLevel } from '../util/logger.js';
+import type { KeySpec, KeySpecFor } from './key-spec.js';
+import { isBrokerName, isHost, isStorePath, normalizeStorePath, parseDeleteWhenHours, parseHostPort } from './value-formats.js';
+
+export const FLUSH_DISK_TYPES = ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const;
+export type FlushDiskType = (typeof FLUSH_DISK_TYPES)[number];
+
+export const BROKER_ROLES = ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'] as const;
+export type BrokerRole = (typeof BROKER_ROLES)[number];
+
+export const IO_BACKENDS = ['auto', 'native', 'node'] as const;
+export type IoBackendSetting = (typeof IO_BACKENDS)[number];
+
+export const COMMIT_MODES = ['pwrite', 'direct'] as const;
+export type CommitMode = (typeof COMMIT_MODES)[number];
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
+
+/** OS page size used for segment alignment and the *LeastPages keys. */
+export const OS_PAGE_SIZE_BYTES = 4096;
+/** Size of one consume-queue entry (commitLogOffset int64, size int32, tagsCode int64). */
+export const CQ_ENTRY_SIZE_BYTES = 20;
+/** Room RocketMQ allows beyond maxMessageSize for the rest of a record (header, topic, properties). */
+export const RECORD_OVERHEAD_MAX_BYTES = 64 * 1024;
+/** The end-of-file blank record (size + magic) that must always fit after the last record. */
+export const END_FILE_MIN_BLANK_BYTES = 8;
+
+const INT_MAX = 2 ** 31 - 1;
+const LONG_MAX = Number.MAX_SAFE_INTEGER;
+const MIB = 1024 * 1024;
+
+export interface MessageStoreConfig {
+  // --- paths
+  readonly storePathRootDir: string;
+  readonly storePathCommitLog: string;
+  // --- sizes
+  readonly mappedFileSizeCommitLog: number;
+  readonly mappedFileSizeConsumeQueue: number;
+  readonly maxMessageSize: number;
+  readonly maxTopicLength: number;
+  readonly maxQueueId: number;
+  // --- flush (CommitLog, ConsumeQueue, offsets)
+  readonly flushDiskType: FlushDiskType;
+  readonly flushIntervalCommitLog: number;
+  readonly flushCommitLogTimed: boolean;
+  readonly flushCommitLogLeastPages: number;
+  readonly flushCommitLogThoroughInterval: number;
+  readonly syncFlushTimeout: number;
+  readonly flushIntervalConsumeQueue: number;
+  readonly flushConsumeQueueLeastPages: number;
+  readonly flushConsumeQueueThoroughInterval: number;
+  readonly flushConsumerOffsetInterval: number;
+  readonly flushDelayOffsetInterval: number;
+  readonly putMessageTimeout: number;
+  readonly osPageCacheBusyTimeOutMills: number;
+  // --- TransientStorePool and commit
+  readonly transientStorePoolEnable: boolean;
+  readonly transientStorePoolSize: number;
+  readonly fastFailIfNoBufferInStorePool: boolean;
+  readonly commitIntervalCommitLog: number;
+  readonly commitCommitLogLeastPages: number;
+  readonly commitCommitLogThoroughInterval: number;
+  readonly wakeCommitWhenPutMessage: boolean;
+  readonly wakeFlushWhenPutMessage: boolean;
+  // --- segment allocation, recovery, reads
+  readonly warmMapedFileEnable: boolean;
+  readonly flushLeastPagesWhenWarmMapedFile: number;
+  readonly dataReadAheadEnable: boolean;
+  readonly checkCRCOnRecover: boolean;
+  readonly readUnCommitted: boolean;
+  readonly maxTransferBytesOnMessageInMemory: number;
+  readonly maxTransferCountOnMessageInMemory: number;
+  readonly maxTransferBytesOnMessageInDisk: number;
+  readonly maxTransferCountOnMessageInDisk: number;
+  readonly accessMessageInMemoryMaxRatio: number;
+  readonly slaveReadEnable: boolean;
+  readonly offsetCheckInSlave: boolean;
+  // --- retention
+  readonly fileReservedTime: number;
+  readonly deleteWhen: string;
+  readonly diskMaxUsedSpaceRatio: number;
+  readonly diskSpaceWarningLevelRatio: number;
+  readonly diskSpaceCleanForciblyRatio: number;
+  readonly cleanFileForciblyEnable: boolean;
+  readonly cleanResourceInterval: number;
+  readonly deleteCommitLogFilesInterval: number;
+  readonly deleteConsumeQueueFilesInterval: number;
+  readonly destroyMapedFileIntervalForcibly: number;
+  readonly deleteFileBatchMax: number;
+  // --- broker identity, roles, HA
+  readonly brokerRole: BrokerRole;
+  readonly brokerClusterName: string;
+  readonly brokerName: string;
+  readonly brokerId: number;
+  readonly brokerIP1: string;
+  readonly listenPort: number;
+  readonly haListenPort: number;
+  readonly adminPort: number;
+  readonly haMasterAddress: string | null;
+  readonly haSendHeartbeatInterval: number;
+  readonly haHousekeepingInterval: number;
+  readonly haTransferBatchSize: number;
+  readonly haMaxGapNotInSync: number;
+  readonly haSlaveFallbehindMax: number;
+  readonly slaveTimeout: number;
+  readonly inSyncReplicas: number;
+  // --- mqstore only
+  readonly ioBackend: IoBackendSetting;
+  readonly commitMode: CommitMode;
+  readonly flushServiceInWorker: boolean;
+  readonly commitServiceInWorker: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export type StoreConfigTable = { readonly [K in keyof MessageStoreConfig]: KeySpecFor<MessageStoreConfig[K]> };
+
+const ms = (def: number, doc: string, min = 1): KeySpecFor<number> => ({
+  type: 'int',
+  default: def,
+  min,
+  max: INT_MAX,
+  unit: 'ms',
+  doc,
+  origin: 'rocketmq',
+});
+
+const pages = (def: number, doc: string): KeySpecFor<number> => ({
+  type: 'int',
+  default: def,
+  min: 0,
+  max: INT_MAX,
+  unit: 'pages',
+  doc,
+  origin: 'rocketmq',
+});
+
+const flag = (def: boolean, doc: string): KeySpecFor<boolean> => ({ type: 'boolean', default: def, doc, origin: 'rocketmq' });
+
+export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
+  // --- paths
+  storePathRootDir: {
+    type: 'string',
+    default: join(homedir(), 'store'),
+    allowed: 'a non-empty path (a leading ~ is expanded; made absolute)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'Root of the store directory (commitlog/, consumequeue/, checkpoint, abort, config/). Default ~/store.',
+    origin: 'rocketmq',
+  },
+  storePathCommitLog: {
+    type: 'string',
+    default: null,
+    derived: '<storePathRootDir>/commitlog',
+    allowed: 'a non-empty path without "," (multiple commit log paths are not supported)',
+    check: (v) => isStorePath(v) && !v.includes(','),
+    normalize: normalizeStorePath,
+    doc: 'Directory of the CommitLog segments; <storePathRootDir>/commitlog when not set (RocketMQ 5 rule).',
+    origin: 'rocketmq',
+  },
+  // --- sizes
+  mappedFileSizeCommitLog: {
+    type: 'int',
+    default: 1024 * MIB,
+    min: OS_PAGE_SIZE_BYTES,
+    max: INT_MAX - (OS_PAGE_SIZE_BYTES - 1),
+    multipleOf: OS_PAGE_SIZE_BYTES,
+    unit: 'bytes',
+    aliases: ['mapedFileSizeCommitLog'],
+    doc: 'CommitLog segment size in bytes (1 GiB); must hold maxMessageSize + 64 KiB + 8.',
+    origin: 'rocketmq',
+  },
+  mappedFileSizeConsumeQueue: {
+    type: 'int',
+    default: 300_000 * CQ_ENTRY_SIZE_BYTES,
+    min: CQ_ENTRY_SIZE_BYTES,
+    max: INT_MAX - (INT_MAX % CQ_ENTRY_SIZE_BYTES),
+    roundUpTo: CQ_ENTRY_SIZE_BYTES,
+    unit: 'bytes',
+    aliases: ['mapedFileSizeConsumeQueue'],
+    doc: 'ConsumeQueue segment size in bytes (300000 entries x 20); rounded up to a multiple of 20.',
+    origin: 'rocketmq',
+  },
+  maxMessageSize: {
+    type: 'int',
+    default: 4 * MIB,
+    min: 1,
+    max: 1024 * MIB,
+    unit: 'bytes',
+    doc: 'Largest message body in bytes (4 MiB); the whole record may be up to this + 64 KiB.',
+    origin: 'rocketmq',
+  },
+  maxTopicLength: {
+    type: 'int',
+    default: 127,
+    min: 1,
+    max: 32_767,
+    unit: 'bytes',
+    doc: 'Longest topic name in bytes; up to 127 fits the V1 record (1-byte length), longer needs V2.',
+    origin: 'rocketmq',
+    rocketmqDefault: '1000 (5.x); we keep 127 so every record stays in the 4.x V1 layout by default',
+  },
+  maxQueueId: {
+    type: 'int',
+    default: 1023,
+    min: 0,
+    max: 65_535,
+    unit: 'id',
+    doc: 'Largest queueId a put may use (mqstore: bounds the number of consume-queue directories per topic).',
+    origin: 'mqstore',
+  },
+  // --- flush
+  flushDiskType: {
+    type: 'enum',
+    values: FLUSH_DISK_TYPES,
+    default: 'ASYNC_FLUSH',
+    doc: 'SYNC_FLUSH: a put returns after its bytes are fsynced (group commit); ASYNC_FLUSH: periodic flush.',
+    origin: 'rocketmq',
+  },
+  flushIntervalCommitLog: ms(500, 'ASYNC_FLUSH: period of the CommitLog flush service in ms.'),
+  flushCommitLogTimed: flag(true, 'ASYNC_FLUSH: true = the flush period is a plain sleep; false = puts can wake the flusher early.'),
+  flushCommitLogLeastPages: pages(4, 'ASYNC_FLUSH: flush only when at least this many 4 KiB pages are dirty (0 = any).'),
+  flushCommitLogThoroughInterval: ms(10_000, 'ASYNC_FLUSH: flush everything (0 pages) at least this often, in ms.', 0),
+  syncFlushTimeout: ms(5000, 'SYNC_FLUSH: a put not flushed within this many ms returns FLUSH_DISK_TIMEOUT.'),
+  flushIntervalConsumeQueue: ms(1000, 'Period of the ConsumeQueue flush service in ms.'),
+  flushConsumeQueueLeastPages: pages(2, 'Flush a ConsumeQueue only when at least this many pages are dirty (0 = any).'),
+  flushConsumeQueueThoroughInterval: ms(60_000, 'Flush ConsumeQueues (and the checkpoint) fully at least this often, in ms.', 0),
+  flushConsumerOffsetInterval: ms(5000, 'Period in ms of writing config/consumerOffset.json (a RocketMQ BrokerConfig key).'),
+  flushDelayOffsetInterval: {
+    type: 'long',
+    default: 10_000,
+    min: 1,
+    max: LONG_MAX,
+    unit: 'ms',
+    doc: 'Period in ms of writing config/delayOffset.json.',
+    origin: 'rocketmq',
+  },
+  putMessageTimeout: ms(8000, 'Longest a blocking put waits for its flush/replication result, in ms.'),
+  osPageCacheBusyTimeOutMills: {
+    type: 'long',
+    default: 1000,
+    min: 1,
+    max: LONG_MAX,
+    unit: 'ms',
+    doc: 'A put is refused with OS_PAGE_CACHE_BUSY while the current append has taken longer than this, in ms.',
+    origin: 'rocketmq',
+  },
+  // --- TransientStorePool
+  transientStorePoolEnable: flag(
+    false,
+    'Append into pooled off-heap buffers and let the commit service copy them to the file. Turned off on a SLAVE (RocketMQ 5 rule).',
+  ),
+  transientStorePoolSize: {
+    type: 'int',
+    default: 5,
+    min: 1,
+    max: 64,
+    unit: 'count',
+    doc: 'Number of pool buffers, each one CommitLog segment large.',
+    origin: 'rocketmq',
+  },
+  fastFailIfNoBufferInStorePool: flag(false, 'Refuse to create a segment (CREATE_MAPPED_FILE_FAILED) when the pool is empty.'),
+  commitIntervalCommitLog: ms(200, 'TSP: period of the commit service in ms.'),
+  commitCommitLogLeastPages: pages(4, 'TSP: commit only when at least this many pages are pending (0 = any).'),
+  commitCommitLogThoroughInterval: ms(200, 'TSP: commit everything at least this often, in ms.', 0),
+  wakeCommitWhenPutMessage: flag(true, 'TSP: wake the commit service on every put.'),
+  wakeFlushWhenPutMessage: flag(false, 'ASYNC_FLUSH: wake the flush service on every put.'),
+  // --- allocation, recovery, reads
+  warmMapedFileEnable: {
+    type: 'boolean',
+    default: false,
+    aliases: ['warmMappedFileEnable'],
+    doc: 'Touch every page of a new CommitLog segment (and mlock it) before use.',
+    origin: 'rocketmq',
+  },
+  flushLeastPagesWhenWarmMapedFile: {
+    ...pages(4096, 'SYNC_FLUSH + warm-up: msync every this many pages while warming a segment.'),
+    aliases: ['flushLeastPagesWhenWarmMappedFile'],
+  },
+  dataReadAheadEnable: flag(true, 'false = madvise(MADV_RANDOM) on CommitLog segments (no kernel read-ahead).'),
+  checkCRCOnRecover: flag(true, 'Check the body CRC of every record scanned during recovery.'),
+  readUnCommitted: flag(
+    false,
+    'false = consumers see only confirmed data (flushed under SYNC_FLUSH, RocketMQ 5.3 rule); true = everything appended.',
+  ),
+  maxTransferBytesOnMessageInMemory: {
+    type: 'int',
+    default: 256 * 1024,
+    min: 1,
+    max: INT_MAX,
+    unit: 'bytes',
+    doc: 'Pull batch byte limit when the messages are likely in page cache.',
+    origin: 'rocketmq',
+  },
+  maxTransferCountOnMessageInMemory: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    max: INT_MAX,
+    unit: 'count',
+    doc: 'Pull batch message limit when the messages are likely in page cache.',
+    origin: 'rocketmq',
+  },
+  maxTransferBytesOnMessageInDisk: {
+    type: 'int',
+    default: 64 * 1024,
+    min: 1,
+    max: INT_MAX,
+    unit: 'bytes',
+    doc: 'Pull batch byte limit when the messages are likely only on disk.',
+    origin: 'rocketmq',
+  },
+  maxTransferCountOnMessageInDisk: {
+    type: 'int',
+    default: 8,
+    min: 1,
+    max: INT_MAX,
+    unit: 'count',
+    doc: 'Pull batch message limit when the messages are likely only on disk.',
+    origin: 'rocketmq',
+  },
+  accessMessageInMemoryMaxRatio: {
+    type: 'percent',
+    default: 40,
+    min: 0,
+    max: 100,
+    unit: 'percent',
+    doc: 'A message older than this % of RAM behind the write head counts as "in disk" (and suggests slave reads).',
+    origin: 'rocketmq',
+  },
+  slaveReadEnable: flag(false, 'Let lagging consumers be redirected to a slave (a RocketMQ BrokerConfig key).'),
+  offsetCheckInSlave: flag(false, 'On a SLAVE, also correct out-of-range pull offsets (masters always do).'),
+  // --- retention
+  fileReservedTime: {
+    type: 'int',
+    default: 72,
+    min: 0,
+    max: 876_000,
+    unit: 'hours',
+    doc: 'Hours a CommitLog segment is kept after its last write before it may be deleted.',
+    origin: 'rocketmq',
+  },
+  deleteWhen: {
+    type: 'string',
+    default: '04',
+    allowed: 'hours of the day 0-23 separated by ";" (e.g. "04" or "04;16")',
+    check: (v) => parseDeleteWhenHours(v) !== undefined,
+    normalize: (v) => v.trim(),
+    doc: 'Hours of the day at which expired files are deleted.',
+    origin: 'rocketmq',
+  },
+  diskMaxUsedSpaceRatio: {
+    type: 'percent',
+    default: 75,
+    min: 0,
+    max: 100,
+    clampTo: [10, 95],
+    unit: 'percent',
+    doc: 'Disk usage % above which expired files are deleted at once, not only at deleteWhen.',
+    origin: 'rocketmq',
+  },
+  diskSpaceWarningLevelRatio: {
+    type: 'percent',
+    default: 90,
+    min: 0,
+    max: 100,
+    clampTo: [35, 90],
+    unit: 'percent',
+    doc: 'Disk usage % above which the store is marked disk-full and puts return SERVICE_NOT_AVAILABLE.',
+    origin: 'rocketmq',
+  },
+  diskSpaceCleanForciblyRatio: {
+    type: 'percent',
+    default: 85,
+    min: 0,
+    max: 100,
+    clampTo: [30, 85],
+    unit: 'percent',
+    doc: 'Disk usage % above which files are deleted even before fileReservedTime.',
+    origin: 'rocketmq',
+  },
+  cleanFileForciblyEnable: flag(true, 'Allow deleting unexpired files when the disk passes diskSpaceCleanForciblyRatio.'),
+  cleanResourceInterval: ms(10_000, 'Period of the retention (clean) service in ms.'),
+  deleteCommitLogFilesInterval: ms(100, 'Pause between deleting two CommitLog segments, in ms.', 0),
+  deleteConsumeQueueFilesInterval: ms(100, 'Pause between deleting two ConsumeQueue segments, in ms.', 0),
+  destroyMapedFileIntervalForcibly: {
+    ...ms(120_000, 'A segment still referenced this many ms after deletion started is destroyed anyway.', 0),
+    aliases: ['destroyMappedFileIntervalForcibly'],
+  },
+  deleteFileBatchMax: {
+    type: 'int',
+    default: 10,
+    min: 1,
+    max: INT_MAX,
+    unit: 'count',
+    doc: 'Most CommitLog segments deleted in one round.',
+    origin: 'rocketmq',
+  },
+  // --- broker identity, roles, HA
+  brokerRole: {
+    type: 'enum',
+    values: BROKER_ROLES,
+    default: 'ASYNC_MASTER',
+    doc: 'ASYNC_MASTER: replicate in the background; SYNC_MASTER: a put waits for slave acks; SLAVE: replicate from haMasterAddress.',
+    origin: 'rocketmq',
+  },
+  brokerClusterName: {
+    type: 'string',
+    default: 'DefaultCluster',
+    allowed: 'letters, digits, "_", "-", ".", "%" (1-255 characters)',
+    check: isBrokerName,
+    normalize: (v) => v.trim(),
+    doc: 'Cluster this broker belongs to (a RocketMQ BrokerConfig key).',
+    origin: 'rocketmq',
+  },
+  brokerName: {
+    type: 'string',
+    default: 'broker-a',
+    allowed: 'letters, digits, "_", "-", ".", "%" (1-255 characters)',
+    check: isBrokerName,
+    normalize: (v) => v.trim(),
+    doc: 'Name shared by a master and its slaves (a RocketMQ BrokerConfig key).',
+    origin: 'rocketmq',
+    rocketmqDefault: 'the local host name; we use the name of the RocketMQ example configs so a default is stable across hosts',
+  },
+  brokerId: {
+    type: 'long',
+    default: 0,
+    min: 0,
+    max: LONG_MAX,
+    unit: 'id',
+    doc: '0 for a master, > 0 for a slave (a RocketMQ BrokerConfig key).',
+    origin: 'rocketmq',
+  },
+  brokerIP1: {
+    type: 'string',
+    default: '127.0.0.1',
+    allowed: 'an IP address or host name',
+    check: isHost,
+    normalize: (v) => v.trim(),
+    doc: 'Address this broker advertises to clients. Default 127.0.0.1 for embedded use; set it for a networked node.',
+    origin: 'rocketmq',
+    rocketmqDefault: 'the first non-loopback local address; an embedded store should not guess a public address',
+  },
+  listenPort: {
+    type: 'int',
+    default: 10_911,
+    min: 0,
+    max: 65_535,
+    unit: 'port',
+    doc: 'Client port (0 = any free port; then haListenPort and adminPort default to 0 too).',
+    origin: 'rocketmq',
+  },
+  haListenPort: {
+    type: 'int',
+    default: null,
+    derived: 'listenPort + 1',
+    min: 0,
+    max: 65_535,
+    unit: 'port',
+    doc: 'Port on which a master accepts slaves (0 = any free port).',
+    origin: 'rocketmq',
+  },
+  adminPort: {
+    type: 'int',
+    default: null,
+    derived: 'listenPort + 2',
+    min: 0,
+    max: 65_535,
+    unit: 'port',
+    doc: 'mqstore admin/metrics HTTP port (0 = any free port).',
+    origin: 'mqstore',
+  },
+  haMasterAddress: {
+    type: 'string',
+    default: null,
+    allowed: 'host:port of the master HA port (e.g. 10.0.0.5:10912)',
+    check: (v) => parseHostPort(v) !== undefined,
+    normalize: (v) => v.trim(),
+    doc: 'SLAVE: where to replicate from (required for a SLAVE; ignored on a master).',
+    origin: 'rocketmq',
+  },
+  haSendHeartbeatInterval: ms(5000, 'HA keep-alive period in ms (slave offset report; master empty frame).'),
+  haHousekeepingInterval: ms(20_000, 'HA connection idle timeout in ms (both sides).'),
+  haTransferBatchSize: {
+    type: 'int',
+    default: 32 * 1024,
+    min: 1,
+    max: 4 * MIB,
+    unit: 'bytes',
+    doc: 'Largest body of one HA data frame (the slave receive buffer is 4 MiB).',
+    origin: 'rocketmq',
+  },
+  haMaxGapNotInSync: {
+    type: 'long',
+    default: 256 * MIB,
+    min: 0,
+    max: LONG_MAX,
+    unit: 'bytes',
+    doc: 'A slave further behind than this many bytes is "not in sync" (haStatus "Fall Behind").',
+    origin: 'rocketmq',
+  },
+  haSlaveFallbehindMax: {
+    type: 'long',
+    default: 256 * MIB,
+    min: 0,
+    max: LONG_MAX,
+    unit: 'bytes',
+    doc: 'SYNC_MASTER: with no slave within this many bytes, a put returns SLAVE_NOT_AVAILABLE at once (4.x rule).',
+    origin: 'rocketmq',
+  },
+  slaveTimeout: ms(3000, 'SYNC_MASTER: a put not acked by enough slaves within this many ms returns FLUSH_SLAVE_TIMEOUT.'),
+  inSyncReplicas: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 64,
+    unit: 'count',
+    doc: 'SYNC_MASTER: number of SLAVES that must ack a put. NOTE: RocketMQ 5 counts the master too.',
+    origin: 'rocketmq',
+    rocketmqDefault:
+      '1 counting the master (so 5.x SYNC_MASTER does not wait by default); ours counts slaves only, giving the classic 4.x wait-for-one-slave behaviour',
+  },
+  // --- mqstore only
+  ioBackend: {
+    type: 'enum',
+    values: IO_BACKENDS,
+    default: 'auto',
+    doc: 'File IO backend: native addon, pure Node fs, or auto (addon if it loads, else node with one warning).',
+    origin: 'mqstore',
+  },
+  commitMode: {
+    type: 'enum',
+    values: COMMIT_MODES,
+    default: 'pwrite',
+    doc: 'How the TSP commit service writes pool buffers: positional write to page cache, or O_DIRECT (native only).',
+    origin: 'mqstore',
+  },
+  flushServiceInWorker: {
+    type: 'boolean',
+    default: true,
+    doc: 'Run the flush service in a worker thread (false: on the main thread / libuv pool).',
+    origin: 'mqstore',
+  },
+  commitServiceInWorker: {
+    type: 'boolean',
+    default: true,
+    doc: 'Run the TSP commit service in a worker thread (false: on the main thread / libuv pool).',
+    origin: 'mqstore',
+  },
+  logLevel: {
+    type: 'enum',
+    values: LOG_LEVELS,
+    default: 'info',
+    doc: 'Lowest log level written.',
+    origin: 'mqstore',
+  },
+};
+
+/** Every key of MessageStoreConfig, in table order. */
+export const STORE_CONFIG_KEYS = Object.freeze(Object.keys(DEFAULT_STORE_CONFIG)) as readonly (keyof MessageStoreConfig)[];
+
+/** Alternative spelling -> canonical key. */
+export const KEY_ALIASES: ReadonlyMap<string, keyof MessageStoreConfig> = new Map(
+  STORE_CONFIG_KEYS.flatMap((key) => ((DEFAULT_STORE_CONFIG[key] as KeySpec).aliases ?? []).map((alias) => [alias, key] as const)),
+);
+
+export function isStoreConfigKey(key: string): key is keyof MessageStoreConfig {
+  return Object.prototype.hasOwnProperty.call(DEFAULT_STORE_CONFIG, key);
+}
+
+export function specOf(key: keyof MessageStoreConfig): KeySpec {
+  return DEFAULT_STORE_CONFIG[key] as KeySpec;
+}
