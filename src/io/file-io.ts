@@ -61,6 +61,8 @@ export interface FileIO {
   ftruncate(fd: number, length: number): void;
   /** Reserve [offset, offset+length) on disk so later writes there cannot fail with ENOSPC. */
   allocate(fd: number, offset: number, length: number): void;
+  /** Make [offset, offset+length) read as zeros, keeping the file length (and its blocks where possible). */
+  zeroRange(fd: number, offset: number, length: number): void;
   size(fd: number): number;
   /** Memory usable for O_DIRECT where the backend can align it (see `capabilities.directIo`). */
   allocAligned(size: number): Uint8Array;

@@ -50,6 +50,23 @@ export class NativeFileIO implements FileIO {
     this.addon.fallocate(fd, 0, offset, length);
   }
 
+  zeroRange(fd: number, offset: number, length: number): void {
+    try {
+      this.addon.fallocate(fd, this.addon.FALLOC_FL_ZERO_RANGE, offset, length);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+      this.writeZeros(fd, offset, length); // file systems without ZERO_RANGE (e.g. tmpfs)
+    }
+  }
+
+  private writeZeros(fd: number, offset: number, length: number): void {
+    const chunk = new Uint8Array(Math.min(length, 1 << 20));
+    for (let at = offset; at < offset + length; at += chunk.byteLength) {
+      this.addon.pwrite(fd, chunk.subarray(0, Math.min(chunk.byteLength, offset + length - at)), at);
+    }
+  }
+
   size(fd: number): number {
     return fs.fstatSync(fd).size;
   }

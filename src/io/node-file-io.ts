@@ -55,6 +55,10 @@ export class NodeFileIO implements FileIO {
   }
 
   allocate(fd: number, offset: number, length: number): void {
+    this.zeroRange(fd, offset, length);
+  }
+
+  zeroRange(fd: number, offset: number, length: number): void {
     this.zeros ??= new Uint8Array(ZERO_CHUNK_BYTES);
     for (let at = offset; at < offset + length; at += ZERO_CHUNK_BYTES) {
       const n = Math.min(ZERO_CHUNK_BYTES, offset + length - at);

@@ -70,6 +70,11 @@ export class ControlBlock<Name extends string = string> {
     return Number(next);
   }
 
+  /** Wake every waiter on `name` without changing it (they re-check their own conditions). */
+  notify(name: Name): void {
+    Atomics.notify(this.slots, this.slot(name));
+  }
+
   /** Block this thread until `name >= target` or the timeout passes. For worker threads only. */
   waitAtLeast(name: Name, target: number, timeoutMs: number): WaitOutcome {
     const i = this.slot(name);
@@ -103,7 +108,7 @@ export class ControlBlock<Name extends string = string> {
     }
   }
 
-  /** Resolve when `name` differs from `seen`, or with 'timed-out'. */
+  /** Resolve when `name` differs from `seen` or is notified, or with 'timed-out'. */
   async waitChangeAsync(name: Name, seen: number, timeoutMs: number): Promise<WaitOutcome> {
     const waited = Atomics.waitAsync(this.slots, this.slot(name), toBig(seen), timeoutMs);
     const result = waited.async ? await waited.value : waited.value;

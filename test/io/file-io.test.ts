@@ -13,7 +13,8 @@ import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs();
 const backends: Array<[string, () => FileIO]> = [['node', () => new NodeFileIO()]];
-if (addon) backends.push(['native', () => new NativeFileIO(addon)]);
+const nativeAddon = addon;
+if (nativeAddon) backends.push(['native', () => new NativeFileIO(nativeAddon)]);
 else describe.skip(`FileIO contract on the native backend (${NEEDS_ADDON})`, () => it('needs the addon', () => {}));
 
 describe.each(backends)('FileIO contract: %s backend', (_name, make) => {
@@ -75,6 +76,22 @@ describe.each(backends)('FileIO contract: %s backend', (_name, make) => {
     }
   });
 
+  it('zeroRange makes a range read as zeros and keeps the length', () => {
+    const fd = io.open(join(newDir(), 'f'), { create: true });
+    try {
+      io.pwrite(fd, new Uint8Array(3 * 4096).fill(9), 0);
+      io.zeroRange(fd, 4096, 4096);
+      const back = new Uint8Array(3 * 4096);
+      io.pread(fd, back, 0);
+      expect(io.size(fd)).toBe(3 * 4096);
+      expect(back.subarray(0, 4096).every((b) => b === 9)).toBe(true);
+      expect(back.subarray(4096, 8192).every((b) => b === 0)).toBe(true);
+      expect(back.subarray(8192).every((b) => b === 9)).toBe(true);
+    } finally {
+      io.close(fd);
+    }
+  });
+
   it('read-only opens refuse writes with EBADF', () => {
     const path = join(newDir(), 'f');
     writeFileSync(path, 'x');
@@ -103,10 +120,23 @@ describe.each(backends)('FileIO contract: %s backend', (_name, make) => {
     expect(mem.byteLength).toBe(8192);
   });
 
-  it.runIf(io.backend === 'node')('refuses mmap, sendfile and O_DIRECT with ERR_STORE_UNSUPPORTED', () => {
+  it('offers mmap, sendfile and O_DIRECT exactly when its capabilities say so', () => {
     const unsupported = expect.objectContaining({ code: ErrorCode.UNSUPPORTED });
-    expect(() => io.mmap(0, 0, 4096, false)).toThrow(unsupported);
-    expect(() => io.sendfile(0, 0, 0, 1)).toThrow(unsupported);
-    expect(() => io.open(join(newDir(), 'd'), { create: true, direct: true })).toThrow(unsupported);
+    const dir = newDir();
+    if (io.backend === 'node') {
+      expect(io.capabilities).toEqual({ mmap: false, directIo: false, sendfile: false, fallocate: false });
+      expect(() => io.mmap(0, 0, 4096, false)).toThrow(unsupported);
+      expect(() => io.sendfile(0, 0, 0, 1)).toThrow(unsupported);
+      expect(() => io.open(join(dir, 'd'), { create: true, direct: true })).toThrow(unsupported);
+      return;
+    }
+    expect(io.capabilities).toEqual({ mmap: true, directIo: true, sendfile: true, fallocate: true });
+    const fd = io.open(join(dir, 'd'), { create: true, direct: true });
+    const block = io.allocAligned(io.directAlignment).fill(1);
+    expect(io.pwrite(fd, block, 0)).toBe(io.directAlignment);
+    const region = io.mmap(fd, 0, io.directAlignment, false);
+    expect(region.bytes[0]).toBe(1);
+    region.unmap();
+    io.close(fd);
   });
 });

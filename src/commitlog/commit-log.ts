@@ -1,0 +1,227 @@
+// The CommitLog on the writer thread: appends records at the tail of the active segment
+// (rolling to a new segment with an end-of-file blank when a record does not fit), publishes
+// the `wrote` position, and reads committed bytes back by physical offset.
+//
+// Write modes:
+//   mmap    (native backend, no TransientStorePool): records go straight into the segment's
+//           mapping; `committed` moves with `wrote`.
+//   buffer  (TransientStorePool, or the node backend): records go into a write buffer; the
+//           persistence service commits them to the file and advances `committed`.
+// Readers only ever see bytes below `committed`. Only this class moves `wrote`.
+import { END_FILE_MIN_BLANK_BYTES } from '../codec/record-layout.js';
+import { writeBlank } from '../codec/write-record.js';
+import type { FileIO } from '../io/file-io.js';
+import type { SegmentFile } from '../segment/segment-file.js';
+import { SegmentList } from '../segment/segment-list.js';
+import type { TransientStorePool } from '../segment/transient-store-pool.js';
+import { stagingBuffer, type WriteBuffer } from '../segment/write-buffer.js';
+import { assert } from '../util/assert.js';
+import { ControlBlock } from '../util/control-block.js';
+import type { Logger } from '../util/logger.js';
+import { PERSISTENCE_POSITIONS, type PersistencePosition } from '../flush/persistence-layout.js';
+import type { PersistenceRunner } from '../flush/persistence-runner.js';
+
+export type CommitLogWriteMode = 'mmap' | 'buffer';
+
+export type AppendStatus = 'PUT_OK' | 'CREATE_MAPPED_FILE_FAILED';
+
+export interface AppendResult {
+  status: AppendStatus;
+  physicalOffset: number;
+  wroteBytes: number;
+}
+
+/** Writes `length` bytes of records at `target[position]`, for a record starting at `physicalOffset`. */
+export type RecordWriter = (target: Uint8Array, position: number, physicalOffset: number) => void;
+
+export interface CommitLogOptions {
+  io: FileIO;
+  dir: string;
+  segmentBytes: number;
+  writeMode: CommitLogWriteMode;
+  pool: TransientStorePool | null;
+  logger: Logger;
+}
+
+interface ActiveSegment {
+  file: SegmentFile;
+  buffer: WriteBuffer;
+  wrotePos: number;
+}
+
+export class CommitLog {
+  readonly block = ControlBlock.create(PERSISTENCE_POSITIONS);
+  readonly segments: SegmentList;
+  private active: ActiveSegment | null = null;
+  /** Full segments whose write buffer waits for the commit service before it is recycled. */
+  private readonly retiring: ActiveSegment[] = [];
+  private runner: PersistenceRunner | null = null;
+  /** Why the last segment creation failed (for runtimeInfo), or null. */
+  lastCreateError: string | null = null;
+
+  constructor(private readonly options: CommitLogOptions) {
+    this.segments = new SegmentList(options.io, options.dir, options.segmentBytes, true);
+  }
+
+  get writeMode(): CommitLogWriteMode {
+    return this.options.writeMode;
+  }
+
+  /** Every position at `offset` (after recovery), before the persistence service starts. */
+  resetPositions(offset: number): void {
+    assert(this.active === null && this.runner === null, 'resetPositions after the log started');
+    for (const p of ['wrote', 'committed', 'flushed'] as const) this.block.store(p, offset);
+  }
+
+  /** Start appending: attach the persistence service and open the segment holding the tail. */
+  start(runner: PersistenceRunner): void {
+    assert(this.runner === null, 'CommitLog.start called twice');
+    this.runner = runner;
+    const tail = this.block.load('wrote');
+    const last = this.segments.last;
+    if (last && tail < last.endOffset) {
+      assert(tail >= last.fromOffset, `recovered tail ${tail} is before the last segment ${last.fromOffset}`);
+      this.active = this.activate(last, tail - last.fromOffset);
+      if (!this.active) throw new Error(`cannot reopen the last segment ${last.path} for writing: ${this.lastCreateError}`);
+    }
+  }
+
+  get maxOffset(): number {
+    return this.block.load('committed');
+  }
+
+  get wroteOffset(): number {
+    return this.block.load('wrote');
+  }
+
+  get flushedOffset(): number {
+    return this.block.load('flushed');
+  }
+
+  get minOffset(): number {
+    return this.segments.first?.fromOffset ?? this.block.load('wrote');
+  }
+
+  /** Append `length` bytes of records (one message or a whole batch) at the tail. */
+  append(length: number, write: RecordWriter): AppendResult {
+    assert(length + END_FILE_MIN_BLANK_BYTES <= this.options.segmentBytes, `a ${length}-byte append cannot fit any segment`);
+    let a = this.active ?? this.openNextSegment();
+    if (a && a.wrotePos + length + END_FILE_MIN_BLANK_BYTES > this.options.segmentBytes) {
+      this.seal(a);
+      a = this.openNextSegment();
+    }
+    if (!a) return { status: 'CREATE_MAPPED_FILE_FAILED', physicalOffset: -1, wroteBytes: 0 };
+    const physicalOffset = a.file.fromOffset + a.wrotePos;
+    write(a.buffer.bytes, a.wrotePos, physicalOffset);
+    a.wrotePos += length;
+    this.publish(physicalOffset + length);
+    return { status: 'PUT_OK', physicalOffset, wroteBytes: length };
+  }
+
+  /** Read committed bytes [offset, offset+length) of one segment; shorter at the committed end. */
+  read(offset: number, length: number): Uint8Array {
+    const file = this.segments.find(offset);
+    if (!file) return new Uint8Array(0);
+    const end = Math.min(offset + length, file.endOffset, this.maxOffset);
+    if (end <= offset) return new Uint8Array(0);
+    const out = new Uint8Array(end - offset);
+    const n = this.options.io.pread(file.fd, out, offset - file.fromOffset);
+    return n === out.byteLength ? out : out.subarray(0, n);
+  }
+
+  /** The start of the segment after the one holding `offset` (skip past a blank). */
+  nextSegmentStart(offset: number): number {
+    return offset + this.options.segmentBytes - (offset % this.options.segmentBytes);
+  }
+
+  /** Release write buffers whose segments the commit service has finished. */
+  reclaimBuffers(): void {
+    const committed = this.block.load('committed');
+    for (let i = this.retiring.length - 1; i >= 0; i--) {
+      const r = this.retiring[i]!;
+      if (committed >= r.file.endOffset) {
+        r.buffer.release();
+        this.retiring.splice(i, 1);
+      }
+    }
+  }
+
+  close(): void {
+    this.active?.buffer.release();
+    this.active = null;
+    for (const r of this.retiring) r.buffer.release();
+    this.retiring.length = 0;
+    this.segments.closeAll();
+  }
+
+  private publish(offset: number): void {
+    this.block.store('wrote', offset);
+    if (this.options.writeMode === 'mmap') this.block.store('committed', offset);
+  }
+
+  /** Fill the rest of a segment with the end-of-file blank and hand its buffer over. */
+  private seal(a: ActiveSegment): void {
+    const size = this.options.segmentBytes;
+    if (a.wrotePos < size) {
+      writeBlank(a.buffer.bytes, a.wrotePos, size - a.wrotePos);
+      a.wrotePos = size;
+      this.publish(a.file.endOffset);
+    }
+    this.runner?.wake();
+    if (a.buffer.origin === 'mmap') a.buffer.release();
+    else this.retiring.push(a);
+    this.active = null;
+  }
+
+  private openNextSegment(): ActiveSegment | null {
+    this.reclaimBuffers();
+    let file: SegmentFile;
+    try {
+      file = this.segments.createNext(this.block.load('wrote'));
+    } catch (err) {
+      this.lastCreateError = `creating a segment in ${this.options.dir} failed: ${(err as Error).message}`;
+      this.options.logger.error(this.lastCreateError);
+      return null;
+    }
+    this.active = this.activate(file, 0);
+    if (!this.active) this.segments.dropFrom(file.fromOffset);
+    return this.active;
+  }
+
+  /** Attach a write buffer to `file` (holding its first `wrotePos` bytes) and announce it. */
+  private activate(file: SegmentFile, wrotePos: number): ActiveSegment | null {
+    const buffer = this.acquireBuffer(file, wrotePos);
+    if (!buffer) return null;
+    this.lastCreateError = null;
+    this.runner?.announce({
+      type: 'segment',
+      fromOffset: file.fromOffset,
+      sizeBytes: file.sizeBytes,
+      path: file.path,
+      fd: file.fd,
+      memory: buffer.handle,
+    });
+    return { file, buffer, wrotePos };
+  }
+
+  private acquireBuffer(file: SegmentFile, wrotePos: number): WriteBuffer | null {
+    const { io, pool, writeMode } = this.options;
+    if (writeMode === 'mmap') {
+      const region = io.mmap(file.fd, 0, file.sizeBytes, true);
+      return { bytes: region.bytes, handle: { kind: 'none' }, origin: 'mmap', release: () => region.unmap() };
+    }
+    const buffer = pool ? pool.borrow() : stagingBuffer(file.sizeBytes);
+    if (!buffer) {
+      this.lastCreateError = `TransientStorePool exhausted: all ${pool?.poolSize} buffers hold segments not yet committed`;
+      return null;
+    }
+    if (wrotePos > 0) this.loadPrefix(file, buffer, wrotePos);
+    return buffer;
+  }
+
+  /** A reopened segment's existing bytes into its new buffer (O_DIRECT commits rewrite whole pages). */
+  private loadPrefix(file: SegmentFile, buffer: WriteBuffer, wrotePos: number): void {
+    const pageStart = wrotePos - (wrotePos % 4096);
+    this.options.io.pread(file.fd, buffer.bytes.subarray(pageStart, wrotePos), pageStart);
+  }
+}

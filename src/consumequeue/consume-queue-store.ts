@@ -1,0 +1,83 @@
+// Every ConsumeQueue of the store, by topic and queueId, under consumequeue/<topic>/<queueId>/.
+// Loads existing queues, creates new ones on first dispatch, and applies store-wide operations
+// (truncate to a CommitLog offset, write tails, sync, close).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FileIO } from '../io/file-io.js';
+import type { Logger } from '../util/logger.js';
+import { ConsumeQueue } from './consume-queue.js';
+
+const QUEUE_ID_PATTERN = /^\d+$/;
+
+export class ConsumeQueueStore {
+  private readonly queues = new Map<string, Map<number, ConsumeQueue>>();
+
+  constructor(
+    private readonly io: FileIO,
+    private readonly rootDir: string,
+    private readonly segmentBytes: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Open every queue directory; names that are not queue ids are skipped. */
+  load(): void {
+    if (!existsSync(this.rootDir)) return;
+    for (const topic of readdirSync(this.rootDir)) {
+      const topicDir = join(this.rootDir, topic);
+      if (!statSync(topicDir).isDirectory()) continue;
+      for (const name of readdirSync(topicDir)) {
+        if (!QUEUE_ID_PATTERN.test(name)) continue;
+        this.create(topic, Number(name)).load(this.logger);
+      }
+    }
+  }
+
+  find(topic: string, queueId: number): ConsumeQueue | undefined {
+    return this.queues.get(topic)?.get(queueId);
+  }
+
+  findOrCreate(topic: string, queueId: number): ConsumeQueue {
+    return this.find(topic, queueId) ?? this.create(topic, queueId);
+  }
+
+  all(): ConsumeQueue[] {
+    const out: ConsumeQueue[] = [];
+    for (const byId of this.queues.values()) out.push(...byId.values());
+    return out;
+  }
+
+  /** The highest CommitLog end any queue references (where re-dispatch may start). */
+  maxPhysicalEnd(): number {
+    let max = 0;
+    for (const q of this.all()) max = Math.max(max, q.maxPhysicalEnd);
+    return max;
+  }
+
+  truncateByPhysicalOffset(physicalOffset: number): void {
+    for (const q of this.all()) q.truncateByPhysicalOffset(physicalOffset);
+  }
+
+  writeTails(): void {
+    for (const q of this.all()) q.writeTail();
+  }
+
+  sync(): void {
+    for (const q of this.all()) {
+      q.writeTail();
+      q.sync();
+    }
+  }
+
+  close(): void {
+    for (const q of this.all()) q.close();
+    this.queues.clear();
+  }
+
+  private create(topic: string, queueId: number): ConsumeQueue {
+    let byId = this.queues.get(topic);
+    if (!byId) this.queues.set(topic, (byId = new Map()));
+    const q = new ConsumeQueue(this.io, topic, queueId, join(this.rootDir, topic, String(queueId)), this.segmentBytes);
+    byId.set(queueId, q);
+    return q;
+  }
+}

@@ -1,0 +1,210 @@
+// One ConsumeQueue (topic, queueId): 20-byte entries in fixed-size segment files under
+// consumequeue/<topic>/<queueId>/, entry i at CQ byte offset i*20. New entries collect in a
+// bounded tail buffer and reach the file in one pwrite when it fills or on `writeTail()`;
+// readers see both. Only entries whose CommitLog bytes are visible are ever appended (the
+// dispatcher guarantees it), so maxOffset is what consumers may read.
+//
+// Logical offsets (entry indexes): [minOffset, maxOffset). minOffset > 0 after retention, or when
+// the first file was created mid-stream (slots before it hold the pre-blank filler entry).
+import { CQ_ENTRY_BYTES, PRE_BLANK_CQ_ENTRY, readCqEntry, writeCqEntry, type CqEntry } from '../codec/consume-queue-entry.js';
+import type { FileIO } from '../io/file-io.js';
+import { SegmentList } from '../segment/segment-list.js';
+import { assert } from '../util/assert.js';
+import type { Logger } from '../util/logger.js';
+
+/** Entries kept in memory before they are written to the file. */
+const TAIL_ENTRIES = 4096;
+
+export class ConsumeQueue {
+  private readonly segments: SegmentList;
+  /** CQ byte offset where the first real entry is (minOffset * 20). */
+  private minBytes = 0;
+  /** CQ byte offset up to which entries are in the files. */
+  private writtenBytes = 0;
+  /** CQ byte offset up to which the files are known durable. */
+  private syncedBytes = 0;
+  private readonly tail = new Uint8Array(TAIL_ENTRIES * CQ_ENTRY_BYTES);
+  private tailBytes = 0;
+  /** End (offset + size) of the newest entry's CommitLog record: re-dispatch below it is a no-op. */
+  maxPhysicalEnd = 0;
+  /** The queue offset the writer gives the next message (ahead of maxOffset until dispatch). */
+  nextQueueOffset = 0;
+
+  constructor(
+    private readonly io: FileIO,
+    readonly topic: string,
+    readonly queueId: number,
+    dir: string,
+    private readonly segmentBytes: number,
+  ) {
+    assert(segmentBytes % CQ_ENTRY_BYTES === 0, `ConsumeQueue segment size ${segmentBytes} is not a multiple of 20`);
+    this.segments = new SegmentList(io, dir, segmentBytes, false);
+  }
+
+  get minOffset(): number {
+    return this.minBytes / CQ_ENTRY_BYTES;
+  }
+
+  get maxOffset(): number {
+    return (this.writtenBytes + this.tailBytes) / CQ_ENTRY_BYTES;
+  }
+
+  /** Load the files and find the end of the valid entries (§3.7): the first invalid slot ends the
+   * queue; files past it are deleted, and the slots after it are zeroed. */
+  load(logger: Logger): void {
+    this.segments.load(logger);
+    const first = this.segments.first;
+    if (!first) return;
+    this.minBytes = first.fromOffset + this.leadingPreBlankBytes();
+    this.writtenBytes = this.scanValidEnd();
+    this.syncedBytes = this.writtenBytes;
+    this.cutFilesAt(this.writtenBytes);
+    this.maxPhysicalEnd = this.lastEntryEnd();
+  }
+
+  /** Append entry `queueOffset`; the dispatcher calls it in queue order. */
+  append(queueOffset: number, commitLogOffset: number, size: number, tagsCode: number): void {
+    if (commitLogOffset + size <= this.maxPhysicalEnd) return; // already present (re-dispatch)
+    const at = queueOffset * CQ_ENTRY_BYTES;
+    const end = this.writtenBytes + this.tailBytes;
+    if (at < end) return; // duplicate
+    if (this.segments.count === 0 && end === 0 && at > 0) this.startMidStream(at);
+    else assert(at === this.writtenBytes + this.tailBytes, `ConsumeQueue ${this.topic}/${this.queueId}: entry ${queueOffset} leaves a gap`);
+    if (this.tailBytes === this.tail.byteLength) this.writeTail();
+    writeCqEntry(this.tail, this.tailBytes, commitLogOffset, size, tagsCode);
+    this.tailBytes += CQ_ENTRY_BYTES;
+    this.maxPhysicalEnd = commitLogOffset + size;
+  }
+
+  /** Entries [offset, offset+count) that exist (fewer at the end). */
+  read(offset: number, count: number): CqEntry[] {
+    const fromBytes = Math.max(offset, this.minOffset) * CQ_ENTRY_BYTES;
+    const toBytes = Math.min(offset + count, this.maxOffset) * CQ_ENTRY_BYTES;
+    const out: CqEntry[] = [];
+    for (let at = fromBytes; at < toBytes; ) {
+      if (at >= this.writtenBytes) {
+        for (; at < toBytes; at += CQ_ENTRY_BYTES) out.push(readCqEntry(this.tail, at - this.writtenBytes));
+        break;
+      }
+      const file = this.segments.find(at);
+      if (!file) break;
+      const chunkEnd = Math.min(toBytes, this.writtenBytes, file.endOffset);
+      const bytes = new Uint8Array(chunkEnd - at);
+      this.io.pread(file.fd, bytes, at - file.fromOffset);
+      for (let p = 0; p < bytes.byteLength; p += CQ_ENTRY_BYTES) out.push(readCqEntry(bytes, p));
+      at = chunkEnd;
+    }
+    return out;
+  }
+
+  /** Write the in-memory tail to the files. */
+  writeTail(): void {
+    let done = 0;
+    for (let guard = 0; done < this.tailBytes && guard < this.tail.byteLength; guard++) {
+      const at = this.writtenBytes + done;
+      const file = this.segments.find(at) ?? this.segments.createNext(at - (at % this.segmentBytes));
+      const n = Math.min(this.tailBytes - done, file.endOffset - at);
+      this.io.pwrite(file.fd, this.tail.subarray(done, done + n), at - file.fromOffset);
+      done += n;
+    }
+    this.writtenBytes += this.tailBytes;
+    this.tailBytes = 0;
+  }
+
+  /** fdatasync the files that took writes since the last call (nothing when none did). */
+  sync(): void {
+    for (let at = this.syncedBytes; at < this.writtenBytes; ) {
+      const file = this.segments.find(at);
+      if (!file) break;
+      this.io.fdatasync(file.fd);
+      at = file.endOffset;
+    }
+    this.syncedBytes = this.writtenBytes;
+  }
+
+  /** Drop every entry whose CommitLog record starts at or after `physicalOffset`. */
+  truncateByPhysicalOffset(physicalOffset: number): void {
+    if (this.maxPhysicalEnd <= physicalOffset) return;
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const e = this.read(mid, 1)[0]!;
+      if (e.commitLogOffset < physicalOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    this.cutAt(lo * CQ_ENTRY_BYTES);
+  }
+
+  close(): void {
+    this.writeTail();
+    this.segments.closeAll();
+  }
+
+  private startMidStream(at: number): void {
+    const file = this.segments.createNext(at - (at % this.segmentBytes));
+    const filler = new Uint8Array(at - file.fromOffset);
+    for (let p = 0; p < filler.byteLength; p += CQ_ENTRY_BYTES) {
+      writeCqEntry(filler, p, PRE_BLANK_CQ_ENTRY.commitLogOffset, PRE_BLANK_CQ_ENTRY.size, PRE_BLANK_CQ_ENTRY.tagsCode);
+    }
+    this.io.pwrite(file.fd, filler, 0);
+    this.minBytes = at;
+    this.writtenBytes = at;
+  }
+
+  private leadingPreBlankBytes(): number {
+    const first = this.segments.first!;
+    const probe = new Uint8Array(CQ_ENTRY_BYTES);
+    let skip = 0;
+    for (; skip < first.sizeBytes; skip += CQ_ENTRY_BYTES) {
+      this.io.pread(first.fd, probe, skip);
+      const e = readCqEntry(probe, 0);
+      if (!(e.commitLogOffset === 0 && e.size === PRE_BLANK_CQ_ENTRY.size)) break;
+    }
+    return skip;
+  }
+
+  /** CQ byte offset after the last valid entry, scanning from the second-to-last file. */
+  private scanValidEnd(): number {
+    const files = this.segments.all();
+    let end = this.minBytes;
+    for (let i = Math.max(0, files.length - 2); i < files.length; i++) {
+      const file = files[i]!;
+      const bytes = new Uint8Array(file.sizeBytes);
+      this.io.pread(file.fd, bytes, 0);
+      const start = Math.max(this.minBytes, file.fromOffset) - file.fromOffset;
+      for (let p = start; p < bytes.byteLength; p += CQ_ENTRY_BYTES) {
+        const e = readCqEntry(bytes, p);
+        if (e.commitLogOffset < 0 || e.size <= 0) return file.fromOffset + p;
+        end = file.fromOffset + p + CQ_ENTRY_BYTES;
+        this.maxPhysicalEnd = e.commitLogOffset + e.size;
+      }
+    }
+    return end;
+  }
+
+  /** Make `endBytes` the end of the queue (it is at or before the current end). */
+  private cutAt(endBytes: number): void {
+    if (endBytes >= this.writtenBytes) {
+      this.tailBytes = endBytes - this.writtenBytes;
+    } else {
+      this.tailBytes = 0;
+      this.writtenBytes = endBytes;
+      this.syncedBytes = Math.min(this.syncedBytes, endBytes);
+      this.cutFilesAt(endBytes);
+    }
+    this.maxPhysicalEnd = this.lastEntryEnd();
+  }
+
+  /** Delete files that start at or after `endBytes` and zero the rest of the file holding it. */
+  private cutFilesAt(endBytes: number): void {
+    this.segments.dropFrom(Math.max(endBytes, this.minBytes + 1));
+    const last = this.segments.find(endBytes);
+    if (last) this.io.zeroRange(last.fd, endBytes - last.fromOffset, last.endOffset - endBytes);
+  }
+
+  private lastEntryEnd(): number {
+    const last = this.maxOffset > this.minOffset ? this.read(this.maxOffset - 1, 1)[0] : undefined;
+    return last ? last.commitLogOffset + last.size : 0;
+  }
+}

@@ -1,0 +1,71 @@
+// Records appended to the CommitLog wait here until their bytes are visible to readers (below
+// the committed offset, or the flushed one under SYNC_FLUSH); then their ConsumeQueue entries
+// are written, in append order. Kept as parallel arrays in a ring so a put allocates nothing.
+import type { ConsumeQueue } from './consume-queue.js';
+import { assert } from '../util/assert.js';
+
+const INITIAL_CAPACITY = 1024;
+
+export class DispatchQueue {
+  private queues: (ConsumeQueue | undefined)[] = new Array(INITIAL_CAPACITY);
+  private numbers = new Float64Array(INITIAL_CAPACITY * 4); // queueOffset, physicalOffset, size, tagsCode
+  private head = 0;
+  private count = 0;
+
+  constructor(private readonly maxPending: number) {}
+
+  get pending(): number {
+    return this.count;
+  }
+
+  push(queue: ConsumeQueue, queueOffset: number, physicalOffset: number, size: number, tagsCode: number): void {
+    assert(this.count < this.maxPending, `more than ${this.maxPending} records wait for dispatch`);
+    if (this.count === this.queues.length) this.grow();
+    const i = (this.head + this.count) % this.queues.length;
+    this.queues[i] = queue;
+    const n = i * 4;
+    this.numbers[n] = queueOffset;
+    this.numbers[n + 1] = physicalOffset;
+    this.numbers[n + 2] = size;
+    this.numbers[n + 3] = tagsCode;
+    this.count++;
+  }
+
+  /** Dispatch every waiting record that ends at or below `visibleOffset`; returns how many. */
+  drain(visibleOffset: number): number {
+    let done = 0;
+    while (this.count > 0) {
+      const n = this.head * 4;
+      const physicalOffset = this.numbers[n + 1]!;
+      const size = this.numbers[n + 2]!;
+      if (physicalOffset + size > visibleOffset) break;
+      this.queues[this.head]!.append(this.numbers[n]!, physicalOffset, size, this.numbers[n + 3]!);
+      this.queues[this.head] = undefined;
+      this.head = (this.head + 1) % this.queues.length;
+      this.count--;
+      done++;
+    }
+    return done;
+  }
+
+  /** Forget every waiting record (the CommitLog was truncated below them). */
+  clear(): void {
+    this.queues.fill(undefined);
+    this.head = 0;
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const capacity = this.queues.length * 2;
+    const queues: (ConsumeQueue | undefined)[] = new Array(capacity);
+    const numbers = new Float64Array(capacity * 4);
+    for (let k = 0; k < this.count; k++) {
+      const from = (this.head + k) % this.queues.length;
+      queues[k] = this.queues[from];
+      numbers.set(this.numbers.subarray(from * 4, from * 4 + 4), k * 4);
+    }
+    this.queues = queues;
+    this.numbers = numbers;
+    this.head = 0;
+  }
+}

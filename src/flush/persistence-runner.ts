@@ -1,0 +1,138 @@
+// Runs the persistence service either in a worker thread (default) or on the writer thread
+// (in-thread mode, for comparison in the bench and for tiny embedded uses). Both give the
+// writer the same surface: announce a segment, wake the service, stop it with a final drain,
+// and events (failure, disk full) delivered on the writer thread.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { FileIO } from '../io/file-io.js';
+import type { Cancelable, Scheduler } from '../util/scheduler.js';
+import type { ControlBlock } from '../util/control-block.js';
+import { spawnWorker } from '../util/spawn-worker.js';
+import type { PersistenceEvent, PersistencePosition, PersistenceSettings, SegmentAnnouncement } from './persistence-layout.js';
+import { PersistenceService } from './persistence-service.js';
+
+export interface PersistenceRunner {
+  readonly placement: 'worker' | 'in-thread';
+  announce(segment: SegmentAnnouncement): void;
+  /** Wake the service now (new bytes to commit or flush). */
+  wake(): void;
+  /** Final commit + flush, then stop. */
+  stop(): Promise<void>;
+}
+
+export type PersistenceListener = (event: PersistenceEvent) => void;
+
+/** Upper bound on waiting for the worker's final drain at shutdown. */
+const STOP_TIMEOUT_MS = 60_000;
+
+export class WorkerPersistenceRunner implements PersistenceRunner {
+  readonly placement = 'worker' as const;
+  private readonly port: MessagePort;
+  private readonly stopped: Promise<void>;
+  private readonly worker;
+
+  constructor(
+    entry: URL,
+    private readonly block: ControlBlock<PersistencePosition>,
+    settings: PersistenceSettings,
+    listener: PersistenceListener,
+  ) {
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.worker = spawnWorker(entry, {
+      workerData: { blockBuffer: block.buffer, settings, port: channel.port2 },
+      transferList: [channel.port2],
+    });
+    this.stopped = new Promise<void>((resolve, reject) => {
+      this.port.on('message', (event: PersistenceEvent) => {
+        if (event.type === 'stopped') resolve();
+        else listener(event);
+      });
+      this.worker.once('error', (err) => {
+        listener({ type: 'failed', operation: 'persistence worker', code: 'EWORKER', message: err.message });
+        reject(err);
+      });
+      this.worker.once('exit', (code) => {
+        if (code !== 0) reject(new Error(`persistence worker exited with code ${code}`));
+        else resolve();
+      });
+    });
+    this.stopped.catch(() => {}); // surfaced through the listener; stop() re-throws
+    this.worker.unref();
+    this.port.unref();
+  }
+
+  announce(segment: SegmentAnnouncement): void {
+    this.port.postMessage(segment);
+    this.block.bump('wakeups');
+  }
+
+  wake(): void {
+    this.block.bump('wakeups');
+  }
+
+  async stop(): Promise<void> {
+    this.block.store('stop', 1);
+    this.block.bump('wakeups');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`persistence worker did not stop within ${STOP_TIMEOUT_MS} ms`)), STOP_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.stopped, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.port.close();
+      await this.worker.terminate();
+    }
+  }
+}
+
+export class InThreadPersistenceRunner implements PersistenceRunner {
+  readonly placement = 'in-thread' as const;
+  private readonly service: PersistenceService;
+  private timer: Cancelable | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private stopping = false;
+
+  constructor(
+    io: FileIO,
+    block: ControlBlock<PersistencePosition>,
+    settings: PersistenceSettings,
+    listener: PersistenceListener,
+    private readonly scheduler: Scheduler,
+    private readonly nowMs: () => number,
+  ) {
+    this.service = new PersistenceService(io, block, settings, listener);
+    this.schedule(0);
+  }
+
+  announce(segment: SegmentAnnouncement): void {
+    this.service.addSegment(segment);
+  }
+
+  wake(): void {
+    if (this.stopping || this.immediate) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      this.run();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.timer?.cancel();
+    if (this.immediate) clearImmediate(this.immediate);
+    this.service.drain();
+    this.service.close();
+  }
+
+  private run(): void {
+    if (this.stopping) return;
+    this.timer?.cancel();
+    this.schedule(this.service.step(this.nowMs()));
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = this.scheduler.after(delayMs, () => this.run());
+  }
+}

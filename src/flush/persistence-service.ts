@@ -1,0 +1,274 @@
+// The commit and flush services of the CommitLog, as one step function that a worker thread
+// (or the writer thread, in-thread mode) calls in a loop.
+//
+// Commit (buffer mode only): copy [committed, wrote) of the segment holding `committed` from its
+// write buffer into the file (pwrite, or O_DIRECT whole pages), then advance `committed`.
+// Flush: fdatasync the segment holding `flushed` (RocketMQ's force(false)), then advance
+// `flushed` to the committed position sampled before the call.
+// SYNC_FLUSH: commit and flush whenever there is anything new (group commit: one fdatasync
+// covers every put that arrived meanwhile). ASYNC_FLUSH: commit every commitIntervalMs when
+// at least commitLeastPages are pending (or the thorough interval passed), flush every
+// flushIntervalMs likewise.
+// Errors: ENOSPC on commit sets `diskFull` and is retried (the bytes stay in the buffer);
+// any other commit error and every fdatasync error are final: `failed` is set, positions never
+// pass the failed range, and the writer stops accepting puts.
+import type { FileIO } from '../io/file-io.js';
+import { loadNativeAddon } from '../io/native-addon.js';
+import { assert } from '../util/assert.js';
+import type { ControlBlock } from '../util/control-block.js';
+import type { SharedMemoryHandle } from '../segment/write-buffer.js';
+import {
+  FAILURE_CODES,
+  OS_PAGE_BYTES,
+  OTHER_FAILURE,
+  type PersistenceEvent,
+  type PersistencePosition,
+  type PersistenceSettings,
+  type SegmentAnnouncement,
+} from './persistence-layout.js';
+
+/** How long to wait before retrying a commit that hit ENOSPC. */
+const DISK_FULL_RETRY_MS = 200;
+/** Idle wait when nothing is due (a put wakes the service earlier). */
+const IDLE_WAIT_MS = 1000;
+
+interface TrackedSegment {
+  fromOffset: number;
+  endOffset: number;
+  fd: number;
+  path: string;
+  memory: Uint8Array | null;
+  directFd: number;
+}
+
+export class PersistenceService {
+  private readonly segments: TrackedSegment[] = [];
+  private lastCommitMs = 0;
+  private lastThoroughCommitMs = 0;
+  private lastFlushMs = 0;
+  private lastThoroughFlushMs = 0;
+  private diskFullSinceMs = 0;
+  private scratchPage: Uint8Array | null = null;
+  private nowMs = 0;
+
+  constructor(
+    private readonly io: FileIO,
+    private readonly block: ControlBlock<PersistencePosition>,
+    private readonly settings: PersistenceSettings,
+    private readonly emit: (event: PersistenceEvent) => void,
+    private readonly memory: SharedMemoryAccess = defaultMemoryAccess,
+  ) {}
+
+  addSegment(s: SegmentAnnouncement): void {
+    const last = this.segments.at(-1);
+    assert(!last || last.endOffset === s.fromOffset, `segment ${s.fromOffset} announced out of order`);
+    this.segments.push({
+      fromOffset: s.fromOffset,
+      endOffset: s.fromOffset + s.sizeBytes,
+      fd: s.fd,
+      path: s.path,
+      memory: this.memory.map(s.memory),
+      directFd: -1,
+    });
+  }
+
+  get failed(): boolean {
+    return this.block.load('failed') !== 0;
+  }
+
+  /** Do whatever is due at `nowMs`; returns how long the caller may wait before the next step. */
+  step(nowMs: number): number {
+    this.nowMs = nowMs;
+    if (this.failed) return IDLE_WAIT_MS;
+    const sync = this.settings.flushDiskType === 'SYNC_FLUSH';
+    let waitMs = IDLE_WAIT_MS;
+    if (this.hasBufferedSegments()) waitMs = Math.min(waitMs, this.commitIfDue(nowMs, sync));
+    if (this.failed) return IDLE_WAIT_MS;
+    waitMs = Math.min(waitMs, this.flushIfDue(nowMs, sync));
+    return Math.max(0, waitMs);
+  }
+
+  /** Commit and flush everything (shutdown). Bounded: each round must make progress. */
+  drain(): void {
+    for (let round = 0; round < 10 && !this.failed; round++) {
+      const before = this.block.load('flushed');
+      this.commitUpTo(this.block.load('wrote'));
+      if (this.failed) return;
+      this.flushUpTo(this.block.load('committed'));
+      if (this.block.load('flushed') >= this.block.load('wrote') || this.block.load('flushed') === before) return;
+    }
+  }
+
+  close(): void {
+    for (const s of this.segments) {
+      if (s.directFd >= 0) this.io.close(s.directFd);
+      if (s.memory) this.memory.unmap(s.memory);
+    }
+    this.segments.length = 0;
+  }
+
+  private hasBufferedSegments(): boolean {
+    return this.segments.some((s) => s.memory !== null);
+  }
+
+  private commitIfDue(nowMs: number, sync: boolean): number {
+    const { commitIntervalMs, commitLeastPages, commitThoroughIntervalMs } = this.settings;
+    if (this.diskFullSinceMs && nowMs - this.diskFullSinceMs < DISK_FULL_RETRY_MS) return DISK_FULL_RETRY_MS;
+    if (!sync && nowMs - this.lastCommitMs < commitIntervalMs) return commitIntervalMs - (nowMs - this.lastCommitMs);
+    this.lastCommitMs = nowMs;
+    let leastPages = sync ? 0 : commitLeastPages;
+    if (nowMs - this.lastThoroughCommitMs >= commitThoroughIntervalMs) {
+      this.lastThoroughCommitMs = nowMs;
+      leastPages = 0;
+    }
+    const committed = this.block.load('committed');
+    const wrote = this.block.load('wrote');
+    if (wrote > committed && (leastPages === 0 || pages(wrote) - pages(committed) >= leastPages || this.crossesSegment(committed, wrote))) {
+      this.commitUpTo(wrote);
+    }
+    return sync ? IDLE_WAIT_MS : commitIntervalMs;
+  }
+
+  private flushIfDue(nowMs: number, sync: boolean): number {
+    const { flushIntervalMs, flushLeastPages, flushThoroughIntervalMs } = this.settings;
+    if (!sync && nowMs - this.lastFlushMs < flushIntervalMs) return flushIntervalMs - (nowMs - this.lastFlushMs);
+    this.lastFlushMs = nowMs;
+    let leastPages = sync ? 0 : flushLeastPages;
+    if (nowMs - this.lastThoroughFlushMs >= flushThoroughIntervalMs) {
+      this.lastThoroughFlushMs = nowMs;
+      leastPages = 0;
+    }
+    const flushed = this.block.load('flushed');
+    const committed = this.block.load('committed');
+    if (committed > flushed && (leastPages === 0 || pages(committed) - pages(flushed) >= leastPages || this.crossesSegment(flushed, committed))) {
+      this.flushUpTo(committed);
+    }
+    return sync ? IDLE_WAIT_MS : flushIntervalMs;
+  }
+
+  private crossesSegment(from: number, to: number): boolean {
+    const s = this.segmentAt(from);
+    return s !== undefined && to >= s.endOffset;
+  }
+
+  /** Copy buffered bytes up to `target` into the files, segment by segment. */
+  private commitUpTo(target: number): void {
+    for (let guard = 0; guard <= this.segments.length; guard++) {
+      const committed = this.block.load('committed');
+      if (committed >= target) return;
+      const s = this.segmentAt(committed);
+      if (!s) return; // mmap mode: the writer advances `committed` itself
+      const end = Math.min(target, s.endOffset);
+      if (s.memory) {
+        if (!this.writeRange(s, committed - s.fromOffset, end - s.fromOffset)) return;
+      }
+      this.block.advance('committed', end);
+      if (end === s.endOffset && s.memory) {
+        this.memory.unmap(s.memory); // the writer may recycle the buffer now
+        s.memory = null;
+      }
+    }
+  }
+
+  private writeRange(s: TrackedSegment, fromPos: number, toPos: number): boolean {
+    const memory = s.memory!;
+    try {
+      if (this.settings.commitMode === 'direct') this.writeDirect(s, memory, fromPos, toPos);
+      else this.io.pwrite(s.fd, memory.subarray(fromPos, toPos), fromPos);
+      if (this.diskFullSinceMs) {
+        this.diskFullSinceMs = 0;
+        this.block.store('diskFull', 0);
+        this.emit({ type: 'disk-space-ok' });
+      }
+      return true;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOSPC' || e.code === 'EDQUOT') {
+        if (!this.diskFullSinceMs) this.emit({ type: 'disk-full', message: `commit to ${s.path}: ${e.message}` });
+        this.diskFullSinceMs = this.nowMs || 1;
+        this.block.store('diskFull', 1);
+        return false;
+      }
+      this.fail('commit', s.path, e);
+      return false;
+    }
+  }
+
+  /** O_DIRECT: whole pages from the page holding `fromPos`; the last partial page goes through a
+   * scratch page whose tail is zero, so bytes past `toPos` never reach the file. */
+  private writeDirect(s: TrackedSegment, memory: Uint8Array, fromPos: number, toPos: number): void {
+    if (s.directFd < 0) s.directFd = this.io.open(s.path, { direct: true });
+    const start = fromPos - (fromPos % OS_PAGE_BYTES);
+    const fullEnd = toPos - (toPos % OS_PAGE_BYTES);
+    if (fullEnd > start) this.io.pwrite(s.directFd, memory.subarray(start, fullEnd), start);
+    if (toPos > fullEnd) {
+      this.scratchPage ??= this.io.allocAligned(OS_PAGE_BYTES);
+      this.scratchPage.fill(0);
+      this.scratchPage.set(memory.subarray(fullEnd, toPos));
+      this.io.pwrite(s.directFd, this.scratchPage, fullEnd);
+    }
+  }
+
+  /** fdatasync segment by segment until `flushed` reaches `target` (a committed position). */
+  private flushUpTo(target: number): void {
+    for (let guard = 0; guard <= this.segments.length; guard++) {
+      const flushed = this.block.load('flushed');
+      if (flushed >= target) return;
+      const s = this.segmentAt(flushed);
+      assert(s !== undefined, `no segment announced for flushed offset ${flushed}`);
+      const end = Math.min(target, s.endOffset);
+      try {
+        this.io.fdatasync(s.fd);
+      } catch (err) {
+        this.fail('fdatasync', s.path, err as NodeJS.ErrnoException);
+        return;
+      }
+      this.block.advance('flushed', end);
+      if (end === s.endOffset) this.retire(s);
+    }
+  }
+
+  private retire(s: TrackedSegment): void {
+    if (s.directFd >= 0) this.io.close(s.directFd);
+    const i = this.segments.indexOf(s);
+    if (i >= 0) this.segments.splice(i, 1);
+  }
+
+  private segmentAt(offset: number): TrackedSegment | undefined {
+    return this.segments.find((s) => offset >= s.fromOffset && offset < s.endOffset);
+  }
+
+  private fail(operation: string, path: string, err: NodeJS.ErrnoException): void {
+    const code = err.code ?? 'EUNKNOWN';
+    this.block.store('failed', FAILURE_CODES[code] ?? OTHER_FAILURE);
+    this.block.notify('flushed');
+    this.block.notify('committed');
+    this.emit({ type: 'failed', operation, code, message: `${operation} of ${path} failed: ${err.message}` });
+  }
+}
+
+function pages(offset: number): number {
+  return Math.floor(offset / OS_PAGE_BYTES);
+}
+
+/** How the service sees a write buffer shared by the writer thread. */
+export interface SharedMemoryAccess {
+  map(handle: SharedMemoryHandle): Uint8Array | null;
+  unmap(view: Uint8Array): void;
+}
+
+/** Views in this thread (a worker, or the writer thread itself): SABs directly, addon memory by
+ * attaching its id (and releasing that view when done). */
+export const defaultMemoryAccess: SharedMemoryAccess = {
+  map(handle) {
+    if (handle.kind === 'none') return null;
+    if (handle.kind === 'sab') return new Uint8Array(handle.buffer);
+    const addon = loadNativeAddon().addon;
+    assert(addon !== null, 'an aligned write buffer needs the native addon in the service thread');
+    return new Uint8Array(addon.attachAligned(handle.id));
+  },
+  unmap(view) {
+    if (view.buffer instanceof SharedArrayBuffer) return;
+    loadNativeAddon().addon?.releaseAligned(view.buffer as ArrayBuffer);
+  },
+};

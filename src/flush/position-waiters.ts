@@ -1,0 +1,88 @@
+// Puts waiting for a shared position to pass their end offset (SYNC_FLUSH: `flushed`; later
+// SYNC_MASTER: a slave's acked offset). Waiters are served in offset order by one async loop
+// on the writer thread, which sleeps on the position with Atomics.waitAsync: one wake-up
+// resolves every put the position passed (group commit). A waiter not served within
+// `timeoutMs` resolves 'timed-out'; when `isFailed()` turns true all resolve 'failed'.
+import { assert } from '../util/assert.js';
+import type { ControlBlock } from '../util/control-block.js';
+
+export type WaitResult = 'ok' | 'timed-out' | 'failed';
+
+interface Waiter {
+  target: number;
+  deadlineMs: number;
+  resolve: (result: WaitResult) => void;
+}
+
+/** Most waiters one loop pass handles before yielding the event loop. */
+const MAX_RESOLVED_PER_PASS = 65_536;
+
+export class PositionWaiters<Name extends string> {
+  private queue: Waiter[] = [];
+  private head = 0;
+  private looping = false;
+
+  constructor(
+    private readonly block: ControlBlock<Name>,
+    private readonly position: Name,
+    private readonly timeoutMs: number,
+    private readonly isFailed: () => boolean,
+  ) {}
+
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Resolve when `position >= target`. Targets must not decrease from one call to the next. */
+  wait(target: number): Promise<WaitResult> {
+    if (this.block.load(this.position) >= target) return Promise.resolve('ok');
+    if (this.isFailed()) return Promise.resolve('failed');
+    const last = this.queue[this.queue.length - 1];
+    assert(!last || this.head === this.queue.length || last.target <= target, 'waiter targets must not decrease');
+    return new Promise<WaitResult>((resolve) => {
+      this.queue.push({ target, deadlineMs: performance.now() + this.timeoutMs, resolve });
+      if (!this.looping) void this.loop();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    this.looping = true;
+    try {
+      while (this.pending > 0) {
+        const value = this.block.load(this.position);
+        this.settle(value);
+        if (this.pending === 0) break;
+        const waitMs = Math.max(1, this.queue[this.head]!.deadlineMs - performance.now());
+        await this.block.waitChangeAsync(this.position, value, waitMs);
+      }
+    } finally {
+      this.looping = false;
+      this.compact();
+    }
+  }
+
+  private settle(value: number): void {
+    const failed = this.isFailed();
+    const now = performance.now();
+    for (let n = 0; this.pending > 0 && n < MAX_RESOLVED_PER_PASS; n++) {
+      const w = this.queue[this.head]!;
+      if (w.target <= value) w.resolve('ok');
+      else if (failed) w.resolve('failed');
+      else if (w.deadlineMs <= now) w.resolve('timed-out');
+      else break;
+      this.head++;
+    }
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,493 @@
+// MessageStore: the composition root and public API of one store directory. Wiring and
+// lifecycle only: open (lock, load, recover, start services), put, get, offsets, status, close.
+// The work is done by the CommitLog (append/read), the persistence service (commit + flush,
+// in a worker thread by default), the dispatch queue and the ConsumeQueues.
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { isRecordError, prepareMessage, type MessageInput, type PreparedMessage } from '../codec/prepare-message.js';
+import { prepareBatch, writeBatch, type PreparedBatch } from '../codec/batch.js';
+import { offsetMsgId } from '../codec/offset-msg-id.js';
+import { readRecord } from '../codec/read-record.js';
+import { SYSFLAG_TRANSACTION_MASK, SYSFLAG_TRANSACTION_PREPARED, SYSFLAG_TRANSACTION_ROLLBACK } from '../codec/record-layout.js';
+import { writeRecord } from '../codec/write-record.js';
+import { Checkpoint } from '../commitlog/checkpoint.js';
+import { CommitLog } from '../commitlog/commit-log.js';
+import { recoverCommitLog, type RecoveryResult } from '../commitlog/recovery.js';
+import { loadStoreConfig, type StoreConfigInput } from '../config/load-config.js';
+import type { MessageStoreConfig } from '../config/store-config.js';
+import { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
+import { ConsumerOffsets } from '../consumequeue/consumer-offsets.js';
+import { DispatchQueue } from '../consumequeue/dispatch-queue.js';
+import { ErrorCode, StoreError } from '../errors.js';
+import type { PersistenceEvent, PersistenceSettings } from '../flush/persistence-layout.js';
+import { InThreadPersistenceRunner, WorkerPersistenceRunner, type PersistenceRunner } from '../flush/persistence-runner.js';
+import { PositionWaiters } from '../flush/position-waiters.js';
+import type { FileIO } from '../io/file-io.js';
+import { selectFileIO } from '../io/select-io.js';
+import { TransientStorePool } from '../segment/transient-store-pool.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { consoleLogger, type Logger } from '../util/logger.js';
+import { realScheduler, type Scheduler } from '../util/scheduler.js';
+import { redispatch } from './redispatch.js';
+import { GetMessageStatus, PutMessageStatus, type GetMessageRequest, type GetMessageResult, type PutMessageInput, type PutMessageResult, type StoredMessage } from './statuses.js';
+import { StoreFiles } from './store-files.js';
+import { StoreTimers } from './store-timers.js';
+
+/** Records that may wait for dispatch before puts are refused with OS_PAGE_CACHE_BUSY. */
+const MAX_PENDING_DISPATCH = 4_000_000;
+const LOCAL_HOST = { address: new Uint8Array([127, 0, 0, 1]), port: 0 };
+
+export interface MessageStoreDependencies {
+  logger?: Logger;
+  clock?: Clock;
+  scheduler?: Scheduler;
+}
+
+export interface StoreRuntimeInfo {
+  brokerRole: string;
+  ioBackend: string;
+  writeMode: string;
+  persistencePlacement: string;
+  flushDiskType: string;
+  transientStorePoolEnable: boolean;
+  transientStorePoolAvailable: number | null;
+  minPhyOffset: number;
+  maxPhyOffset: number;
+  wroteOffset: number;
+  committedOffset: number;
+  flushedOffset: number;
+  commitBehindBytes: number;
+  flushBehindBytes: number;
+  dispatchBehindMessages: number;
+  putMessageTimesTotal: number;
+  putTps: number;
+  diskFull: boolean;
+  serviceFailure: string | null;
+  lastRecovery: RecoveryResult | null;
+}
+
+export class MessageStore {
+  private closed = false;
+  private failure: string | null = null;
+  private diskFullReason: string | null = null;
+  private readonly waiters: PositionWaiters<'wrote' | 'committed' | 'flushed' | 'wakeups' | 'stop' | 'failed' | 'diskFull'>;
+  private readonly dispatch = new DispatchQueue(MAX_PENDING_DISPATCH);
+  private readonly storeHost;
+  private readonly timers: StoreTimers;
+  private runner!: PersistenceRunner;
+  private putCount = 0;
+  private recovery: RecoveryResult | null = null;
+  private readonly sync: boolean;
+  private readonly wakeOnPut: boolean;
+  private readonly inMemoryBytes: number;
+
+  private constructor(
+    readonly config: Readonly<MessageStoreConfig>,
+    private readonly io: FileIO,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
+    private readonly files: StoreFiles,
+    private readonly commitLog: CommitLog,
+    private readonly consumeQueues: ConsumeQueueStore,
+    private readonly offsets: ConsumerOffsets,
+    private readonly checkpoint: Checkpoint,
+    private readonly pool: TransientStorePool | null,
+  ) {
+    this.sync = config.flushDiskType === 'SYNC_FLUSH';
+    this.wakeOnPut = this.sync || config.wakeFlushWhenPutMessage || (pool !== null && config.wakeCommitWhenPutMessage);
+    this.waiters = new PositionWaiters(commitLog.block, 'flushed', config.syncFlushTimeout, () => this.failure !== null);
+    this.storeHost = { address: ipv4Bytes(config.brokerIP1), port: config.listenPort };
+    this.inMemoryBytes = (totalmem() * config.accessMessageInMemoryMaxRatio) / 100;
+    this.timers = new StoreTimers(scheduler);
+  }
+
+  /** Open (and recover) the store described by `input`: config keys, and optionally `configFile`. */
+  static async open(input: StoreConfigInput = {}, deps: MessageStoreDependencies = {}): Promise<MessageStore> {
+    const config = loadStoreConfig(input, { warn: (m) => (deps.logger ?? consoleLogger('config')).warn(m) });
+    const logger = deps.logger ?? consoleLogger('store', config.logLevel);
+    const io = selectFileIO(config.ioBackend, logger.child('io'));
+    const files = new StoreFiles(config.storePathRootDir);
+    files.lock();
+    const pool = config.transientStorePoolEnable
+      ? new TransientStorePool(io, config.transientStorePoolSize, config.mappedFileSizeCommitLog, logger.child('pool'))
+      : null;
+    const commitLog = new CommitLog({
+      io,
+      dir: config.storePathCommitLog,
+      segmentBytes: config.mappedFileSizeCommitLog,
+      writeMode: io.capabilities.mmap && !pool ? 'mmap' : 'buffer',
+      pool,
+      logger: logger.child('commitlog'),
+    });
+    const store = new MessageStore(
+      config,
+      io,
+      logger,
+      deps.clock ?? systemClock,
+      deps.scheduler ?? realScheduler,
+      files,
+      commitLog,
+      new ConsumeQueueStore(io, join(config.storePathRootDir, 'consumequeue'), config.mappedFileSizeConsumeQueue, logger.child('cq')),
+      new ConsumerOffsets(join(config.storePathRootDir, 'config', 'consumerOffset.json'), logger.child('offsets')),
+      new Checkpoint(io, config.storePathRootDir),
+      pool,
+    );
+    try {
+      store.loadAndRecover();
+      store.start();
+    } catch (err) {
+      commitLog.close();
+      files.unlock();
+      throw err;
+    }
+    return store;
+  }
+
+  putMessage(input: PutMessageInput): Promise<PutMessageResult> {
+    const refused = this.refusal();
+    if (refused) return Promise.resolve(refused);
+    const prepared = prepareMessage(this.toMessageInput(input), { maxMessageSizeBytes: this.config.maxMessageSize });
+    if (isRecordError(prepared)) return Promise.resolve(failed(prepared.status, prepared.reason));
+    const queueRefusal = this.checkQueueId(prepared.queueId);
+    if (queueRefusal) return Promise.resolve(queueRefusal);
+    return this.appendAndWait(prepared, null, input.properties?.WAIT !== 'false');
+  }
+
+  /** One batch, appended atomically (all to one queue, consecutive queue offsets). */
+  putMessages(inputs: readonly PutMessageInput[]): Promise<PutMessageResult> {
+    const refused = this.refusal();
+    if (refused) return Promise.resolve(refused);
+    const batch = prepareBatch(inputs.map((i) => this.toMessageInput(i)), { maxMessageSizeBytes: this.config.maxMessageSize });
+    if (isRecordError(batch)) return Promise.resolve(failed(batch.status, batch.reason));
+    const queueRefusal = this.checkQueueId(batch.messages[0]!.queueId);
+    if (queueRefusal) return Promise.resolve(queueRefusal);
+    return this.appendAndWait(null, batch, inputs[0]?.properties?.WAIT !== 'false');
+  }
+
+  async getMessage(request: GetMessageRequest): Promise<GetMessageResult> {
+    this.assertOpen();
+    this.drainDispatch();
+    const maxPhy = this.commitLog.maxOffset;
+    const q = this.consumeQueues.find(request.topic, request.queueId);
+    const base = { messages: [] as StoredMessage[], suggestPullingFromSlave: false };
+    if (!q) return { ...base, status: GetMessageStatus.NO_MATCHED_LOGIC_QUEUE, nextBeginOffset: 0, minOffset: 0, maxOffset: 0 };
+    const minOffset = q.minOffset;
+    const maxOffset = q.maxOffset;
+    const range = { minOffset, maxOffset };
+    const offset = request.offset;
+    if (maxOffset === 0) return { ...base, ...range, status: GetMessageStatus.NO_MESSAGE_IN_QUEUE, nextBeginOffset: 0 };
+    if (offset < minOffset) return { ...base, ...range, status: GetMessageStatus.OFFSET_TOO_SMALL, nextBeginOffset: minOffset };
+    if (offset === maxOffset) return { ...base, ...range, status: GetMessageStatus.OFFSET_OVERFLOW_ONE, nextBeginOffset: offset };
+    if (offset > maxOffset) {
+      return { ...base, ...range, status: GetMessageStatus.OFFSET_OVERFLOW_BADLY, nextBeginOffset: minOffset === 0 ? 0 : maxOffset };
+    }
+    const wanted = Math.max(1, Math.min(request.maxMsgNums, this.config.maxTransferCountOnMessageInMemory));
+    const entries = q.read(offset, wanted);
+    const messages: StoredMessage[] = [];
+    let bytes = 0;
+    let scanned = 0;
+    let lastPhysical = maxPhy;
+    for (const e of entries) {
+      const inDisk = maxPhy - e.commitLogOffset > this.inMemoryBytes;
+      const maxCount = inDisk ? this.config.maxTransferCountOnMessageInDisk : this.config.maxTransferCountOnMessageInMemory;
+      const maxBytes = inDisk ? this.config.maxTransferBytesOnMessageInDisk : this.config.maxTransferBytesOnMessageInMemory;
+      if (messages.length > 0 && (messages.length >= maxCount || bytes + e.size > maxBytes)) break;
+      scanned++;
+      const m = this.readMessage(e.commitLogOffset, e.size);
+      if (!m) continue;
+      messages.push(m);
+      bytes += e.size;
+      lastPhysical = e.commitLogOffset;
+    }
+    return {
+      status: messages.length > 0 ? GetMessageStatus.FOUND : GetMessageStatus.OFFSET_FOUND_NULL,
+      messages,
+      nextBeginOffset: offset + scanned,
+      minOffset,
+      maxOffset,
+      suggestPullingFromSlave: maxPhy - lastPhysical > this.inMemoryBytes,
+    };
+  }
+
+  /** The message stored at `physicalOffset`, or null when none is readable there. */
+  lookMessageByOffset(physicalOffset: number): StoredMessage | null {
+    this.assertOpen();
+    const head = this.commitLog.read(physicalOffset, 4);
+    if (head.byteLength < 4) return null;
+    const size = new DataView(head.buffer, head.byteOffset, 4).getInt32(0);
+    if (size <= 0 || size > this.config.maxMessageSize + 65536) return null;
+    return this.readMessage(physicalOffset, size);
+  }
+
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    this.assertOpen();
+    this.drainDispatch();
+    return this.consumeQueues.find(topic, queueId)?.maxOffset ?? 0;
+  }
+
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    this.assertOpen();
+    return this.consumeQueues.find(topic, queueId)?.minOffset ?? 0;
+  }
+
+  getMaxPhyOffset(): number {
+    return this.commitLog.maxOffset;
+  }
+
+  getMinPhyOffset(): number {
+    return this.commitLog.minOffset;
+  }
+
+  commitOffset(group: string, topic: string, queueId: number, offset: number): void {
+    this.assertOpen();
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new StoreError(ErrorCode.INVALID_ARGUMENT, `consumer offset must be a non-negative integer, got ${offset}`);
+    }
+    this.offsets.commit(group, topic, queueId, offset);
+  }
+
+  queryOffset(group: string, topic: string, queueId: number): number {
+    this.assertOpen();
+    return this.offsets.query(group, topic, queueId);
+  }
+
+  runtimeInfo(): StoreRuntimeInfo {
+    const p = this.commitLog.block.snapshot();
+    return {
+      brokerRole: this.config.brokerRole,
+      ioBackend: this.io.backend,
+      writeMode: this.commitLog.writeMode,
+      persistencePlacement: this.runner?.placement ?? 'not started',
+      flushDiskType: this.config.flushDiskType,
+      transientStorePoolEnable: this.pool !== null,
+      transientStorePoolAvailable: this.pool?.available ?? null,
+      minPhyOffset: this.commitLog.minOffset,
+      maxPhyOffset: p.committed,
+      wroteOffset: p.wrote,
+      committedOffset: p.committed,
+      flushedOffset: p.flushed,
+      commitBehindBytes: p.wrote - p.committed,
+      flushBehindBytes: p.committed - p.flushed,
+      dispatchBehindMessages: this.dispatch.pending,
+      putMessageTimesTotal: this.putCount,
+      putTps: this.timers.putTps(this.putCount),
+      diskFull: this.diskFullReason !== null || p.diskFull !== 0,
+      serviceFailure: this.failure,
+      lastRecovery: this.recovery,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.cancelAll();
+    await this.runner.stop();
+    this.drainDispatch();
+    this.consumeQueues.sync();
+    this.offsets.persist();
+    this.saveCheckpoint();
+    const clean = this.failure === null && this.dispatch.pending === 0 && this.commitLog.flushedOffset === this.commitLog.wroteOffset;
+    this.consumeQueues.close();
+    this.commitLog.close();
+    this.checkpoint.close();
+    if (clean) this.files.markCleanShutdown();
+    else this.logger.warn('closing with unflushed or undispatched data or after a failure: the next open recovers abnormally');
+    this.files.unlock();
+  }
+
+  // ---- internals
+
+  private loadAndRecover(): void {
+    const abnormal = this.files.lastExitAbnormal;
+    this.commitLog.segments.load(this.logger);
+    this.consumeQueues.load();
+    this.offsets.load();
+    this.recovery = recoverCommitLog({
+      io: this.io,
+      segments: this.commitLog.segments,
+      abnormal,
+      checkpointMinTimestamp: this.checkpoint.minTimestamp,
+      scan: { checkCrc: this.config.checkCRCOnRecover, maxMessageBytes: this.config.maxMessageSize },
+      logger: this.logger.child('recovery'),
+      onMessage: () => {},
+    });
+    this.consumeQueues.truncateByPhysicalOffset(this.recovery.endOffset);
+    redispatch(this.io, this.commitLog, this.consumeQueues, this.config.maxMessageSize, this.logger);
+    this.commitLog.resetPositions(this.recovery.endOffset);
+  }
+
+  private start(): void {
+    const settings: PersistenceSettings = {
+      flushDiskType: this.config.flushDiskType,
+      flushIntervalMs: this.config.flushIntervalCommitLog,
+      flushLeastPages: this.config.flushCommitLogLeastPages,
+      flushThoroughIntervalMs: this.config.flushCommitLogThoroughInterval,
+      flushTimed: this.config.flushCommitLogTimed,
+      commitIntervalMs: this.config.commitIntervalCommitLog,
+      commitLeastPages: this.config.commitCommitLogLeastPages,
+      commitThoroughIntervalMs: this.config.commitCommitLogThoroughInterval,
+      commitMode: this.config.commitMode === 'direct' && this.io.capabilities.directIo ? 'direct' : 'pwrite',
+      ioBackend: this.io.backend,
+    };
+    const listener = (e: PersistenceEvent): void => this.onPersistenceEvent(e);
+    this.runner = this.config.flushServiceInWorker
+      ? new WorkerPersistenceRunner(new URL('../workers/persistence-worker' + moduleExtension(), import.meta.url), this.commitLog.block, settings, listener)
+      : new InThreadPersistenceRunner(this.io, this.commitLog.block, settings, listener, this.scheduler, () => this.clock.nowMs());
+    this.commitLog.start(this.runner);
+    this.timers.every(10, () => this.drainDispatch());
+    this.timers.every(this.config.flushIntervalConsumeQueue, () => this.consumeQueues.writeTails());
+    this.timers.every(this.config.flushConsumerOffsetInterval, () => this.offsets.persist());
+    this.timers.every(1000, () => this.saveCheckpoint());
+    this.timers.every(1000, () => this.commitLog.reclaimBuffers());
+    this.files.markRunning();
+    this.logger.info(
+      `store open at ${this.config.storePathRootDir}: ${this.config.flushDiskType}, ${this.commitLog.writeMode} writes, ` +
+        `persistence ${this.runner.placement}, io ${this.io.backend}, log [${this.commitLog.minOffset}, ${this.commitLog.maxOffset})`,
+    );
+  }
+
+  private appendAndWait(single: PreparedMessage | null, batch: PreparedBatch | null, waitStoreMsgOk: boolean): Promise<PutMessageResult> {
+    const first = (single ?? batch!.messages[0])!;
+    const count = single ? 1 : batch!.messages.length;
+    const length = single ? single.totalSizeBytes : batch!.totalSizeBytes;
+    const q = this.consumeQueues.findOrCreate(first.topic, first.queueId);
+    const txType = first.sysFlag & SYSFLAG_TRANSACTION_MASK;
+    const indexed = txType !== SYSFLAG_TRANSACTION_PREPARED && txType !== SYSFLAG_TRANSACTION_ROLLBACK;
+    const queueOffset = indexed ? q.nextQueueOffset : 0;
+    const storeTimestamp = this.clock.nowMs();
+    const appended = this.commitLog.append(length, (target, position, physicalOffset) => {
+      if (single) writeRecord(target, position, single, queueOffset, physicalOffset, storeTimestamp);
+      else writeBatch(target, position, batch!, queueOffset, physicalOffset, storeTimestamp);
+    });
+    if (appended.status !== 'PUT_OK') {
+      return Promise.resolve(failed(PutMessageStatus.CREATE_MAPPED_FILE_FAILED, this.commitLog.lastCreateError ?? 'segment creation failed'));
+    }
+    this.putCount += count;
+    if (indexed) {
+      q.nextQueueOffset += count;
+      const messages = single ? [single] : batch!.messages;
+      let at = appended.physicalOffset;
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
+        this.dispatch.push(q, queueOffset + i, at, m.totalSizeBytes, m.tagsCode);
+        at += m.totalSizeBytes;
+      }
+    }
+    if (this.wakeOnPut) this.runner.wake();
+    const result: PutMessageResult = {
+      status: PutMessageStatus.PUT_OK,
+      offsetMsgId: this.msgIds(single, batch, appended.physicalOffset),
+      physicalOffset: appended.physicalOffset,
+      queueOffset,
+      wroteBytes: appended.wroteBytes,
+      messageCount: count,
+      storeTimestamp,
+    };
+    if (!this.sync || !waitStoreMsgOk) return Promise.resolve(result);
+    return this.waiters.wait(appended.physicalOffset + appended.wroteBytes).then((outcome) => {
+      if (outcome === 'ok') return result;
+      if (outcome === 'timed-out') return { ...result, status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason: `not flushed within syncFlushTimeout=${this.config.syncFlushTimeout} ms` };
+      return { ...result, status: PutMessageStatus.SERVICE_NOT_AVAILABLE, reason: this.failure ?? 'store failed' };
+    });
+  }
+
+  private msgIds(single: PreparedMessage | null, batch: PreparedBatch | null, physicalOffset: number): string {
+    if (single) return offsetMsgId(this.storeHost, physicalOffset);
+    const ids: string[] = [];
+    let at = physicalOffset;
+    for (const m of batch!.messages) {
+      ids.push(offsetMsgId(this.storeHost, at));
+      at += m.totalSizeBytes;
+    }
+    return ids.join(',');
+  }
+
+  private refusal(): PutMessageResult | null {
+    this.assertOpen();
+    if (this.failure !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.failure);
+    if (this.config.brokerRole === 'SLAVE') return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'this store is a SLAVE');
+    if (this.diskFullReason !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.diskFullReason);
+    if (this.commitLog.block.load('diskFull') !== 0) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'disk full: commits fail with ENOSPC');
+    if (this.dispatch.pending >= MAX_PENDING_DISPATCH - 1024) return failed(PutMessageStatus.OS_PAGE_CACHE_BUSY, 'too many records wait for dispatch');
+    return null;
+  }
+
+  private checkQueueId(queueId: number): PutMessageResult | null {
+    if (queueId > this.config.maxQueueId) {
+      return failed(PutMessageStatus.MESSAGE_ILLEGAL, `queueId ${queueId} is above maxQueueId=${this.config.maxQueueId}`);
+    }
+    return null;
+  }
+
+  private toMessageInput(input: PutMessageInput): MessageInput {
+    const body = typeof input.body === 'string' ? new TextEncoder().encode(input.body) : input.body;
+    return {
+      topic: input.topic,
+      queueId: input.queueId ?? 0,
+      body,
+      flag: input.flag ?? 0,
+      tags: input.tags,
+      keys: input.keys,
+      properties: input.properties,
+      bornTimestamp: input.bornTimestamp ?? this.clock.nowMs(),
+      bornHost: LOCAL_HOST,
+      storeHost: this.storeHost,
+    } as MessageInput;
+  }
+
+  private readMessage(physicalOffset: number, size: number): StoredMessage | null {
+    const bytes = this.commitLog.read(physicalOffset, size);
+    if (bytes.byteLength < size) return null;
+    const r = readRecord(bytes, 0, { checkCrc: false, readBody: true });
+    if (r.kind !== 'message') return null;
+    return { ...r.msg, msgId: offsetMsgId(r.msg.storeHost, physicalOffset) };
+  }
+
+  /** Move records whose bytes are visible into their ConsumeQueues. */
+  private drainDispatch(): void {
+    const p = this.commitLog.block;
+    const visible = this.sync ? p.load('flushed') : p.load('committed');
+    this.dispatch.drain(visible);
+  }
+
+  private saveCheckpoint(): void {
+    const flushed = this.commitLog.flushedOffset;
+    this.timers.sampleCheckpoint(this.checkpoint, flushed, this.commitLog.wroteOffset, this.clock.nowMs());
+    this.checkpoint.values.confirmPhyOffset = flushed;
+    try {
+      this.checkpoint.save();
+    } catch (err) {
+      this.logger.error(`saving the checkpoint failed: ${(err as Error).message}`);
+    }
+  }
+
+  private onPersistenceEvent(e: PersistenceEvent): void {
+    if (e.type === 'failed') {
+      this.failure = `${e.code}: ${e.message}`;
+      this.logger.error(`persistence service failed, the store no longer accepts writes: ${this.failure}`);
+    } else if (e.type === 'disk-full') {
+      this.logger.error(`disk full, puts are refused until space frees: ${e.message}`);
+    } else if (e.type === 'disk-space-ok') {
+      this.logger.info('disk space available again, puts resume');
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(ErrorCode.CLOSED, 'the message store is closed');
+  }
+}
+
+function failed(status: PutMessageResult['status'], reason: string): PutMessageResult {
+  return { status, offsetMsgId: null, physicalOffset: -1, queueOffset: -1, wroteBytes: 0, messageCount: 0, storeTimestamp: 0, reason };
+}
+
+function ipv4Bytes(ip: string): Uint8Array {
+  const parts = ip.split('.').map(Number);
+  return parts.length === 4 && parts.every((p) => Number.isInteger(p) && p >= 0 && p <= 255) ? new Uint8Array(parts) : new Uint8Array([127, 0, 0, 1]);
+}
+
+/** '.ts' when running from source (tests), '.js' from dist/. */
+function moduleExtension(): string {
+  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+}

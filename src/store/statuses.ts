@@ -1,0 +1,85 @@
+// Result types of the public API, with RocketMQ's status names. Expected outcomes (bad input,
+// timeouts, a full disk) are statuses, never exceptions.
+import type { DecodedMessage } from '../codec/read-record.js';
+
+export const PutMessageStatus = {
+  PUT_OK: 'PUT_OK',
+  FLUSH_DISK_TIMEOUT: 'FLUSH_DISK_TIMEOUT',
+  FLUSH_SLAVE_TIMEOUT: 'FLUSH_SLAVE_TIMEOUT',
+  SLAVE_NOT_AVAILABLE: 'SLAVE_NOT_AVAILABLE',
+  SERVICE_NOT_AVAILABLE: 'SERVICE_NOT_AVAILABLE',
+  CREATE_MAPPED_FILE_FAILED: 'CREATE_MAPPED_FILE_FAILED',
+  MESSAGE_ILLEGAL: 'MESSAGE_ILLEGAL',
+  PROPERTIES_SIZE_EXCEEDED: 'PROPERTIES_SIZE_EXCEEDED',
+  OS_PAGE_CACHE_BUSY: 'OS_PAGE_CACHE_BUSY',
+  UNKNOWN_ERROR: 'UNKNOWN_ERROR',
+} as const;
+export type PutMessageStatus = (typeof PutMessageStatus)[keyof typeof PutMessageStatus];
+
+export const GetMessageStatus = {
+  FOUND: 'FOUND',
+  NO_MESSAGE_IN_QUEUE: 'NO_MESSAGE_IN_QUEUE',
+  OFFSET_OVERFLOW_ONE: 'OFFSET_OVERFLOW_ONE',
+  OFFSET_OVERFLOW_BADLY: 'OFFSET_OVERFLOW_BADLY',
+  OFFSET_TOO_SMALL: 'OFFSET_TOO_SMALL',
+  OFFSET_FOUND_NULL: 'OFFSET_FOUND_NULL',
+  NO_MATCHED_LOGIC_QUEUE: 'NO_MATCHED_LOGIC_QUEUE',
+} as const;
+export type GetMessageStatus = (typeof GetMessageStatus)[keyof typeof GetMessageStatus];
+
+/** What a producer hands to putMessage. */
+export interface PutMessageInput {
+  topic: string;
+  queueId?: number;
+  body: Uint8Array | string;
+  tags?: string;
+  keys?: string | readonly string[];
+  properties?: Readonly<Record<string, string>>;
+  flag?: number;
+  bornTimestamp?: number;
+}
+
+export interface PutMessageResult {
+  status: PutMessageStatus;
+  /** RocketMQ's offsetMsgId (store host + physical offset, hex); for a batch, the ids joined by ','. */
+  offsetMsgId: string | null;
+  physicalOffset: number;
+  queueOffset: number;
+  wroteBytes: number;
+  /** How many messages the put appended (1, or the batch size). */
+  messageCount: number;
+  storeTimestamp: number;
+  /** Why, when the status is not PUT_OK. */
+  reason?: string;
+}
+
+export interface GetMessageRequest {
+  group: string;
+  topic: string;
+  queueId: number;
+  offset: number;
+  maxMsgNums: number;
+}
+
+export interface StoredMessage extends DecodedMessage {
+  readonly msgId: string;
+}
+
+export interface GetMessageResult {
+  status: GetMessageStatus;
+  messages: StoredMessage[];
+  nextBeginOffset: number;
+  minOffset: number;
+  maxOffset: number;
+  suggestPullingFromSlave: boolean;
+}
+
+/** Whether a put's bytes are in the log (RocketMQ PutMessageResult.isOk). */
+export function isWritten(status: PutMessageStatus): boolean {
+  return (
+    status === PutMessageStatus.PUT_OK ||
+    status === PutMessageStatus.FLUSH_DISK_TIMEOUT ||
+    status === PutMessageStatus.FLUSH_SLAVE_TIMEOUT ||
+    status === PutMessageStatus.SLAVE_NOT_AVAILABLE
+  );
+}

@@ -1,0 +1,54 @@
+// The small marker files at the store root: `abort` (exists while the store runs; found at start
+// it means the last run did not shut down cleanly) and `lock` (the pid of the process that owns
+// the directory; a second live process is refused, a dead owner's lock is taken over).
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, StoreError } from '../errors.js';
+
+export class StoreFiles {
+  readonly abortPath: string;
+  readonly lockPath: string;
+
+  constructor(readonly rootDir: string) {
+    mkdirSync(rootDir, { recursive: true });
+    this.abortPath = join(rootDir, 'abort');
+    this.lockPath = join(rootDir, 'lock');
+  }
+
+  /** Take the directory for this process, or throw if another live process holds it. */
+  lock(): void {
+    if (existsSync(this.lockPath)) {
+      const owner = Number.parseInt(readFileSync(this.lockPath, 'utf8').trim(), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new StoreError(ErrorCode.INVALID_ARGUMENT, `store directory ${this.rootDir} is in use by process ${owner}`);
+      }
+    }
+    writeFileSync(this.lockPath, `${process.pid}\n`);
+  }
+
+  unlock(): void {
+    rmSync(this.lockPath, { force: true });
+  }
+
+  /** True when the previous run ended without a clean shutdown. */
+  get lastExitAbnormal(): boolean {
+    return existsSync(this.abortPath);
+  }
+
+  markRunning(): void {
+    writeFileSync(this.abortPath, '');
+  }
+
+  markCleanShutdown(): void {
+    rmSync(this.abortPath, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

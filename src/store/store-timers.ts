@@ -1,0 +1,60 @@
+// The store's periodic chores (dispatch, ConsumeQueue writes, offset and checkpoint saves,
+// buffer reclaim), put TPS sampling, and the checkpoint timestamp rule: physicMsgTimestamp
+// only moves to a store time whose put is known flushed.
+import type { Checkpoint } from '../commitlog/checkpoint.js';
+import type { Cancelable, Scheduler } from '../util/scheduler.js';
+
+const TPS_WINDOW_MS = 1000;
+
+export class StoreTimers {
+  private readonly handles: Cancelable[] = [];
+  private stopped = false;
+  private sample: { offset: number; timestampMs: number } | null = null;
+  private tpsBase = { count: 0, atMs: performance.now() };
+  private lastTps = 0;
+
+  constructor(private readonly scheduler: Scheduler) {}
+
+  /** Run `task` every `periodMs` until cancelAll(). An exception stops nothing but is re-thrown async. */
+  every(periodMs: number, task: () => void): void {
+    const slot = this.handles.length;
+    const arm = (): void => {
+      this.handles[slot] = this.scheduler.after(periodMs, () => {
+        if (this.stopped) return;
+        task();
+        arm();
+      });
+    };
+    arm();
+  }
+
+  cancelAll(): void {
+    this.stopped = true;
+    for (const h of this.handles) h.cancel();
+  }
+
+  /** Puts per second over the last window, given the running put count. */
+  putTps(putCount: number): number {
+    const now = performance.now();
+    const elapsed = now - this.tpsBase.atMs;
+    if (elapsed >= TPS_WINDOW_MS) {
+      this.lastTps = ((putCount - this.tpsBase.count) * 1000) / elapsed;
+      this.tpsBase = { count: putCount, atMs: now };
+    }
+    return this.lastTps;
+  }
+
+  /** Promote the previous sample to the checkpoint once flushed passed it, then take a new one. */
+  sampleCheckpoint(checkpoint: Checkpoint, flushed: number, wrote: number, nowMs: number): void {
+    if (this.sample && flushed >= this.sample.offset) {
+      checkpoint.values.physicMsgTimestamp = this.sample.timestampMs;
+      checkpoint.values.logicsMsgTimestamp = this.sample.timestampMs;
+      this.sample = null;
+    }
+    if (!this.sample && wrote > flushed) this.sample = { offset: wrote, timestampMs: nowMs };
+    else if (!this.sample && wrote === flushed && wrote > 0) {
+      checkpoint.values.physicMsgTimestamp = nowMs;
+      checkpoint.values.logicsMsgTimestamp = nowMs;
+    }
+  }
+}
