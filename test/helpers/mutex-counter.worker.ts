@@ -1,6 +1,6 @@
 // Piscina task: increment a shared Float64 counter `times` times, each read-modify-write
 // under the SabMutex (or without it when `locked` is false).
-import { SabMutex } from '../../src/util/mutex.ts';
+import { SabMutex } from '../../src/util/mutex.js';
 
 export default function increment(task: { lock: SharedArrayBuffer; counter: SharedArrayBuffer; times: number; locked: boolean }): number {
   const mutex = new SabMutex(task.lock);

@@ -1,7 +1,8 @@
 // Run TypeScript worker files from tests: worker threads do not inherit vitest's transform,
 // so they load through tsx.
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../../src/util/spawn-worker.js';
 
 export const TSX_EXEC_ARGV = ['--import', 'tsx'];
 
@@ -9,13 +10,9 @@ export function helperPath(name: string): string {
   return fileURLToPath(new URL(`./${name}`, import.meta.url));
 }
 
-/** A worker running test/helpers/<name>. A plain Worker does not pass its entry through
- * tsx's hooks, so an eval'd bootstrap loads it with tsx's own `tsImport`. */
+/** A worker running test/helpers/<name> (TypeScript, loaded through tsx). */
 export function startTsWorker(name: string, workerData: unknown): Worker {
-  const entry = pathToFileURL(helperPath(name)).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return spawnWorker(pathToFileURL(helperPath(name)), { workerData });
 }
 
 /** Resolve with the worker's first message, or reject on error / exit / deadline. */

@@ -1,4 +1,4 @@
-import Piscina from 'piscina';
+import { Piscina } from 'piscina';
 import { describe, expect, it } from 'vitest';
 import { SabMutex } from '../../src/util/mutex.js';
 import { helperPath, TSX_EXEC_ARGV } from '../helpers/workers.js';
