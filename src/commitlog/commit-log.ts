@@ -40,6 +40,8 @@ export interface CommitLogOptions {
   segmentBytes: number;
   writeMode: CommitLogWriteMode;
   pool: TransientStorePool | null;
+  /** warmMapedFileEnable: fault every page of a new mapping in up front (MADV_POPULATE_WRITE). */
+  warmMappedFile: boolean;
   logger: Logger;
 }
 
@@ -56,11 +58,15 @@ export class CommitLog {
   /** Full segments whose write buffer waits for the commit service before it is recycled. */
   private readonly retiring: ActiveSegment[] = [];
   private runner: PersistenceRunner | null = null;
+  private readonly wroteSlot = this.block.slotOf('wrote');
+  private readonly committedSlot = this.block.slotOf('committed');
+  private readonly mmapMode: boolean;
   /** Why the last segment creation failed (for runtimeInfo), or null. */
   lastCreateError: string | null = null;
 
   constructor(private readonly options: CommitLogOptions) {
     this.segments = new SegmentList(options.io, options.dir, options.segmentBytes, true);
+    this.mmapMode = options.writeMode === 'mmap';
   }
 
   get writeMode(): CommitLogWriteMode {
@@ -155,8 +161,8 @@ export class CommitLog {
   }
 
   private publish(offset: number): void {
-    this.block.store('wrote', offset);
-    if (this.options.writeMode === 'mmap') this.block.store('committed', offset);
+    this.block.publish(this.wroteSlot, offset);
+    if (this.mmapMode) this.block.publish(this.committedSlot, offset);
   }
 
   /** Fill the rest of a segment with the end-of-file blank and hand its buffer over. */
@@ -208,6 +214,7 @@ export class CommitLog {
     const { io, pool, writeMode } = this.options;
     if (writeMode === 'mmap') {
       const region = io.mmap(file.fd, 0, file.sizeBytes, true);
+      if (this.options.warmMappedFile) region.advise(0, file.sizeBytes, 'populate-write');
       return { bytes: region.bytes, handle: { kind: 'none' }, origin: 'mmap', release: () => region.unmap() };
     }
     const buffer = pool ? pool.borrow() : stagingBuffer(file.sizeBytes);

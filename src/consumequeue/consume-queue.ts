@@ -136,6 +136,27 @@ export class ConsumeQueue {
     this.cutAt(lo * CQ_ENTRY_BYTES);
   }
 
+  /** Retention: delete leading files whose entries all point below `commitLogMinOffset` and move
+   * minOffset to the first entry at or above it. */
+  deleteBelow(commitLogMinOffset: number): void {
+    this.writeTail();
+    for (let guard = this.segments.count; guard > 1; guard--) {
+      const first = this.segments.first!;
+      const lastInFirst = this.read(first.endOffset / CQ_ENTRY_BYTES - 1, 1)[0];
+      if (!lastInFirst || lastInFirst.commitLogOffset >= commitLogMinOffset) break;
+      this.segments.dropFirst();
+      this.minBytes = Math.max(this.minBytes, first.endOffset);
+    }
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.read(mid, 1)[0]!.commitLogOffset < commitLogMinOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    this.minBytes = lo * CQ_ENTRY_BYTES;
+  }
+
   close(): void {
     this.writeTail();
     this.segments.closeAll();

@@ -24,7 +24,7 @@ export interface IoCapabilities {
   fallocate: boolean;
 }
 
-export type MadviseAdvice = 'normal' | 'random' | 'sequential' | 'willneed' | 'dontneed' | 'populate';
+export type MadviseAdvice = 'normal' | 'random' | 'sequential' | 'willneed' | 'dontneed' | 'populate' | 'populate-write';
 
 /** A memory-mapped file range. Unmapped by `unmap()` or when garbage collected. */
 export interface MappedRegion {

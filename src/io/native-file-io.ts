@@ -123,6 +123,7 @@ class NativeMappedRegion implements MappedRegion {
       willneed: a.MADV_WILLNEED,
       dontneed: a.MADV_DONTNEED,
       populate: a.MADV_POPULATE_READ,
+      'populate-write': a.MADV_POPULATE_WRITE,
     };
     return codes[advice];
   }

@@ -28,7 +28,9 @@ import { TransientStorePool } from '../segment/transient-store-pool.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler, type Scheduler } from '../util/scheduler.js';
+import { diskPressure, statfsUsage, type DiskUsageProbe } from './disk-space.js';
 import { redispatch } from './redispatch.js';
+import { runRetention } from './retention.js';
 import { GetMessageStatus, PutMessageStatus, type GetMessageRequest, type GetMessageResult, type PutMessageInput, type PutMessageResult, type StoredMessage } from './statuses.js';
 import { StoreFiles } from './store-files.js';
 import { StoreTimers } from './store-timers.js';
@@ -41,6 +43,8 @@ export interface MessageStoreDependencies {
   logger?: Logger;
   clock?: Clock;
   scheduler?: Scheduler;
+  /** Used fraction of the disk holding a directory (default: statfs). */
+  diskUsage?: DiskUsageProbe;
 }
 
 export interface StoreRuntimeInfo {
@@ -93,6 +97,7 @@ export class MessageStore {
     private readonly offsets: ConsumerOffsets,
     private readonly checkpoint: Checkpoint,
     private readonly pool: TransientStorePool | null,
+    private readonly diskUsage: DiskUsageProbe,
   ) {
     this.sync = config.flushDiskType === 'SYNC_FLUSH';
     this.wakeOnPut = this.sync || config.wakeFlushWhenPutMessage || (pool !== null && config.wakeCommitWhenPutMessage);
@@ -118,6 +123,7 @@ export class MessageStore {
       segmentBytes: config.mappedFileSizeCommitLog,
       writeMode: io.capabilities.mmap && !pool ? 'mmap' : 'buffer',
       pool,
+      warmMappedFile: config.warmMapedFileEnable,
       logger: logger.child('commitlog'),
     });
     const store = new MessageStore(
@@ -132,10 +138,12 @@ export class MessageStore {
       new ConsumerOffsets(join(config.storePathRootDir, 'config', 'consumerOffset.json'), logger.child('offsets')),
       new Checkpoint(io, config.storePathRootDir),
       pool,
+      deps.diskUsage ?? statfsUsage,
     );
     try {
       store.loadAndRecover();
       store.start();
+      store.checkDiskAndRetention();
     } catch (err) {
       commitLog.close();
       files.unlock();
@@ -340,6 +348,7 @@ export class MessageStore {
     this.timers.every(this.config.flushConsumerOffsetInterval, () => this.offsets.persist());
     this.timers.every(1000, () => this.saveCheckpoint());
     this.timers.every(1000, () => this.commitLog.reclaimBuffers());
+    this.timers.every(this.config.cleanResourceInterval, () => this.checkDiskAndRetention());
     this.files.markRunning();
     this.logger.info(
       `store open at ${this.config.storePathRootDir}: ${this.config.flushDiskType}, ${this.commitLog.writeMode} writes, ` +
@@ -375,32 +384,14 @@ export class MessageStore {
       }
     }
     if (this.wakeOnPut) this.runner.wake();
-    const result: PutMessageResult = {
-      status: PutMessageStatus.PUT_OK,
-      offsetMsgId: this.msgIds(single, batch, appended.physicalOffset),
-      physicalOffset: appended.physicalOffset,
-      queueOffset,
-      wroteBytes: appended.wroteBytes,
-      messageCount: count,
-      storeTimestamp,
-    };
+    else if (this.dispatch.pending > 0 && this.commitLog.maxOffset >= appended.physicalOffset + appended.wroteBytes) this.drainDispatch();
+    const result = new PutOk(this.storeHost, single, batch, appended.physicalOffset, queueOffset, appended.wroteBytes, count, storeTimestamp);
     if (!this.sync || !waitStoreMsgOk) return Promise.resolve(result);
     return this.waiters.wait(appended.physicalOffset + appended.wroteBytes).then((outcome) => {
       if (outcome === 'ok') return result;
-      if (outcome === 'timed-out') return { ...result, status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason: `not flushed within syncFlushTimeout=${this.config.syncFlushTimeout} ms` };
-      return { ...result, status: PutMessageStatus.SERVICE_NOT_AVAILABLE, reason: this.failure ?? 'store failed' };
+      if (outcome === 'timed-out') return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason: `not flushed within syncFlushTimeout=${this.config.syncFlushTimeout} ms` };
+      return { ...result.toJSON(), status: PutMessageStatus.SERVICE_NOT_AVAILABLE, reason: this.failure ?? 'store failed' };
     });
-  }
-
-  private msgIds(single: PreparedMessage | null, batch: PreparedBatch | null, physicalOffset: number): string {
-    if (single) return offsetMsgId(this.storeHost, physicalOffset);
-    const ids: string[] = [];
-    let at = physicalOffset;
-    for (const m of batch!.messages) {
-      ids.push(offsetMsgId(this.storeHost, at));
-      at += m.totalSizeBytes;
-    }
-    return ids.join(',');
   }
 
   private refusal(): PutMessageResult | null {
@@ -462,6 +453,20 @@ export class MessageStore {
     }
   }
 
+  /** Refuse puts while the disk is above the warning level; delete what retention allows. */
+  private checkDiskAndRetention(): void {
+    const pressure = diskPressure(this.diskUsage(this.config.storePathCommitLog), this.config);
+    const percent = (pressure.usedRatio * 100).toFixed(1);
+    if (pressure.full && this.diskFullReason === null) {
+      this.diskFullReason = `disk ${percent}% used, at or above diskSpaceWarningLevelRatio=${this.config.diskSpaceWarningLevelRatio}`;
+      this.logger.error(`${this.diskFullReason}: puts are refused until space frees`);
+    } else if (!pressure.full && this.diskFullReason !== null) {
+      this.diskFullReason = null;
+      this.logger.info(`disk ${percent}% used: puts resume`);
+    }
+    runRetention(this.commitLog, this.consumeQueues, this.config, pressure, new Date(this.clock.nowMs()), this.logger.child('retention'));
+  }
+
   private onPersistenceEvent(e: PersistenceEvent): void {
     if (e.type === 'failed') {
       this.failure = `${e.code}: ${e.message}`;
@@ -475,6 +480,43 @@ export class MessageStore {
 
   private assertOpen(): void {
     if (this.closed) throw new StoreError(ErrorCode.CLOSED, 'the message store is closed');
+  }
+}
+
+/** A PUT_OK result; the message id string is built only when read. */
+class PutOk implements PutMessageResult {
+  readonly status = PutMessageStatus.PUT_OK;
+  private ids: string | null = null;
+
+  constructor(
+    private readonly storeHost: { address: Uint8Array; port: number },
+    private readonly single: PreparedMessage | null,
+    private readonly batch: PreparedBatch | null,
+    readonly physicalOffset: number,
+    readonly queueOffset: number,
+    readonly wroteBytes: number,
+    readonly messageCount: number,
+    readonly storeTimestamp: number,
+  ) {}
+
+  get offsetMsgId(): string {
+    this.ids ??= this.single ? offsetMsgId(this.storeHost, this.physicalOffset) : this.batchIds();
+    return this.ids;
+  }
+
+  toJSON(): PutMessageResult {
+    const { status, offsetMsgId, physicalOffset, queueOffset, wroteBytes, messageCount, storeTimestamp } = this;
+    return { status, offsetMsgId, physicalOffset, queueOffset, wroteBytes, messageCount, storeTimestamp };
+  }
+
+  private batchIds(): string {
+    const ids: string[] = [];
+    let at = this.physicalOffset;
+    for (const m of this.batch!.messages) {
+      ids.push(offsetMsgId(this.storeHost, at));
+      at += m.totalSizeBytes;
+    }
+    return ids.join(',');
   }
 }
 

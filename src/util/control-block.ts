@@ -48,6 +48,17 @@ export class ControlBlock<Name extends string = string> {
     Atomics.notify(this.slots, i);
   }
 
+  /** The slot index of `name`, for `publish` on hot paths. */
+  slotOf(name: Name): number {
+    return this.slot(name);
+  }
+
+  /** Set the value at a slot from `slotOf` without waking anyone: for a single writer whose
+   * readers poll or are woken separately (the put path). `value` must be a safe integer. */
+  publish(slot: number, value: number): void {
+    Atomics.store(this.slots, slot, BigInt(value));
+  }
+
   /** Raise the position to `value` if it is higher; returns whether it moved. Wakes waiters when it did. */
   advance(name: Name, value: number): boolean {
     const i = this.slot(name);
