@@ -109,6 +109,16 @@ describe.skipIf(!loadedAddon)(NEEDS_ADDON, () => {
     expect(ab.byteLength).toBe(0);
   });
 
+  it('mlock works on aligned memory, and a Rust panic becomes a JS error', () => {
+    const ab = addon.allocAligned(1 << 16, 4096);
+    addon.mlock(ab, 0, 1 << 16);
+    addon.munlock(ab, 0, 1 << 16);
+    addon.releaseAligned(ab);
+    const panic = errorOf(() => (addon as unknown as { _testPanic(): void })._testPanic());
+    expect(panic.code).toBe('ERR_NATIVE_PANIC');
+    expect(addon.crc32(new Uint8Array([1, 2, 3]))).toBe(zlib.crc32(new Uint8Array([1, 2, 3])));
+  });
+
   it('fallocate reserves space and ftruncate sets the length', () => {
     const { fd, path } = openFile();
     addon.fallocate(fd, 0, 0, 1 << 20);
