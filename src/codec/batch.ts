@@ -50,7 +50,8 @@ export function prepareBatch(inputs: readonly MessageInput[], limits: RecordLimi
     clientBatchBytes += CLIENT_BATCH_OVERHEAD_BYTES + prepared.body.length + prepared.propertiesBytes.length;
     if (clientBatchBytes > limits.maxMessageSizeBytes) {
       return illegal(
-        `batch message ${i}: batch body reaches ${clientBatchBytes} bytes as a client encodes it; maxMessageSize is ${limits.maxMessageSizeBytes}`,
+        `batch message ${i}: batch body reaches ${clientBatchBytes} bytes as a client encodes it; ` +
+          `maxMessageSize is ${limits.maxMessageSizeBytes}`,
       );
     }
     messages[i] = prepared;
@@ -62,7 +63,9 @@ export function prepareBatch(inputs: readonly MessageInput[], limits: RecordLimi
 /** Why `input` cannot join a batch that starts with `first`, or null. */
 function checkSameQueue(input: MessageInput, first: MessageInput): string | null {
   if (input.topic !== first.topic) return `topic ${JSON.stringify(input.topic)} differs from the batch topic`;
-  if (input.queueId !== first.queueId) return `queueId ${input.queueId} differs from the batch queueId ${first.queueId}`;
+  if (input.queueId !== first.queueId) {
+    return `queueId ${input.queueId} differs from the batch queueId ${first.queueId}`;
+  }
   if (((input.sysFlag ?? 0) & SYSFLAG_TRANSACTION_MASK) !== 0) return 'batches do not support transactions';
   if ((input.preparedTransactionOffset ?? 0) !== 0) return 'batches do not support transactions';
   return null;
@@ -80,11 +83,15 @@ export function writeBatch(
   physicalOffset: number,
   storeTimestamp: number,
 ): number {
-  if (position + batch.totalSizeBytes > target.length) assert(false, `batch of ${batch.totalSizeBytes} bytes at ${position} overflows ${target.length}`);
+  if (position + batch.totalSizeBytes > target.length) {
+    assert(false, `batch of ${batch.totalSizeBytes} bytes at ${position} overflows ${target.length}`);
+  }
   const messages = batch.messages;
   let written = 0;
   for (let i = 0; i < messages.length; i++) {
-    written += writeRecord(target, position + written, messages[i]!, firstQueueOffset + i, physicalOffset + written, storeTimestamp);
+    const at = written;
+    const queueOffset = firstQueueOffset + i;
+    written += writeRecord(target, position + at, messages[i]!, queueOffset, physicalOffset + at, storeTimestamp);
   }
   return written;
 }

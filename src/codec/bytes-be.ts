@@ -22,8 +22,8 @@ export function writeInt16(target: Uint8Array, position: number, value: number):
 export function writeInt64(target: Uint8Array, position: number, value: number): void {
   if (!Number.isSafeInteger(value)) assert(false, `int64 field value ${value} is not a safe integer`);
   const high = Math.floor(value / TWO_POW_32);
-  writeInt32(target, position + 4, high);
-  writeInt32(target, position, value - high * TWO_POW_32);
+  writeInt32(target, position, high);
+  writeInt32(target, position + 4, value - high * TWO_POW_32);
 }
 
 export function readInt32(source: Uint8Array, position: number): number {

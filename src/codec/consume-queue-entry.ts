@@ -30,7 +30,9 @@ export function writeCqEntry(
   size: number,
   tagsCode: number,
 ): void {
-  if (position < 0 || position + CQ_ENTRY_BYTES > target.length) assert(false, `CQ entry at ${position} overflows ${target.length}`);
+  if (position < 0 || position + CQ_ENTRY_BYTES > target.length) {
+    assert(false, `CQ entry at ${position} overflows ${target.length}`);
+  }
   writeInt64(target, position, commitLogOffset);
   writeInt32(target, position + 8, size);
   writeInt64(target, position + 12, tagsCode);
@@ -38,7 +40,9 @@ export function writeCqEntry(
 
 /** Reads the entry at `position`; the caller ensures 20 bytes are there. */
 export function readCqEntry(source: Uint8Array, position: number): CqEntry {
-  if (position < 0 || position + CQ_ENTRY_BYTES > source.length) assert(false, `CQ entry at ${position} is past ${source.length}`);
+  if (position < 0 || position + CQ_ENTRY_BYTES > source.length) {
+    assert(false, `CQ entry at ${position} is past ${source.length}`);
+  }
   return {
     commitLogOffset: readInt64(source, position),
     size: readInt32(source, position + 8),

@@ -7,16 +7,8 @@
 import { crc32 } from '../io/crc.js';
 import { assert } from '../util/assert.js';
 import { checkHostAddress, isIpv6, type HostAddress } from './host-address.js';
-import {
-  checkProperty,
-  ILL_FORMED_REASON,
-  isWellFormedText,
-  KEY_SEPARATOR,
-  PROPERTY_KEYS,
-  PROPERTY_TAGS,
-  propertyPair,
-  utf8Bytes,
-} from './properties.js';
+import { encodeMessageProperties } from './message-properties.js';
+import { KEY_SEPARATOR, PROPERTY_TAGS } from './properties.js';
 import {
   MAGIC_V1,
   MAGIC_V2,
@@ -106,16 +98,17 @@ function isInt32(value: number): boolean {
 
 export function prepareMessage(input: MessageInput, limits: RecordLimits): PreparedMessage | RecordError {
   const maxBodyBytes = limits.maxMessageSizeBytes;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) assert(false, `maxMessageSizeBytes ${maxBodyBytes} is not positive`);
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    assert(false, `maxMessageSizeBytes ${maxBodyBytes} is not positive`);
+  }
 
   const topic = topicBytes(input.topic, MAX_TOPIC_BYTES_V2);
   if (!(topic instanceof Uint8Array)) return illegal(topic.reason);
   const fieldProblem = checkFields(input, maxBodyBytes);
   if (fieldProblem !== null) return illegal(fieldProblem);
 
-  const merged = mergedProperties(input);
-  if (typeof merged !== 'string') return illegal(merged.reason);
-  const properties = merged.length === 0 ? EMPTY_BYTES : utf8Bytes(merged);
+  const properties = encodeMessageProperties(input.properties, input.tags ?? '', keysText(input.keys));
+  if (!(properties instanceof Uint8Array)) return illegal(properties.reason);
   if (properties.length > MAX_PROPERTIES_BYTES) {
     return {
       status: 'PROPERTIES_SIZE_EXCEEDED',
@@ -157,8 +150,6 @@ export function prepareMessage(input: MessageInput, limits: RecordLimits): Prepa
   );
 }
 
-const EMPTY_BYTES = new Uint8Array(0);
-
 /** Everything but topic and properties; null when fine. */
 function checkFields(input: MessageInput, maxBodyBytes: number): string | null {
   if (!isInt32(input.queueId) || input.queueId < 0) return `queueId ${input.queueId} is not a non-negative int32`;
@@ -198,32 +189,4 @@ function javaTrim(text: string): string {
   while (start < end && text.charCodeAt(start) <= 0x20) start++;
   while (end > start && text.charCodeAt(end - 1) <= 0x20) end--;
   return text.slice(start, end);
-}
-
-/** The properties string: input.properties in order (minus overridden TAGS/KEYS), then TAGS, KEYS. */
-function mergedProperties(input: MessageInput): string | { reason: string } {
-  const tags = input.tags ?? '';
-  const keys = keysText(input.keys);
-  let text = '';
-  const props = input.properties;
-  if (props !== undefined) {
-    for (const name of Object.keys(props)) {
-      if ((tags !== '' && name === PROPERTY_TAGS) || (keys !== '' && name === PROPERTY_KEYS)) continue;
-      const value = props[name]!;
-      const problem = checkProperty(name, value);
-      if (problem !== null) return { reason: problem };
-      text += propertyPair(name, value);
-    }
-  }
-  if (tags !== '') {
-    const problem = checkProperty(PROPERTY_TAGS, tags);
-    if (problem !== null) return { reason: `tags: ${problem}` };
-    text += propertyPair(PROPERTY_TAGS, tags);
-  }
-  if (keys !== '') {
-    const problem = checkProperty(PROPERTY_KEYS, keys);
-    if (problem !== null) return { reason: `keys: ${problem}` };
-    text += propertyPair(PROPERTY_KEYS, keys);
-  }
-  return isWellFormedText(text) ? text : { reason: ILL_FORMED_REASON };
 }

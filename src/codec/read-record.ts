@@ -81,7 +81,9 @@ const frame = new RecordFrame(); // single-threaded scratch, reused by every cal
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function readRecord(source: Uint8Array, position: number, options: ReadOptions): RecordRead {
-  if (!Number.isInteger(position) || position < 0) assert(false, `read position ${position} is not a non-negative integer`);
+  if (!Number.isInteger(position) || position < 0) {
+    assert(false, `read position ${position} is not a non-negative integer`);
+  }
   const kind = frameRecord(source, position, frame);
   if (kind === FRAME_INVALID) return { kind: 'invalid', reason: frame.reason, size: frame.size };
   if (kind === FRAME_BLANK) return { kind: 'blank', size: frame.size };
@@ -91,7 +93,8 @@ export function readRecord(source: Uint8Array, position: number, options: ReadOp
   }
   const bodyCrc = readInt32(source, position + OFFSET_BODY_CRC);
   const body = source.subarray(frame.bodyStart, frame.bodyStart + frame.bodyLength);
-  const properties = decodeProperties(source.subarray(frame.propertiesStart, frame.propertiesStart + frame.propertiesLength));
+  const propertiesEnd = frame.propertiesStart + frame.propertiesLength;
+  const properties = decodeProperties(source.subarray(frame.propertiesStart, propertiesEnd));
   const keys = properties[PROPERTY_KEYS];
   const msg: DecodedMessage = {
     totalSize: frame.size,
@@ -122,7 +125,9 @@ export function readRecord(source: Uint8Array, position: number, options: ReadOp
  * Body CRC only when asked (dispatch reads without it, recovery with it).
  */
 export function peekRecordHeader(source: Uint8Array, position: number, options?: { checkCrc: boolean }): RecordPeek {
-  if (!Number.isInteger(position) || position < 0) assert(false, `peek position ${position} is not a non-negative integer`);
+  if (!Number.isInteger(position) || position < 0) {
+    assert(false, `peek position ${position} is not a non-negative integer`);
+  }
   const kind = frameRecord(source, position, frame);
   if (kind === FRAME_INVALID) return { kind: 'invalid', reason: frame.reason, size: frame.size };
   if (kind === FRAME_BLANK) return { kind: 'blank', size: frame.size };

@@ -72,7 +72,9 @@ export function frameRecord(source: Uint8Array, position: number, frame: RecordF
     return invalid(frame, `unknown magic 0x${hex} at ${position}${magic === 0 ? ' (zeroed or never written)' : ''}`);
   }
   if (size < MIN_RECORD_BYTES) return invalid(frame, `TOTALSIZE ${size} is below the ${MIN_RECORD_BYTES}-byte minimum`);
-  if (size > available) return invalid(frame, `truncated: TOTALSIZE ${size} but only ${available} bytes at ${position}`);
+  if (size > available) {
+    return invalid(frame, `truncated: TOTALSIZE ${size} but only ${available} bytes at ${position}`);
+  }
   return frameFields(source, position, position + size, frame);
 }
 

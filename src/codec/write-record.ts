@@ -2,7 +2,8 @@
 // write buffer at a given position with its queue offset, physical offset and store timestamp;
 // or write the end-of-file blank. Field order and widths: the table in record-layout.ts.
 // Invariants: writes exactly m.totalSizeBytes bytes at [position, position + size) and nothing
-// else; the caller guarantees that range is inside `target` (asserted).
+// else; the caller guarantees that range is inside `target` (asserted). Asserts here build their
+// message only on failure: a template string per call costs more than the whole header.
 import { assert } from '../util/assert.js';
 import { writeInt16, writeInt32, writeInt64 } from './bytes-be.js';
 import { writeHost } from './host-address.js';
@@ -22,7 +23,9 @@ export function writeRecord(
   storeTimestamp: number,
 ): number {
   const size = m.totalSizeBytes;
-  if (position < 0 || position + size > target.length) assert(false, `record of ${size} bytes at ${position} overflows ${target.length}`);
+  if (position < 0 || position + size > target.length) {
+    assert(false, `record of ${size} bytes at ${position} overflows ${target.length}`);
+  }
   writeInt32(target, position, size); //                TOTALSIZE        @0
   writeInt32(target, position + 4, m.magic); //         MAGICCODE        @4
   writeInt32(target, position + 8, m.bodyCrc); //       BODYCRC          @8
@@ -64,7 +67,9 @@ export function writeBlank(target: Uint8Array, position: number, blankBytes: num
     Number.isInteger(blankBytes) && blankBytes >= END_FILE_MIN_BLANK_BYTES && blankBytes <= 0x7fffffff,
     `blank of ${blankBytes} bytes is below the ${END_FILE_MIN_BLANK_BYTES}-byte minimum or not an int32`,
   );
-  if (position < 0 || position + END_FILE_MIN_BLANK_BYTES > target.length) assert(false, `blank at ${position} overflows ${target.length}`);
+  if (position < 0 || position + END_FILE_MIN_BLANK_BYTES > target.length) {
+    assert(false, `blank at ${position} overflows ${target.length}`);
+  }
   writeInt32(target, position, blankBytes);
   writeInt32(target, position + 4, BLANK_MAGIC);
 }
