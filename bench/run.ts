@@ -9,15 +9,16 @@ import { appendSuite } from './append.bench.js';
 import { crcSuite } from './crc.bench.js';
 import { fdatasyncSuite } from './fdatasync.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
+import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | all (default all)
+  --suite <name>   crc | append | fdatasync | store | all (default all)
   --smoke          tiny sizes and times (CI)
   --dir <dir>      directory for bench files (default: a new temp dir, removed after)
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'store', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -39,6 +40,16 @@ async function main(): Promise<void> {
     if (suite === 'crc' || suite === 'all') sections.push(await crcSuite(timing));
     if (suite === 'append' || suite === 'all') sections.push(await appendSuite(timing, dir, values.smoke ? 4 << 20 : 256 << 20));
     if (suite === 'fdatasync' || suite === 'all') sections.push(await fdatasyncSuite(timing, dir));
+    if (suite === 'store' || suite === 'all') {
+      const result = await storeSuite({
+        dir,
+        timeMs: values.smoke ? 200 : 2000,
+        segmentBytes: values.smoke ? 16 << 20 : 256 << 20,
+        cases: storeCases(values.smoke),
+        onProgress: (line) => console.error(`bench: ${line}`),
+      });
+      sections.push(formatStoreTable(result));
+    }
   } finally {
     if (!values.dir) rmSync(dir, { recursive: true, force: true });
   }

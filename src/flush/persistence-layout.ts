@@ -42,6 +42,7 @@ export interface PersistenceSettings {
 }
 
 export type PersistenceEvent =
+  | { type: 'ready' }
   | { type: 'failed'; operation: string; code: string; message: string }
   | { type: 'disk-full'; message: string }
   | { type: 'disk-space-ok' }

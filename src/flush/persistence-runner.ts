@@ -15,6 +15,8 @@ export interface PersistenceRunner {
   announce(segment: SegmentAnnouncement): void;
   /** Wake the service now (new bytes to commit or flush). */
   wake(): void;
+  /** Resolves once the service runs (a worker has loaded); rejects if it could not start. */
+  ready(): Promise<void>;
   /** Final commit + flush, then stop. */
   stop(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export class WorkerPersistenceRunner implements PersistenceRunner {
   readonly placement = 'worker' as const;
   private readonly port: MessagePort;
   private readonly stopped: Promise<void>;
+  private readonly started: Promise<void>;
   private readonly worker;
 
   constructor(
@@ -42,9 +45,12 @@ export class WorkerPersistenceRunner implements PersistenceRunner {
       workerData: { blockBuffer: block.buffer, settings, port: channel.port2 },
       transferList: [channel.port2],
     });
+    let markStarted: () => void = () => {};
+    this.started = new Promise<void>((resolve) => (markStarted = resolve));
     this.stopped = new Promise<void>((resolve, reject) => {
       this.port.on('message', (event: PersistenceEvent) => {
         if (event.type === 'stopped') resolve();
+        else if (event.type === 'ready') markStarted();
         else listener(event);
       });
       this.worker.once('error', (err) => {
@@ -57,8 +63,13 @@ export class WorkerPersistenceRunner implements PersistenceRunner {
       });
     });
     this.stopped.catch(() => {}); // surfaced through the listener; stop() re-throws
+    this.started = Promise.race([this.started, this.stopped.then(() => Promise.reject(new Error('persistence worker exited before it was ready')))]);
     this.worker.unref();
     this.port.unref();
+  }
+
+  ready(): Promise<void> {
+    return this.started;
   }
 
   announce(segment: SegmentAnnouncement): void {
@@ -104,6 +115,10 @@ export class InThreadPersistenceRunner implements PersistenceRunner {
   ) {
     this.service = new PersistenceService(io, block, settings, listener);
     this.schedule(0);
+  }
+
+  ready(): Promise<void> {
+    return Promise.resolve();
   }
 
   announce(segment: SegmentAnnouncement): void {

@@ -143,10 +143,10 @@ export class MessageStore {
     try {
       store.loadAndRecover();
       store.start();
+      await store.runner.ready();
       store.checkDiskAndRetention();
     } catch (err) {
-      commitLog.close();
-      files.unlock();
+      await store.abortOpen();
       throw err;
     }
     return store;
@@ -305,6 +305,15 @@ export class MessageStore {
   }
 
   // ---- internals
+
+  /** Undo a failed open: stop what started, release the directory. */
+  private async abortOpen(): Promise<void> {
+    this.closed = true;
+    this.timers.cancelAll();
+    if (this.runner) await this.runner.stop().catch((err: Error) => this.logger.error(`stopping the persistence service: ${err.message}`));
+    this.commitLog.close();
+    this.files.unlock();
+  }
 
   private loadAndRecover(): void {
     const abnormal = this.files.lastExitAbnormal;

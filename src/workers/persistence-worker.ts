@@ -18,6 +18,8 @@ const block = ControlBlock.attach(blockBuffer, PERSISTENCE_POSITIONS);
 const io = selectFileIO(settings.ioBackend);
 const service = new PersistenceService(io, block, settings, (event: PersistenceEvent) => port.postMessage(event));
 
+port.postMessage({ type: 'ready' } satisfies PersistenceEvent);
+
 function receiveAnnouncements(): void {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     service.addSegment(m.message as SegmentAnnouncement);
