@@ -9,16 +9,18 @@ import { appendSuite } from './append.bench.js';
 import { crcSuite } from './crc.bench.js';
 import { fdatasyncSuite } from './fdatasync.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
+import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | store | all (default all)
+  --suite <name>   crc | append | fdatasync | store | rss | all (default all; rss only when named)
+  --gib <n>        rss: GiB to write (default 4)
   --smoke          tiny sizes and times (CI)
   --dir <dir>      directory for bench files (default: a new temp dir, removed after)
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'store', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'store', 'rss', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
       smoke: { type: 'boolean', default: false },
       dir: { type: 'string' },
       out: { type: 'string' },
+      gib: { type: 'string', default: '4' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -49,6 +52,13 @@ async function main(): Promise<void> {
         onProgress: (line) => console.error(`bench: ${line}`),
       });
       sections.push(formatStoreTable(result));
+    }
+    if (suite === 'rss') {
+      const totalBytes = Number(values.gib) * 2 ** 30;
+      if (!(totalBytes > 0)) throw new Error(`--gib must be a positive number, got '${values.gib}'`);
+      for (const transientStorePoolEnable of [false, true]) {
+        sections.push(await rssSuite({ dir, totalBytes, segmentBytes: 256 << 20, transientStorePoolEnable }));
+      }
     }
   } finally {
     if (!values.dir) rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,8 @@ export interface PutCase {
   writePath: WritePath;
   bodyBytes: number;
   inFlight: number;
+  /** Where the commit/flush service runs (default: worker). */
+  placement?: 'worker' | 'in-thread';
 }
 
 export interface PutRow extends PutCase {
@@ -46,6 +48,7 @@ export async function runPutCase(c: PutCase, o: StoreBenchOptions): Promise<PutR
       transientStorePoolEnable: c.writePath !== 'mmap',
       transientStorePoolSize: 4,
       commitMode: c.writePath === 'tsp-direct' ? 'direct' : 'pwrite',
+      flushServiceInWorker: c.placement !== 'in-thread',
       logLevel: 'error',
     },
     { logger: memoryLogger(100) },
@@ -84,7 +87,7 @@ export async function runPutCase(c: PutCase, o: StoreBenchOptions): Promise<PutR
     notOk,
     writeMode: info.writeMode,
   };
-  o.onProgress?.(`${c.flushDiskType} ${c.writePath} ${c.bodyBytes}B x${c.inFlight}: ${Math.round(row.msgPerSec)} msg/s, p99 ${row.p99Ms.toFixed(2)} ms`);
+  o.onProgress?.(`${c.flushDiskType} ${c.writePath} ${c.placement ?? 'worker'} ${c.bodyBytes}B x${c.inFlight}: ${Math.round(row.msgPerSec)} msg/s, p99 ${row.p99Ms.toFixed(2)} ms`);
   return row;
 }
 
@@ -103,6 +106,10 @@ export function storeCases(smoke: boolean): PutCase[] {
     for (const writePath of ['mmap', 'tsp', 'tsp-direct'] as const) {
       for (const bodyBytes of bodies) for (const inFlight of inFlights) cases.push({ flushDiskType, writePath, bodyBytes, inFlight });
     }
+    for (const inFlight of smoke ? [64] : [1, 256]) {
+      cases.push({ flushDiskType, writePath: 'mmap', bodyBytes: 1024, inFlight, placement: 'in-thread' });
+      cases.push({ flushDiskType, writePath: 'tsp', bodyBytes: 1024, inFlight, placement: 'in-thread' });
+    }
   }
   return cases;
 }
@@ -110,21 +117,22 @@ export function storeCases(smoke: boolean): PutCase[] {
 export function formatStoreTable(result: { disk: DiskLimits; rows: PutRow[] }): string {
   const { disk, rows } = result;
   const asyncBest = new Map<string, number>();
-  for (const r of rows) if (r.flushDiskType === 'ASYNC_FLUSH') asyncBest.set(`${r.writePath}/${r.bodyBytes}/${r.inFlight}`, r.msgPerSec);
+  const key = (r: PutRow): string => `${r.writePath}/${r.bodyBytes}/${r.inFlight}/${r.placement ?? 'worker'}`;
+  for (const r of rows) if (r.flushDiskType === 'ASYNC_FLUSH') asyncBest.set(key(r), r.msgPerSec);
   const lines = [
     '### putMessage (store)',
     '',
     `Disk in the same run: sequential write ${disk.seqWriteMBps.toFixed(0)} MB/s; 4 KiB write + fdatasync p50 ${disk.fdatasyncP50Ms.toFixed(3)} ms, p99 ${disk.fdatasyncP99Ms.toFixed(3)} ms.`,
     '',
-    '| flush | write path | body | in flight | msg/s | MB/s | p50 ms | p99 ms | p999 ms | SYNC/ASYNC | p50 / fdatasync p50 | not OK |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| flush | write path | service | body | in flight | msg/s | MB/s | p50 ms | p99 ms | p999 ms | SYNC/ASYNC | p50 / fdatasync p50 | not OK |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const base = asyncBest.get(`${r.writePath}/${r.bodyBytes}/${r.inFlight}`);
+    const base = asyncBest.get(key(r));
     const vsAsync = r.flushDiskType === 'SYNC_FLUSH' && base ? `${(r.msgPerSec / base).toFixed(2)}` : '-';
     const vsDisk = r.flushDiskType === 'SYNC_FLUSH' ? `${(r.p50Ms / disk.fdatasyncP50Ms).toFixed(2)}x` : '-';
     lines.push(
-      `| ${r.flushDiskType} | ${r.writePath} (${r.writeMode}) | ${r.bodyBytes} | ${r.inFlight} | ${Math.round(r.msgPerSec).toLocaleString('en-US')} | ` +
+      `| ${r.flushDiskType} | ${r.writePath} (${r.writeMode}) | ${r.placement ?? 'worker'} | ${r.bodyBytes} | ${r.inFlight} | ${Math.round(r.msgPerSec).toLocaleString('en-US')} | ` +
         `${r.mbPerSec.toFixed(0)} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.p999Ms.toFixed(3)} | ${vsAsync} | ${vsDisk} | ${r.notOk} |`,
     );
   }
