@@ -36,13 +36,14 @@ export function encodeMessageProperties(
   keys: string,
 ): Uint8Array | PropertiesError {
   const names = props === undefined ? NO_NAMES : Object.keys(props);
-  let asciiBytes = tags.length + keys.length + 4;
+  // An upper bound of the bytes written: every pair is name + 0x01 + value + 0x02.
+  let asciiBytes = (tags === '' ? 0 : PROPERTY_TAGS.length + tags.length + 2) + (keys === '' ? 0 : PROPERTY_KEYS.length + keys.length + 2);
   for (let i = 0; i < names.length; i++) {
     const value = props![names[i]!];
     if (typeof value !== 'string') return generalPath(props, names, tags, keys);
     asciiBytes += names[i]!.length + value.length + 2;
   }
-  if (asciiBytes === 4 && tags === '' && keys === '') return EMPTY_BYTES;
+  if (asciiBytes === 0) return EMPTY_BYTES;
   if (slabUsed + asciiBytes > slab.length) {
     slab = new Uint8Array(Math.max(SLAB_BYTES, asciiBytes));
     slabUsed = 0;

@@ -7,6 +7,8 @@
 // |  16 | indexMsgTimestamp   | newest indexed message (no index yet: kept at 0)            |
 // |  24 | masterFlushedOffset | 5.x field, kept at 0                                         |
 // |  32 | confirmPhyOffset    | the CommitLog offset known durable when the file was written |
+// |  40 | consumeQueueDurableOffset | mqstore: every ConsumeQueue entry for a record below it is |
+// |     |                     | written and fsynced (0 in a RocketMQ file: queues are rebuilt) |
 // Saved with pwrite + fdatasync; a short or missing file reads as all zeros.
 import { join } from 'node:path';
 import { readInt64, writeInt64 } from '../codec/bytes-be.js';
@@ -20,6 +22,7 @@ export interface CheckpointValues {
   indexMsgTimestamp: number;
   masterFlushedOffset: number;
   confirmPhyOffset: number;
+  consumeQueueDurableOffset: number;
 }
 
 const FIELDS: ReadonlyArray<[keyof CheckpointValues, number]> = [
@@ -28,6 +31,7 @@ const FIELDS: ReadonlyArray<[keyof CheckpointValues, number]> = [
   ['indexMsgTimestamp', 16],
   ['masterFlushedOffset', 24],
   ['confirmPhyOffset', 32],
+  ['consumeQueueDurableOffset', 40],
 ];
 
 export class Checkpoint {
@@ -37,6 +41,7 @@ export class Checkpoint {
     indexMsgTimestamp: 0,
     masterFlushedOffset: 0,
     confirmPhyOffset: 0,
+    consumeQueueDurableOffset: 0,
   };
   private readonly page = new Uint8Array(CHECKPOINT_BYTES);
   private readonly fd: number;

@@ -111,6 +111,11 @@ export class CommitLog {
     return this.block.load('flushed');
   }
 
+  /** The first offset held by a segment file (0 when there is none). */
+  minOffsetOnDisk(): number {
+    return this.segments.first?.fromOffset ?? 0;
+  }
+
   get minOffset(): number {
     return this.segments.first?.fromOffset ?? this.block.load('wrote');
   }

@@ -53,8 +53,9 @@ export class ConsumeQueueStore {
     return max;
   }
 
-  truncateByPhysicalOffset(physicalOffset: number): void {
-    for (const q of this.all()) q.truncateByPhysicalOffset(physicalOffset);
+  /** Cut every queue after its last durable entry below `durableOffset` (see ConsumeQueue.recover). */
+  recover(durableOffset: number): void {
+    for (const q of this.all()) q.recover(durableOffset);
   }
 
   writeTails(): void {

@@ -1,8 +1,13 @@
 // One ConsumeQueue (topic, queueId): 20-byte entries in fixed-size segment files under
-// consumequeue/<topic>/<queueId>/, entry i at CQ byte offset i*20. New entries collect in a
-// bounded tail buffer and reach the file in one pwrite when it fills or on `writeTail()`;
-// readers see both. Only entries whose CommitLog bytes are visible are ever appended (the
-// dispatcher guarantees it), so maxOffset is what consumers may read.
+// consumequeue/<topic>/<queueId>/, entry i at CQ byte offset i*20. New entries collect in an
+// in-memory tail that the store writes to the files periodically (`writeTail`, never on the put
+// path, so a write error cannot surface inside a put); readers see both. Only entries whose
+// CommitLog bytes are visible are ever appended (the dispatcher guarantees it), so maxOffset is
+// what consumers may read.
+//
+// Recovery (`recover(durableOffset)`): every entry for a record below the durable offset was
+// written and fsynced; past it an entry may be a valid later one or zeros. So "size <= 0 or
+// offset >= durable" is false before the cut and true after it, and a binary search finds it.
 //
 // Logical offsets (entry indexes): [minOffset, maxOffset). minOffset > 0 after retention, or when
 // the first file was created mid-stream (slots before it hold the pre-blank filler entry).
@@ -12,8 +17,10 @@ import { SegmentList } from '../segment/segment-list.js';
 import { assert } from '../util/assert.js';
 import type { Logger } from '../util/logger.js';
 
-/** Entries kept in memory before they are written to the file. */
-const TAIL_ENTRIES = 4096;
+/** Initial capacity of the in-memory tail; it doubles when full, up to MAX_TAIL_ENTRIES. */
+const TAIL_INITIAL_ENTRIES = 4096;
+/** The store writes tails every flushIntervalConsumeQueue; more than this waiting is a bug. */
+const MAX_TAIL_ENTRIES = 1 << 22;
 
 export class ConsumeQueue {
   private readonly segments: SegmentList;
@@ -23,7 +30,9 @@ export class ConsumeQueue {
   private writtenBytes = 0;
   /** CQ byte offset up to which the files are known durable. */
   private syncedBytes = 0;
-  private readonly tail = new Uint8Array(TAIL_ENTRIES * CQ_ENTRY_BYTES);
+  /** Queue offsets that had to be filled because their records were gone (logged by the store). */
+  gapEntries = 0;
+  private tail = new Uint8Array(TAIL_INITIAL_ENTRIES * CQ_ENTRY_BYTES);
   private tailBytes = 0;
   /** End (offset + size) of the newest entry's CommitLog record: re-dispatch below it is a no-op. */
   maxPhysicalEnd = 0;
@@ -49,17 +58,29 @@ export class ConsumeQueue {
     return (this.writtenBytes + this.tailBytes) / CQ_ENTRY_BYTES;
   }
 
-  /** Load the files and find the end of the valid entries (§3.7): the first invalid slot ends the
-   * queue; files past it are deleted, and the slots after it are zeroed. */
+  /** Open the files; every slot counts as written until `recover` finds the real end. */
   load(logger: Logger): void {
     this.segments.load(logger);
     const first = this.segments.first;
     if (!first) return;
     this.minBytes = first.fromOffset + this.leadingPreBlankBytes();
-    this.writtenBytes = this.scanValidEnd();
+    this.writtenBytes = this.segments.last!.endOffset;
     this.syncedBytes = this.writtenBytes;
-    this.cutFilesAt(this.writtenBytes);
-    this.maxPhysicalEnd = this.lastEntryEnd();
+  }
+
+  /** Cut the queue after the last entry that is valid and for a record below `durableOffset`
+   * (zeroing what follows); the dispatcher re-creates the rest from the CommitLog. */
+  recover(durableOffset: number): void {
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const e = this.read(mid, 1)[0]!;
+      if (e.size > 0 && e.commitLogOffset >= 0 && e.commitLogOffset < durableOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    this.cutAt(lo * CQ_ENTRY_BYTES);
+    this.nextQueueOffset = this.maxOffset;
   }
 
   /** Append entry `queueOffset`; the dispatcher calls it in queue order. */
@@ -69,8 +90,8 @@ export class ConsumeQueue {
     const end = this.writtenBytes + this.tailBytes;
     if (at < end) return; // duplicate
     if (this.segments.count === 0 && end === 0 && at > 0) this.startMidStream(at);
-    else assert(at === this.writtenBytes + this.tailBytes, `ConsumeQueue ${this.topic}/${this.queueId}: entry ${queueOffset} leaves a gap`);
-    if (this.tailBytes === this.tail.byteLength) this.writeTail();
+    else if (at > end) this.fillGap(at);
+    this.reserveTail(CQ_ENTRY_BYTES);
     writeCqEntry(this.tail, this.tailBytes, commitLogOffset, size, tagsCode);
     this.tailBytes += CQ_ENTRY_BYTES;
     this.maxPhysicalEnd = commitLogOffset + size;
@@ -97,10 +118,30 @@ export class ConsumeQueue {
     return out;
   }
 
-  /** Write the in-memory tail to the files. */
+  /** Entries [end, at) cannot be rebuilt (their records are gone): fill them with the filler entry
+   * so later queue offsets stay where their records say; readers skip fillers. */
+  private fillGap(at: number): void {
+    this.gapEntries += (at - (this.writtenBytes + this.tailBytes)) / CQ_ENTRY_BYTES;
+    for (let p = this.writtenBytes + this.tailBytes; p < at; p += CQ_ENTRY_BYTES) {
+      this.reserveTail(CQ_ENTRY_BYTES);
+      writeCqEntry(this.tail, this.tailBytes, PRE_BLANK_CQ_ENTRY.commitLogOffset, PRE_BLANK_CQ_ENTRY.size, PRE_BLANK_CQ_ENTRY.tagsCode);
+      this.tailBytes += CQ_ENTRY_BYTES;
+    }
+  }
+
+  private reserveTail(bytes: number): void {
+    if (this.tailBytes + bytes <= this.tail.byteLength) return;
+    assert(this.tail.byteLength < MAX_TAIL_ENTRIES * CQ_ENTRY_BYTES, `ConsumeQueue ${this.topic}/${this.queueId}: tail not written for too long`);
+    const grown = new Uint8Array(this.tail.byteLength * 2);
+    grown.set(this.tail.subarray(0, this.tailBytes));
+    this.tail = grown;
+  }
+
+  /** Write the in-memory tail to the files (throws the IO error; nothing is lost, a later call
+   * retries the same bytes). */
   writeTail(): void {
     let done = 0;
-    for (let guard = 0; done < this.tailBytes && guard < this.tail.byteLength; guard++) {
+    for (let guard = 0; done < this.tailBytes && guard <= this.tailBytes / this.segmentBytes + 1; guard++) {
       const at = this.writtenBytes + done;
       const file = this.segments.find(at) ?? this.segments.createNext(at - (at % this.segmentBytes));
       const n = Math.min(this.tailBytes - done, file.endOffset - at);
@@ -109,6 +150,7 @@ export class ConsumeQueue {
     }
     this.writtenBytes += this.tailBytes;
     this.tailBytes = 0;
+    if (this.tail.byteLength > 4 * TAIL_INITIAL_ENTRIES * CQ_ENTRY_BYTES) this.tail = new Uint8Array(TAIL_INITIAL_ENTRIES * CQ_ENTRY_BYTES);
   }
 
   /** fdatasync the files that took writes since the last call (nothing when none did). */
@@ -183,25 +225,6 @@ export class ConsumeQueue {
       if (!(e.commitLogOffset === 0 && e.size === PRE_BLANK_CQ_ENTRY.size)) break;
     }
     return skip;
-  }
-
-  /** CQ byte offset after the last valid entry, scanning from the second-to-last file. */
-  private scanValidEnd(): number {
-    const files = this.segments.all();
-    let end = this.minBytes;
-    for (let i = Math.max(0, files.length - 2); i < files.length; i++) {
-      const file = files[i]!;
-      const bytes = new Uint8Array(file.sizeBytes);
-      this.io.pread(file.fd, bytes, 0);
-      const start = Math.max(this.minBytes, file.fromOffset) - file.fromOffset;
-      for (let p = start; p < bytes.byteLength; p += CQ_ENTRY_BYTES) {
-        const e = readCqEntry(bytes, p);
-        if (e.commitLogOffset < 0 || e.size <= 0) return file.fromOffset + p;
-        end = file.fromOffset + p + CQ_ENTRY_BYTES;
-        this.maxPhysicalEnd = e.commitLogOffset + e.size;
-      }
-    }
-    return end;
   }
 
   /** Make `endBytes` the end of the queue (it is at or before the current end). */

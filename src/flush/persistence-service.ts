@@ -50,6 +50,8 @@ export class PersistenceService {
   private diskFullSinceMs = 0;
   private scratchPage: Uint8Array | null = null;
   private nowMs = 0;
+  /** A step found offsets in a segment whose announcement had not arrived: retry soon. */
+  private stalled = false;
 
   constructor(
     private readonly io: FileIO,
@@ -57,6 +59,9 @@ export class PersistenceService {
     private readonly settings: PersistenceSettings,
     private readonly emit: (event: PersistenceEvent) => void,
     private readonly memory: SharedMemoryAccess = defaultMemoryAccess,
+    /** Deliver segment announcements that are on their way (the writer announces a segment
+     * before publishing offsets in it, but the message may land after the offsets are seen). */
+    private readonly pullAnnouncements: () => void = () => {},
   ) {}
 
   addSegment(s: SegmentAnnouncement): void {
@@ -79,13 +84,14 @@ export class PersistenceService {
   /** Do whatever is due at `nowMs`; returns how long the caller may wait before the next step. */
   step(nowMs: number): number {
     this.nowMs = nowMs;
+    this.stalled = false;
     if (this.failed) return IDLE_WAIT_MS;
     const sync = this.settings.flushDiskType === 'SYNC_FLUSH';
     let waitMs = IDLE_WAIT_MS;
     if (this.hasBufferedSegments()) waitMs = Math.min(waitMs, this.commitIfDue(nowMs, sync));
     if (this.failed) return IDLE_WAIT_MS;
     waitMs = Math.min(waitMs, this.flushIfDue(nowMs, sync));
-    return Math.max(0, waitMs);
+    return this.stalled ? 1 : Math.max(0, waitMs);
   }
 
   /** Commit and flush everything (shutdown). Bounded: each round must make progress. */
@@ -156,8 +162,11 @@ export class PersistenceService {
     for (let guard = 0; guard <= this.segments.length; guard++) {
       const committed = this.block.load('committed');
       if (committed >= target) return;
-      const s = this.segmentAt(committed);
-      if (!s) return; // mmap mode: the writer advances `committed` itself
+      const s = this.segmentAtOrPull(committed);
+      if (!s) {
+        this.stalled = true; // not delivered yet: the next step retries
+        return;
+      }
       const end = Math.min(target, s.endOffset);
       if (s.memory) {
         if (!this.writeRange(s, committed - s.fromOffset, end - s.fromOffset)) return;
@@ -214,8 +223,11 @@ export class PersistenceService {
     for (let guard = 0; guard <= this.segments.length; guard++) {
       const flushed = this.block.load('flushed');
       if (flushed >= target) return;
-      const s = this.segmentAt(flushed);
-      assert(s !== undefined, `no segment announced for flushed offset ${flushed}`);
+      const s = this.segmentAtOrPull(flushed);
+      if (!s) {
+        this.stalled = true; // announced but not delivered yet: the next step retries
+        return;
+      }
       const end = Math.min(target, s.endOffset);
       try {
         this.io.fdatasync(s.fd);
@@ -232,6 +244,13 @@ export class PersistenceService {
     if (s.directFd >= 0) this.io.close(s.directFd);
     const i = this.segments.indexOf(s);
     if (i >= 0) this.segments.splice(i, 1);
+  }
+
+  private segmentAtOrPull(offset: number): TrackedSegment | undefined {
+    const found = this.segmentAt(offset);
+    if (found) return found;
+    this.pullAnnouncements();
+    return this.segmentAt(offset);
   }
 
   private segmentAt(offset: number): TrackedSegment | undefined {

@@ -73,6 +73,7 @@ export interface StoreRuntimeInfo {
 export class MessageStore {
   private closed = false;
   private failure: string | null = null;
+  private cqFailure: string | null = null;
   private diskFullReason: string | null = null;
   private readonly waiters: PositionWaiters<'wrote' | 'committed' | 'flushed' | 'wakeups' | 'stop' | 'failed' | 'diskFull'>;
   private readonly dispatch = new DispatchQueue(MAX_PENDING_DISPATCH);
@@ -101,10 +102,10 @@ export class MessageStore {
   ) {
     this.sync = config.flushDiskType === 'SYNC_FLUSH';
     this.wakeOnPut = this.sync || config.wakeFlushWhenPutMessage || (pool !== null && config.wakeCommitWhenPutMessage);
-    this.waiters = new PositionWaiters(commitLog.block, 'flushed', config.syncFlushTimeout, () => this.failure !== null);
+    this.waiters = new PositionWaiters(commitLog.block, 'flushed', config.syncFlushTimeout, () => commitLog.block.load('failed') !== 0);
     this.storeHost = { address: ipv4Bytes(config.brokerIP1), port: config.listenPort };
     this.inMemoryBytes = (totalmem() * config.accessMessageInMemoryMaxRatio) / 100;
-    this.timers = new StoreTimers(scheduler);
+    this.timers = new StoreTimers(scheduler, logger.child('timers'));
   }
 
   /** Open (and recover) the store described by `input`: config keys, and optionally `configFile`. */
@@ -281,7 +282,7 @@ export class MessageStore {
       putMessageTimesTotal: this.putCount,
       putTps: this.timers.putTps(this.putCount),
       diskFull: this.diskFullReason !== null || p.diskFull !== 0,
-      serviceFailure: this.failure,
+      serviceFailure: this.failure ?? this.cqFailure,
       lastRecovery: this.recovery,
     };
   }
@@ -290,17 +291,33 @@ export class MessageStore {
     if (this.closed) return;
     this.closed = true;
     this.timers.cancelAll();
-    await this.runner.stop();
-    this.drainDispatch();
-    this.consumeQueues.sync();
-    this.offsets.persist();
-    this.saveCheckpoint();
-    const clean = this.failure === null && this.dispatch.pending === 0 && this.commitLog.flushedOffset === this.commitLog.wroteOffset;
-    this.consumeQueues.close();
-    this.commitLog.close();
-    this.checkpoint.close();
+    let clean = this.failure === null;
+    const step = (what: string, fn: () => void): void => {
+      try {
+        fn();
+      } catch (err) {
+        clean = false;
+        this.logger.error(`close: ${what} failed: ${(err as Error).message}`);
+      }
+    };
+    try {
+      await this.runner.stop();
+    } catch (err) {
+      clean = false;
+      this.logger.error(`close: stopping the persistence service failed: ${(err as Error).message}`);
+    }
+    step('writing ConsumeQueues', () => {
+      this.persistConsumeQueues();
+      if (this.cqFailure !== null) throw new Error(this.cqFailure);
+    });
+    step('saving consumer offsets', () => this.offsets.persist());
+    step('saving the checkpoint', () => this.saveCheckpoint());
+    clean &&= this.dispatch.pending === 0 && this.commitLog.flushedOffset === this.commitLog.wroteOffset && this.commitLog.block.load('failed') === 0;
+    step('closing ConsumeQueues', () => this.consumeQueues.close());
+    step('closing the CommitLog', () => this.commitLog.close());
+    step('closing the checkpoint', () => this.checkpoint.close());
     if (clean) this.files.markCleanShutdown();
-    else this.logger.warn('closing with unflushed or undispatched data or after a failure: the next open recovers abnormally');
+    else this.logger.warn('closed with unflushed or undispatched data or after a failure: the next open recovers abnormally');
     this.files.unlock();
   }
 
@@ -329,9 +346,11 @@ export class MessageStore {
       logger: this.logger.child('recovery'),
       onMessage: () => {},
     });
-    this.consumeQueues.truncateByPhysicalOffset(this.recovery.endOffset);
-    redispatch(this.io, this.commitLog, this.consumeQueues, this.config.maxMessageSize, this.logger);
-    this.commitLog.resetPositions(this.recovery.endOffset);
+    const end = this.recovery.endOffset;
+    const durable = Math.min(Math.max(this.checkpoint.values.consumeQueueDurableOffset, this.commitLog.minOffsetOnDisk()), end);
+    this.consumeQueues.recover(durable);
+    redispatch(this.io, this.commitLog, this.consumeQueues, durable, end, this.config.maxMessageSize, this.logger.child('recovery'));
+    this.commitLog.resetPositions(end);
   }
 
   private start(): void {
@@ -353,7 +372,7 @@ export class MessageStore {
       : new InThreadPersistenceRunner(this.io, this.commitLog.block, settings, listener, this.scheduler, () => this.clock.nowMs());
     this.commitLog.start(this.runner);
     this.timers.every(10, () => this.drainDispatch());
-    this.timers.every(this.config.flushIntervalConsumeQueue, () => this.consumeQueues.writeTails());
+    this.timers.every(this.config.flushIntervalConsumeQueue, () => this.persistConsumeQueues());
     this.timers.every(this.config.flushConsumerOffsetInterval, () => this.offsets.persist());
     this.timers.every(1000, () => this.saveCheckpoint());
     this.timers.every(1000, () => this.commitLog.reclaimBuffers());
@@ -405,7 +424,10 @@ export class MessageStore {
 
   private refusal(): PutMessageResult | null {
     this.assertOpen();
-    if (this.failure !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.failure);
+    if (this.failure !== null || this.commitLog.block.load('failed') !== 0) {
+      return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.failure ?? 'the persistence service failed (an fdatasync or write error)');
+    }
+    if (this.cqFailure !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.cqFailure);
     if (this.config.brokerRole === 'SLAVE') return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'this store is a SLAVE');
     if (this.diskFullReason !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.diskFullReason);
     if (this.commitLog.block.load('diskFull') !== 0) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'disk full: commits fail with ENOSPC');
@@ -444,11 +466,29 @@ export class MessageStore {
     return { ...r.msg, msgId: offsetMsgId(r.msg.storeHost, physicalOffset) };
   }
 
-  /** Move records whose bytes are visible into their ConsumeQueues. */
-  private drainDispatch(): void {
+  /** Move records whose bytes are visible into their ConsumeQueues; returns the visible offset
+   * (every record that ends at or below it is dispatched). */
+  private drainDispatch(): number {
     const p = this.commitLog.block;
     const visible = this.sync ? p.load('flushed') : p.load('committed');
     this.dispatch.drain(visible);
+    return visible;
+  }
+
+  /** Write and fsync the ConsumeQueue tails, then record the offset they cover in the checkpoint.
+   * A write error (e.g. ENOSPC) refuses puts until a later round succeeds; nothing is lost. */
+  private persistConsumeQueues(): void {
+    const covered = this.drainDispatch();
+    try {
+      this.consumeQueues.sync();
+    } catch (err) {
+      if (this.cqFailure === null) this.logger.error(`writing ConsumeQueues failed, puts are refused until it succeeds: ${(err as Error).message}`);
+      this.cqFailure = `ConsumeQueue write failed: ${(err as Error).message}`;
+      return;
+    }
+    if (this.cqFailure !== null) this.logger.info('ConsumeQueues written again, puts resume');
+    this.cqFailure = null;
+    this.checkpoint.values.consumeQueueDurableOffset = covered;
   }
 
   private saveCheckpoint(): void {

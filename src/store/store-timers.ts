@@ -2,6 +2,7 @@
 // buffer reclaim), put TPS sampling, and the checkpoint timestamp rule: physicMsgTimestamp
 // only moves to a store time whose put is known flushed.
 import type { Checkpoint } from '../commitlog/checkpoint.js';
+import type { Logger } from '../util/logger.js';
 import type { Cancelable, Scheduler } from '../util/scheduler.js';
 
 const TPS_WINDOW_MS = 1000;
@@ -13,15 +14,23 @@ export class StoreTimers {
   private tpsBase = { count: 0, atMs: performance.now() };
   private lastTps = 0;
 
-  constructor(private readonly scheduler: Scheduler) {}
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly logger: Logger,
+  ) {}
 
-  /** Run `task` every `periodMs` until cancelAll(). An exception stops nothing but is re-thrown async. */
+  /** Run `task` every `periodMs` until cancelAll(). A task that throws is logged and runs again
+   * next period (each task handles its own failures; this is the last line). */
   every(periodMs: number, task: () => void): void {
     const slot = this.handles.length;
     const arm = (): void => {
       this.handles[slot] = this.scheduler.after(periodMs, () => {
         if (this.stopped) return;
-        task();
+        try {
+          task();
+        } catch (err) {
+          this.logger.error(`periodic task failed: ${(err as Error).stack ?? String(err)}`);
+        }
         arm();
       });
     };

@@ -4,7 +4,7 @@
 // `stop` is set.
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PERSISTENCE_POSITIONS, type PersistenceEvent, type PersistenceSettings, type SegmentAnnouncement } from '../flush/persistence-layout.js';
-import { PersistenceService } from '../flush/persistence-service.js';
+import { defaultMemoryAccess, PersistenceService } from '../flush/persistence-service.js';
 import { selectFileIO } from '../io/select-io.js';
 import { ControlBlock } from '../util/control-block.js';
 
@@ -16,7 +16,14 @@ const { blockBuffer, settings, port } = workerData as {
 
 const block = ControlBlock.attach(blockBuffer, PERSISTENCE_POSITIONS);
 const io = selectFileIO(settings.ioBackend);
-const service = new PersistenceService(io, block, settings, (event: PersistenceEvent) => port.postMessage(event));
+const service: PersistenceService = new PersistenceService(
+  io,
+  block,
+  settings,
+  (event: PersistenceEvent) => port.postMessage(event),
+  defaultMemoryAccess,
+  receiveAnnouncements,
+);
 
 port.postMessage({ type: 'ready' } satisfies PersistenceEvent);
 

@@ -88,3 +88,28 @@ describe('round trip', () => {
     );
   });
 });
+
+describe('properties slab boundary', () => {
+  it('never truncates TAGS/KEYS when a message lands at the end of the shared slab', async () => {
+    const { encodeMessageProperties } = await import('../../src/codec/message-properties.js');
+    const { decodeProperties } = await import('../../src/codec/properties.js');
+    // Walk the slab offset through many residues so some message ends exactly at its end
+    // (found by the power-loss test: keys-only messages lost their last 2 bytes at seq 11847).
+    const shapes = [
+      (i: number) => ({ props: undefined, tags: '', keys: `s${i}` }),
+      (i: number) => ({ props: undefined, tags: `t${i}`, keys: '' }),
+      (i: number) => ({ props: { UNIQ_KEY: `u${i}` }, tags: `tag${i % 7}`, keys: `k${i}` }),
+    ];
+    for (const shape of shapes) {
+      for (let i = 0; i < 20_000; i++) {
+        const { props, tags, keys } = shape(i);
+        const bytes = encodeMessageProperties(props, tags, keys);
+        if (!(bytes instanceof Uint8Array)) throw new Error(`unexpected error ${JSON.stringify(bytes)}`);
+        const decoded = decodeProperties(bytes);
+        expect(decoded.KEYS).toBe(keys === '' ? undefined : keys);
+        expect(decoded.TAGS).toBe(tags === '' ? undefined : tags);
+        if (props) expect(decoded.UNIQ_KEY).toBe(props.UNIQ_KEY);
+      }
+    }
+  });
+});
