@@ -196,6 +196,7 @@ export class PersistenceService {
         if (!this.diskFullSinceMs) this.emit({ type: 'disk-full', message: `commit to ${s.path}: ${e.message}` });
         this.diskFullSinceMs = this.nowMs || 1;
         this.block.store('diskFull', 1);
+        this.block.notify('flushed'); // SYNC_FLUSH waiters learn it now rather than at their timeout
         return false;
       }
       this.fail('commit', s.path, e);

@@ -2,11 +2,14 @@
 // SYNC_MASTER: a slave's acked offset). Waiters are served in offset order by one async loop
 // on the writer thread, which sleeps on the position with Atomics.waitAsync: one wake-up
 // resolves every put the position passed (group commit). A waiter not served within
-// `timeoutMs` resolves 'timed-out'; when `isFailed()` turns true all resolve 'failed'.
+// `timeoutMs` resolves 'timed-out'; when `health()` says 'failed' all resolve 'failed', and
+// when it says 'stalled' (the position cannot move for now, e.g. a full disk) all resolve
+// 'stalled' at once instead of waiting out their timeout.
 import { assert } from '../util/assert.js';
 import type { ControlBlock } from '../util/control-block.js';
 
-export type WaitResult = 'ok' | 'timed-out' | 'failed';
+export type WaitResult = 'ok' | 'timed-out' | 'failed' | 'stalled';
+export type PositionHealth = 'ok' | 'failed' | 'stalled';
 
 interface Waiter {
   target: number;
@@ -26,7 +29,7 @@ export class PositionWaiters<Name extends string> {
     private readonly block: ControlBlock<Name>,
     private readonly position: Name,
     private readonly timeoutMs: number,
-    private readonly isFailed: () => boolean,
+    private readonly health: () => PositionHealth,
   ) {}
 
   get pending(): number {
@@ -36,7 +39,8 @@ export class PositionWaiters<Name extends string> {
   /** Resolve when `position >= target`. Targets must not decrease from one call to the next. */
   wait(target: number): Promise<WaitResult> {
     if (this.block.load(this.position) >= target) return Promise.resolve('ok');
-    if (this.isFailed()) return Promise.resolve('failed');
+    const health = this.health();
+    if (health !== 'ok') return Promise.resolve(health);
     const last = this.queue[this.queue.length - 1];
     assert(!last || this.head === this.queue.length || last.target <= target, 'waiter targets must not decrease');
     return new Promise<WaitResult>((resolve) => {
@@ -62,12 +66,12 @@ export class PositionWaiters<Name extends string> {
   }
 
   private settle(value: number): void {
-    const failed = this.isFailed();
+    const health = this.health();
     const now = performance.now();
     for (let n = 0; this.pending > 0 && n < MAX_RESOLVED_PER_PASS; n++) {
       const w = this.queue[this.head]!;
       if (w.target <= value) w.resolve('ok');
-      else if (failed) w.resolve('failed');
+      else if (health !== 'ok') w.resolve(health);
       else if (w.deadlineMs <= now) w.resolve('timed-out');
       else break;
       this.head++;

@@ -102,10 +102,12 @@ export class MessageStore {
   ) {
     this.sync = config.flushDiskType === 'SYNC_FLUSH';
     this.wakeOnPut = this.sync || config.wakeFlushWhenPutMessage || (pool !== null && config.wakeCommitWhenPutMessage);
-    this.waiters = new PositionWaiters(commitLog.block, 'flushed', config.syncFlushTimeout, () => commitLog.block.load('failed') !== 0);
+    this.waiters = new PositionWaiters(commitLog.block, 'flushed', config.syncFlushTimeout, () =>
+      commitLog.block.load('failed') !== 0 ? 'failed' : commitLog.block.load('diskFull') !== 0 ? 'stalled' : 'ok',
+    );
     this.storeHost = { address: ipv4Bytes(config.brokerIP1), port: config.listenPort };
     this.inMemoryBytes = (totalmem() * config.accessMessageInMemoryMaxRatio) / 100;
-    this.timers = new StoreTimers(scheduler, logger.child('timers'));
+    this.timers = new StoreTimers(scheduler, logger.child('timers'), () => clock.nowMs());
   }
 
   /** Open (and recover) the store described by `input`: config keys, and optionally `configFile`. */
@@ -401,6 +403,7 @@ export class MessageStore {
       return Promise.resolve(failed(PutMessageStatus.CREATE_MAPPED_FILE_FAILED, this.commitLog.lastCreateError ?? 'segment creation failed'));
     }
     this.putCount += count;
+    if ((this.putCount & 255) < count) this.timers.runDue();
     if (indexed) {
       q.nextQueueOffset += count;
       const messages = single ? [single] : batch!.messages;
@@ -418,6 +421,10 @@ export class MessageStore {
     return this.waiters.wait(appended.physicalOffset + appended.wroteBytes).then((outcome) => {
       if (outcome === 'ok') return result;
       if (outcome === 'timed-out') return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason: `not flushed within syncFlushTimeout=${this.config.syncFlushTimeout} ms` };
+      if (outcome === 'stalled') {
+        const reason = 'disk full: the commit to the CommitLog file failed with ENOSPC; the message is kept in memory and written when space frees';
+        return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason };
+      }
       return { ...result.toJSON(), status: PutMessageStatus.SERVICE_NOT_AVAILABLE, reason: this.failure ?? 'store failed' };
     });
   }

@@ -1,14 +1,24 @@
 // The store's periodic chores (dispatch, ConsumeQueue writes, offset and checkpoint saves,
-// buffer reclaim), put TPS sampling, and the checkpoint timestamp rule: physicMsgTimestamp
-// only moves to a store time whose put is known flushed.
+// buffer reclaim, disk checks), put TPS sampling, and the checkpoint timestamp rule:
+// physicMsgTimestamp only moves to a store time whose put is known flushed.
+// Chores run from timers, and also from `runDue`, which the put path calls every few hundred
+// puts: a producer that keeps the event loop busy with already-resolved puts (a microtask loop)
+// would otherwise starve the timers.
 import type { Checkpoint } from '../commitlog/checkpoint.js';
 import type { Logger } from '../util/logger.js';
 import type { Cancelable, Scheduler } from '../util/scheduler.js';
 
 const TPS_WINDOW_MS = 1000;
 
+interface Chore {
+  periodMs: number;
+  task: () => void;
+  lastRunMs: number;
+  timer: Cancelable | null;
+}
+
 export class StoreTimers {
-  private readonly handles: Cancelable[] = [];
+  private readonly chores: Chore[] = [];
   private stopped = false;
   private sample: { offset: number; timestampMs: number } | null = null;
   private tpsBase = { count: 0, atMs: performance.now() };
@@ -17,29 +27,31 @@ export class StoreTimers {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly logger: Logger,
+    private readonly nowMs: () => number,
   ) {}
 
   /** Run `task` every `periodMs` until cancelAll(). A task that throws is logged and runs again
    * next period (each task handles its own failures; this is the last line). */
   every(periodMs: number, task: () => void): void {
-    const slot = this.handles.length;
-    const arm = (): void => {
-      this.handles[slot] = this.scheduler.after(periodMs, () => {
-        if (this.stopped) return;
-        try {
-          task();
-        } catch (err) {
-          this.logger.error(`periodic task failed: ${(err as Error).stack ?? String(err)}`);
-        }
-        arm();
-      });
-    };
-    arm();
+    const chore: Chore = { periodMs, task, lastRunMs: this.nowMs(), timer: null };
+    this.chores.push(chore);
+    this.arm(chore);
+  }
+
+  /** Run every chore whose period has passed (called from the put path). */
+  runDue(): void {
+    const now = this.nowMs();
+    for (const chore of this.chores) {
+      if (!this.stopped && now - chore.lastRunMs >= chore.periodMs) {
+        chore.timer?.cancel();
+        this.run(chore);
+      }
+    }
   }
 
   cancelAll(): void {
     this.stopped = true;
-    for (const h of this.handles) h.cancel();
+    for (const chore of this.chores) chore.timer?.cancel();
   }
 
   /** Puts per second over the last window, given the running put count. */
@@ -65,5 +77,20 @@ export class StoreTimers {
       checkpoint.values.physicMsgTimestamp = nowMs;
       checkpoint.values.logicsMsgTimestamp = nowMs;
     }
+  }
+
+  private arm(chore: Chore): void {
+    chore.timer = this.scheduler.after(chore.periodMs, () => this.run(chore));
+  }
+
+  private run(chore: Chore): void {
+    if (this.stopped) return;
+    chore.lastRunMs = this.nowMs();
+    try {
+      chore.task();
+    } catch (err) {
+      this.logger.error(`periodic task failed: ${(err as Error).stack ?? String(err)}`);
+    }
+    if (!this.stopped) this.arm(chore);
   }
 }
