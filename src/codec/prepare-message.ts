@@ -45,6 +45,8 @@ export interface MessageInput {
 }
 
 export interface RecordLimits {
+  /** Longest topic in bytes (maxTopicLength); at most the V2 format's 32767. Default 32767. */
+  readonly maxTopicBytes?: number;
   /** Body limit (RocketMQ `maxMessageSize`); a whole record may be 64 KiB larger. */
   readonly maxMessageSizeBytes: number;
 }
@@ -102,7 +104,7 @@ export function prepareMessage(input: MessageInput, limits: RecordLimits): Prepa
     assert(false, `maxMessageSizeBytes ${maxBodyBytes} is not positive`);
   }
 
-  const topic = topicBytes(input.topic, MAX_TOPIC_BYTES_V2);
+  const topic = topicBytes(input.topic, Math.min(limits.maxTopicBytes ?? MAX_TOPIC_BYTES_V2, MAX_TOPIC_BYTES_V2));
   if (!(topic instanceof Uint8Array)) return illegal(topic.reason);
   const fieldProblem = checkFields(input, maxBodyBytes);
   if (fieldProblem !== null) return illegal(fieldProblem);

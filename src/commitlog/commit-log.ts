@@ -197,6 +197,9 @@ export class CommitLog {
     const size = this.options.segmentBytes;
     if (a.wrotePos < size) {
       writeBlank(a.buffer.bytes, a.wrotePos, size - a.wrotePos);
+      // A recycled pool buffer still holds an older segment's bytes past the blank; the commit
+      // copies up to the segment end, so clear them (mmap and staging memory are fresh zeros).
+      if (a.buffer.origin === 'pool') a.buffer.bytes.fill(0, a.wrotePos + END_FILE_MIN_BLANK_BYTES, size);
       a.wrotePos = size;
       this.publish(a.file.endOffset);
     }

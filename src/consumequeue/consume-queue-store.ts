@@ -53,6 +53,17 @@ export class ConsumeQueueStore {
     return max;
   }
 
+  get count(): number {
+    let n = 0;
+    for (const byId of this.queues.values()) n += byId.size;
+    return n;
+  }
+
+  /** Retention and restart: every queue's min offset moves to its first entry at or above `commitLogMinOffset`. */
+  deleteBelow(commitLogMinOffset: number): void {
+    for (const q of this.all()) q.deleteBelow(commitLogMinOffset);
+  }
+
   /** Cut every queue after its last durable entry below `durableOffset` (see ConsumeQueue.recover). */
   recover(durableOffset: number): void {
     for (const q of this.all()) q.recover(durableOffset);

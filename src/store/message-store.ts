@@ -85,6 +85,7 @@ export class MessageStore {
   private readonly sync: boolean;
   private readonly wakeOnPut: boolean;
   private readonly inMemoryBytes: number;
+  private readonly limits: { maxMessageSizeBytes: number; maxTopicBytes: number };
 
   private constructor(
     readonly config: Readonly<MessageStoreConfig>,
@@ -107,6 +108,7 @@ export class MessageStore {
     );
     this.storeHost = { address: ipv4Bytes(config.brokerIP1), port: config.listenPort };
     this.inMemoryBytes = (totalmem() * config.accessMessageInMemoryMaxRatio) / 100;
+    this.limits = { maxMessageSizeBytes: config.maxMessageSize, maxTopicBytes: config.maxTopicLength };
     this.timers = new StoreTimers(scheduler, logger.child('timers'), () => clock.nowMs());
   }
 
@@ -158,7 +160,7 @@ export class MessageStore {
   putMessage(input: PutMessageInput): Promise<PutMessageResult> {
     const refused = this.refusal();
     if (refused) return Promise.resolve(refused);
-    const prepared = prepareMessage(this.toMessageInput(input), { maxMessageSizeBytes: this.config.maxMessageSize });
+    const prepared = prepareMessage(this.toMessageInput(input), this.limits);
     if (isRecordError(prepared)) return Promise.resolve(failed(prepared.status, prepared.reason));
     const queueRefusal = this.checkQueueId(prepared.queueId);
     if (queueRefusal) return Promise.resolve(queueRefusal);
@@ -169,7 +171,7 @@ export class MessageStore {
   putMessages(inputs: readonly PutMessageInput[]): Promise<PutMessageResult> {
     const refused = this.refusal();
     if (refused) return Promise.resolve(refused);
-    const batch = prepareBatch(inputs.map((i) => this.toMessageInput(i)), { maxMessageSizeBytes: this.config.maxMessageSize });
+    const batch = prepareBatch(inputs.map((i) => this.toMessageInput(i)), this.limits);
     if (isRecordError(batch)) return Promise.resolve(failed(batch.status, batch.reason));
     const queueRefusal = this.checkQueueId(batch.messages[0]!.queueId);
     if (queueRefusal) return Promise.resolve(queueRefusal);
@@ -243,10 +245,12 @@ export class MessageStore {
   }
 
   getMaxPhyOffset(): number {
+    this.assertOpen();
     return this.commitLog.maxOffset;
   }
 
   getMinPhyOffset(): number {
+    this.assertOpen();
     return this.commitLog.minOffset;
   }
 
@@ -264,7 +268,12 @@ export class MessageStore {
   }
 
   runtimeInfo(): StoreRuntimeInfo {
-    const p = this.commitLog.block.snapshot();
+    const block = this.commitLog.block;
+    // Read in the order the positions move (flushed <= committed <= wrote) so a snapshot taken
+    // while they move never shows flushed ahead of committed.
+    const flushed = block.load('flushed');
+    const committed = block.load('committed');
+    const p = { flushed, committed, wrote: block.load('wrote'), diskFull: block.load('diskFull') };
     return {
       brokerRole: this.config.brokerRole,
       ioBackend: this.io.backend,
@@ -349,9 +358,13 @@ export class MessageStore {
       onMessage: () => {},
     });
     const end = this.recovery.endOffset;
-    const durable = Math.min(Math.max(this.checkpoint.values.consumeQueueDurableOffset, this.commitLog.minOffsetOnDisk()), end);
+    const clMin = this.commitLog.minOffsetOnDisk();
+    // Queues gone while the store was closed (e.g. the directory removed) are rebuilt from the start.
+    const saved = this.consumeQueues.count === 0 ? clMin : this.checkpoint.values.consumeQueueDurableOffset;
+    const durable = Math.min(Math.max(saved, clMin), end);
     this.consumeQueues.recover(durable);
     redispatch(this.io, this.commitLog, this.consumeQueues, durable, end, this.config.maxMessageSize, this.logger.child('recovery'));
+    this.consumeQueues.deleteBelow(clMin); // queue min offsets follow the CommitLog's (RocketMQ recoverTopicQueueTable)
     this.commitLog.resetPositions(end);
   }
 
