@@ -160,22 +160,24 @@ export class MessageStore {
   putMessage(input: PutMessageInput): Promise<PutMessageResult> {
     const refused = this.refusal();
     if (refused) return Promise.resolve(refused);
-    const prepared = prepareMessage(this.toMessageInput(input), this.limits);
+    const now = this.clock.nowMs();
+    const prepared = prepareMessage(this.toMessageInput(input, now), this.limits);
     if (isRecordError(prepared)) return Promise.resolve(failed(prepared.status, prepared.reason));
     const queueRefusal = this.checkQueueId(prepared.queueId);
     if (queueRefusal) return Promise.resolve(queueRefusal);
-    return this.appendAndWait(prepared, null, input.properties?.WAIT !== 'false');
+    return this.appendAndWait(prepared, null, input.properties?.WAIT !== 'false', now);
   }
 
   /** One batch, appended atomically (all to one queue, consecutive queue offsets). */
   putMessages(inputs: readonly PutMessageInput[]): Promise<PutMessageResult> {
     const refused = this.refusal();
     if (refused) return Promise.resolve(refused);
-    const batch = prepareBatch(inputs.map((i) => this.toMessageInput(i)), this.limits);
+    const now = this.clock.nowMs();
+    const batch = prepareBatch(inputs.map((i) => this.toMessageInput(i, now)), this.limits);
     if (isRecordError(batch)) return Promise.resolve(failed(batch.status, batch.reason));
     const queueRefusal = this.checkQueueId(batch.messages[0]!.queueId);
     if (queueRefusal) return Promise.resolve(queueRefusal);
-    return this.appendAndWait(null, batch, inputs[0]?.properties?.WAIT !== 'false');
+    return this.appendAndWait(null, batch, inputs[0]?.properties?.WAIT !== 'false', now);
   }
 
   async getMessage(request: GetMessageRequest): Promise<GetMessageResult> {
@@ -399,7 +401,7 @@ export class MessageStore {
     );
   }
 
-  private appendAndWait(single: PreparedMessage | null, batch: PreparedBatch | null, waitStoreMsgOk: boolean): Promise<PutMessageResult> {
+  private appendAndWait(single: PreparedMessage | null, batch: PreparedBatch | null, waitStoreMsgOk: boolean, storeTimestamp: number): Promise<PutMessageResult> {
     const first = (single ?? batch!.messages[0])!;
     const count = single ? 1 : batch!.messages.length;
     const length = single ? single.totalSizeBytes : batch!.totalSizeBytes;
@@ -407,7 +409,6 @@ export class MessageStore {
     const txType = first.sysFlag & SYSFLAG_TRANSACTION_MASK;
     const indexed = txType !== SYSFLAG_TRANSACTION_PREPARED && txType !== SYSFLAG_TRANSACTION_ROLLBACK;
     const queueOffset = indexed ? q.nextQueueOffset : 0;
-    const storeTimestamp = this.clock.nowMs();
     const appended = this.commitLog.append(length, (target, position, physicalOffset) => {
       if (single) writeRecord(target, position, single, queueOffset, physicalOffset, storeTimestamp);
       else writeBatch(target, position, batch!, queueOffset, physicalOffset, storeTimestamp);
@@ -444,13 +445,14 @@ export class MessageStore {
 
   private refusal(): PutMessageResult | null {
     this.assertOpen();
-    if (this.failure !== null || this.commitLog.block.load('failed') !== 0) {
+    const block = this.commitLog.block;
+    if (this.failure !== null || block.loadFlag('failed') !== 0) {
       return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.failure ?? 'the persistence service failed (an fdatasync or write error)');
     }
     if (this.cqFailure !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.cqFailure);
     if (this.config.brokerRole === 'SLAVE') return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'this store is a SLAVE');
     if (this.diskFullReason !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.diskFullReason);
-    if (this.commitLog.block.load('diskFull') !== 0) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'disk full: commits fail with ENOSPC');
+    if (block.loadFlag('diskFull') !== 0) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'disk full: commits fail with ENOSPC');
     if (this.dispatch.pending >= MAX_PENDING_DISPATCH - 1024) return failed(PutMessageStatus.OS_PAGE_CACHE_BUSY, 'too many records wait for dispatch');
     return null;
   }
@@ -462,7 +464,7 @@ export class MessageStore {
     return null;
   }
 
-  private toMessageInput(input: PutMessageInput): MessageInput {
+  private toMessageInput(input: PutMessageInput, nowMs: number): MessageInput {
     const body = typeof input.body === 'string' ? new TextEncoder().encode(input.body) : input.body;
     return {
       topic: input.topic,
@@ -472,7 +474,7 @@ export class MessageStore {
       tags: input.tags,
       keys: input.keys,
       properties: input.properties,
-      bornTimestamp: input.bornTimestamp ?? this.clock.nowMs(),
+      bornTimestamp: input.bornTimestamp ?? nowMs,
       bornHost: LOCAL_HOST,
       storeHost: this.storeHost,
     } as MessageInput;

@@ -16,6 +16,7 @@ export class ControlBlock<Name extends string = string> {
   readonly buffer: SharedArrayBuffer;
   readonly names: readonly Name[];
   private readonly slots: BigInt64Array;
+  private readonly words: Int32Array;
   private readonly indexOf: Map<Name, number>;
 
   private constructor(buffer: SharedArrayBuffer, names: readonly Name[]) {
@@ -24,6 +25,8 @@ export class ControlBlock<Name extends string = string> {
     this.buffer = buffer;
     this.names = names;
     this.slots = new BigInt64Array(buffer);
+    this.words = new Int32Array(buffer);
+    assert(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1, 'control block flags assume a little-endian CPU');
     this.indexOf = new Map(names.map((n, i) => [n, i * SLOT_STRIDE]));
   }
 
@@ -46,6 +49,12 @@ export class ControlBlock<Name extends string = string> {
     const i = this.slot(name);
     Atomics.store(this.slots, i, toBig(value));
     Atomics.notify(this.slots, i);
+  }
+
+  /** A small flag value (0..2^31) read as the slot's low 32-bit word: no BigInt on hot paths.
+   * Slots written with `store`/`bump` keep such values exact (little-endian layout). */
+  loadFlag(name: Name): number {
+    return Atomics.load(this.words, this.slot(name) * 2);
   }
 
   /** The slot index of `name`, for `publish` on hot paths. */
