@@ -137,6 +137,32 @@ export class CommitLog {
     return { status: 'PUT_OK', physicalOffset, wroteBytes: length };
   }
 
+  /** Replication (slave side): append bytes copied verbatim from the master's log at `offset`,
+   * which must be this log's end (an empty log may start at any segment boundary). The bytes
+   * stay inside one segment; a full segment rolls to the next without writing a blank (the
+   * master's blank arrives as data). */
+  appendRaw(offset: number, bytes: Uint8Array): 'PUT_OK' | 'OFFSET_MISMATCH' | 'CROSSES_SEGMENT' | 'CREATE_MAPPED_FILE_FAILED' {
+    const size = this.options.segmentBytes;
+    if (offset !== this.wroteOffset) {
+      const empty = this.segments.count === 0 && this.active === null && this.wroteOffset === this.block.load('flushed');
+      if (!empty || offset % size !== 0 || offset < this.wroteOffset) return 'OFFSET_MISMATCH';
+      for (const p of ['flushed', 'committed', 'wrote'] as const) this.block.store(p, offset);
+    }
+    let a = this.active ?? this.openNextSegment();
+    if (a && a.wrotePos === size) {
+      this.seal(a);
+      a = this.openNextSegment();
+    }
+    if (!a) return 'CREATE_MAPPED_FILE_FAILED';
+    if (a.wrotePos + bytes.byteLength > size) return 'CROSSES_SEGMENT';
+    if (a.region && a.wrotePos + bytes.byteLength > a.prefaultedTo) this.prefault(a);
+    a.buffer.bytes.set(bytes, a.wrotePos);
+    a.wrotePos += bytes.byteLength;
+    this.publish(offset + bytes.byteLength);
+    if (a.wrotePos === size) this.seal(a);
+    return 'PUT_OK';
+  }
+
   /** Read committed bytes [offset, offset+length) of one segment; shorter at the committed end. */
   read(offset: number, length: number): Uint8Array {
     const file = this.segments.find(offset);

@@ -7,21 +7,21 @@ import { join } from 'node:path';
 import { isRecordError, prepareMessage, type MessageInput, type PreparedMessage } from '../codec/prepare-message.js';
 import { prepareBatch, writeBatch, type PreparedBatch } from '../codec/batch.js';
 import { offsetMsgId } from '../codec/offset-msg-id.js';
-import { readRecord } from '../codec/read-record.js';
+import { readRecord, type RecordHeader } from '../codec/read-record.js';
 import { SYSFLAG_TRANSACTION_MASK, SYSFLAG_TRANSACTION_PREPARED, SYSFLAG_TRANSACTION_ROLLBACK } from '../codec/record-layout.js';
 import { writeRecord } from '../codec/write-record.js';
 import { Checkpoint } from '../commitlog/checkpoint.js';
 import { CommitLog } from '../commitlog/commit-log.js';
 import { recoverCommitLog, type RecoveryResult } from '../commitlog/recovery.js';
 import { loadStoreConfig, type StoreConfigInput } from '../config/load-config.js';
-import type { MessageStoreConfig } from '../config/store-config.js';
+import type { BrokerRole, MessageStoreConfig } from '../config/store-config.js';
 import { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import { ConsumerOffsets } from '../consumequeue/consumer-offsets.js';
 import { DispatchQueue } from '../consumequeue/dispatch-queue.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import type { PersistenceEvent, PersistenceSettings } from '../flush/persistence-layout.js';
 import { InThreadPersistenceRunner, WorkerPersistenceRunner, type PersistenceRunner } from '../flush/persistence-runner.js';
-import { PositionWaiters } from '../flush/position-waiters.js';
+import { PositionWaiters, type WaitResult } from '../flush/position-waiters.js';
 import type { FileIO } from '../io/file-io.js';
 import { selectFileIO } from '../io/select-io.js';
 import { TransientStorePool } from '../segment/transient-store-pool.js';
@@ -30,6 +30,8 @@ import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler, type Scheduler } from '../util/scheduler.js';
 import { diskPressure, statfsUsage, type DiskUsageProbe } from './disk-space.js';
 import { redispatch } from './redispatch.js';
+import { ReplicaDispatcher } from './replica-dispatcher.js';
+import type { ReplicationGate, ReplicationSource, ReplicationWait } from './replication.js';
 import { runRetention } from './retention.js';
 import { GetMessageStatus, PutMessageStatus, type GetMessageRequest, type GetMessageResult, type PutMessageInput, type PutMessageResult, type StoredMessage } from './statuses.js';
 import { StoreFiles } from './store-files.js';
@@ -86,6 +88,9 @@ export class MessageStore {
   private readonly wakeOnPut: boolean;
   private readonly inMemoryBytes: number;
   private readonly limits: { maxMessageSizeBytes: number; maxTopicBytes: number };
+  private role: BrokerRole;
+  private replicationGate: ReplicationGate | null = null;
+  private replica: ReplicaDispatcher | null = null;
 
   private constructor(
     readonly config: Readonly<MessageStoreConfig>,
@@ -109,6 +114,7 @@ export class MessageStore {
     this.storeHost = { address: ipv4Bytes(config.brokerIP1), port: config.listenPort };
     this.inMemoryBytes = (totalmem() * config.accessMessageInMemoryMaxRatio) / 100;
     this.limits = { maxMessageSizeBytes: config.maxMessageSize, maxTopicBytes: config.maxTopicLength };
+    this.role = config.brokerRole;
     this.timers = new StoreTimers(scheduler, logger.child('timers'), () => clock.nowMs());
   }
 
@@ -277,7 +283,7 @@ export class MessageStore {
     const committed = block.load('committed');
     const p = { flushed, committed, wrote: block.load('wrote'), diskFull: block.load('diskFull') };
     return {
-      brokerRole: this.config.brokerRole,
+      brokerRole: this.role,
       ioBackend: this.io.backend,
       writeMode: this.commitLog.writeMode,
       persistencePlacement: this.runner?.placement ?? 'not started',
@@ -332,6 +338,62 @@ export class MessageStore {
     if (clean) this.files.markCleanShutdown();
     else this.logger.warn('closed with unflushed or undispatched data or after a failure: the next open recovers abnormally');
     this.files.unlock();
+  }
+
+  // ---- replication hooks (src/ha/ builds master/slave on these)
+
+  get brokerRole(): BrokerRole {
+    return this.role;
+  }
+
+  /** Switch role at run time (promote a slave, demote a master). The log and queue offsets stay. */
+  changeRole(role: BrokerRole): void {
+    this.assertOpen();
+    if (role === this.role) return;
+    this.logger.info(`role change: ${this.role} -> ${role} at offset ${this.commitLog.wroteOffset}`);
+    this.role = role;
+    this.replica = null;
+  }
+
+  /** SYNC_MASTER: puts also wait for this gate (the HA service's slave acknowledgements). */
+  setReplicationGate(gate: ReplicationGate | null): void {
+    this.replicationGate = gate;
+  }
+
+  /** What a master streams to slaves: committed CommitLog bytes and the positions. */
+  replicationSource(): ReplicationSource {
+    const log = this.commitLog;
+    return {
+      segmentBytes: this.config.mappedFileSizeCommitLog,
+      maxOffset: () => log.maxOffset,
+      minOffset: () => log.minOffset,
+      read: (offset, maxBytes) => log.read(offset, maxBytes),
+      waitForData: (offset, timeoutMs) => log.block.waitAtLeastAsync('committed', offset + 1, timeoutMs),
+      segmentPath: (offset) => log.segments.find(offset)?.path ?? null,
+    };
+  }
+
+  /** Slave side: append bytes the master sent for `offset` (must continue this log exactly) and
+   * index the records in them. Refused unless this store is a SLAVE. */
+  appendReplicated(offset: number, bytes: Uint8Array): { status: 'PUT_OK' | 'NOT_SLAVE' | 'OFFSET_MISMATCH' | 'CROSSES_SEGMENT' | 'CREATE_MAPPED_FILE_FAILED' | 'SERVICE_NOT_AVAILABLE'; maxOffset: number } {
+    this.assertOpen();
+    if (this.role !== 'SLAVE') return { status: 'NOT_SLAVE', maxOffset: this.commitLog.wroteOffset };
+    if (this.failure !== null || this.commitLog.block.loadFlag('failed') !== 0) return { status: 'SERVICE_NOT_AVAILABLE', maxOffset: this.commitLog.wroteOffset };
+    const status = this.commitLog.appendRaw(offset, bytes);
+    if (status === 'PUT_OK') {
+      this.replica ??= new ReplicaDispatcher(offset, this.config.mappedFileSizeCommitLog, (r, at) => this.dispatchReplicated(r, at));
+      this.putCount += this.replica.feed(offset, bytes);
+      this.runner.wake();
+    }
+    return { status, maxOffset: this.commitLog.wroteOffset };
+  }
+
+  private dispatchReplicated(r: RecordHeader, at: number): void {
+    const tx = r.sysFlag & SYSFLAG_TRANSACTION_MASK;
+    if (tx === SYSFLAG_TRANSACTION_PREPARED || tx === SYSFLAG_TRANSACTION_ROLLBACK) return;
+    const q = this.consumeQueues.findOrCreate(r.topic, r.queueId);
+    this.dispatch.push(q, r.queueOffset, at, r.size, r.tagsCode);
+    q.nextQueueOffset = Math.max(q.nextQueueOffset, r.queueOffset + 1);
   }
 
   // ---- internals
@@ -431,16 +493,25 @@ export class MessageStore {
     if (this.wakeOnPut) this.runner.wake();
     else if (this.dispatch.pending > 0 && this.commitLog.maxOffset >= appended.physicalOffset + appended.wroteBytes) this.drainDispatch();
     const result = new PutOk(this.storeHost, single, batch, appended.physicalOffset, queueOffset, appended.wroteBytes, count, storeTimestamp);
-    if (!this.sync || !waitStoreMsgOk) return Promise.resolve(result);
-    return this.waiters.wait(appended.physicalOffset + appended.wroteBytes).then((outcome) => {
-      if (outcome === 'ok') return result;
-      if (outcome === 'timed-out') return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason: `not flushed within syncFlushTimeout=${this.config.syncFlushTimeout} ms` };
-      if (outcome === 'stalled') {
-        const reason = 'disk full: the commit to the CommitLog file failed with ENOSPC; the message is kept in memory and written when space frees';
-        return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason };
-      }
-      return { ...result.toJSON(), status: PutMessageStatus.SERVICE_NOT_AVAILABLE, reason: this.failure ?? 'store failed' };
-    });
+    const end = appended.physicalOffset + appended.wroteBytes;
+    const replicate = this.role === 'SYNC_MASTER' && waitStoreMsgOk;
+    if ((!this.sync || !waitStoreMsgOk) && !replicate) return Promise.resolve(result);
+    const flushed = this.sync && waitStoreMsgOk ? this.waiters.wait(end) : Promise.resolve<WaitResult>('ok');
+    const replicated = replicate ? (this.replicationGate?.wait(end) ?? Promise.resolve<ReplicationWait>('not-available')) : Promise.resolve<ReplicationWait>('ok');
+    return Promise.all([flushed, replicated]).then(([flush, replica]) => this.combine(result, flush, replica));
+  }
+
+  /** RocketMQ's rule: a replication failure status wins over a flush timeout. */
+  private combine(result: PutOk, flush: WaitResult, replica: ReplicationWait): PutMessageResult {
+    if (replica === 'timed-out') return { ...result.toJSON(), status: PutMessageStatus.FLUSH_SLAVE_TIMEOUT, reason: `no slave acknowledged within slaveTimeout=${this.config.slaveTimeout} ms` };
+    if (replica === 'not-available') return { ...result.toJSON(), status: PutMessageStatus.SLAVE_NOT_AVAILABLE, reason: 'no slave connected, or every slave is too far behind' };
+    if (flush === 'ok') return result;
+    if (flush === 'timed-out') return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason: `not flushed within syncFlushTimeout=${this.config.syncFlushTimeout} ms` };
+    if (flush === 'stalled') {
+      const reason = 'disk full: the commit to the CommitLog file failed with ENOSPC; the message is kept in memory and written when space frees';
+      return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason };
+    }
+    return { ...result.toJSON(), status: PutMessageStatus.SERVICE_NOT_AVAILABLE, reason: this.failure ?? 'store failed' };
   }
 
   private refusal(): PutMessageResult | null {
@@ -450,7 +521,7 @@ export class MessageStore {
       return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.failure ?? 'the persistence service failed (an fdatasync or write error)');
     }
     if (this.cqFailure !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.cqFailure);
-    if (this.config.brokerRole === 'SLAVE') return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'this store is a SLAVE');
+    if (this.role === 'SLAVE') return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'this store is a SLAVE');
     if (this.diskFullReason !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.diskFullReason);
     if (block.loadFlag('diskFull') !== 0) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'disk full: commits fail with ENOSPC');
     if (this.dispatch.pending >= MAX_PENDING_DISPATCH - 1024) return failed(PutMessageStatus.OS_PAGE_CACHE_BUSY, 'too many records wait for dispatch');

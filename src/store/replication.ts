@@ -1,0 +1,26 @@
+// The store's side of replication: what a master's HA service reads (ReplicationSource) and
+// what a SYNC_MASTER put waits on (ReplicationGate). The HA service (src/ha/) implements the
+// gate from its slaves' acknowledgements.
+import type { WaitOutcome } from '../util/control-block.js';
+
+export type ReplicationWait = 'ok' | 'timed-out' | 'not-available';
+
+export interface ReplicationGate {
+  /** Resolve 'ok' once enough slaves acknowledged every byte below `endOffset`;
+   * 'not-available' at once when no slave can (none connected, or all too far behind);
+   * 'timed-out' after slaveTimeout. */
+  wait(endOffset: number): Promise<ReplicationWait>;
+}
+
+export interface ReplicationSource {
+  readonly segmentBytes: number;
+  /** End of the committed (readable) log. */
+  maxOffset(): number;
+  minOffset(): number;
+  /** Committed bytes from `offset`, within one segment, at most `maxBytes` (empty when none). */
+  read(offset: number, maxBytes: number): Uint8Array;
+  /** Resolve when committed bytes exist past `offset`, or on timeout. */
+  waitForData(offset: number, timeoutMs: number): Promise<WaitOutcome>;
+  /** The segment file holding `offset` (for sendfile from another thread), or null. */
+  segmentPath(offset: number): string | null;
+}
