@@ -22,6 +22,8 @@ export const IO_BACKENDS = ['auto', 'native', 'node'] as const;
 export type IoBackendSetting = (typeof IO_BACKENDS)[number];
 
 export const COMMIT_MODES = ['pwrite', 'direct'] as const;
+export const EMULATED_DEVICES = ['none', 'hdd', 'sata-ssd', 'nvme'] as const;
+export type EmulatedDevice = (typeof EMULATED_DEVICES)[number];
 export type CommitMode = (typeof COMMIT_MODES)[number];
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
@@ -118,7 +120,7 @@ export interface MessageStoreConfig {
   readonly ioBackend: IoBackendSetting;
   readonly commitMode: CommitMode;
   readonly flushServiceInWorker: boolean;
-  readonly commitServiceInWorker: boolean;
+  readonly emulateDevice: EmulatedDevice;
   readonly logLevel: LogLevel;
 }
 
@@ -548,13 +550,14 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   flushServiceInWorker: {
     type: 'boolean',
     default: true,
-    doc: 'Run the flush service in a worker thread (false: on the main thread / libuv pool).',
+    doc: 'Run the persistence service (TSP commit and flush, one thread) in a worker thread; false: on the main thread.',
     origin: 'mqstore',
   },
-  commitServiceInWorker: {
-    type: 'boolean',
-    default: true,
-    doc: 'Run the TSP commit service in a worker thread (false: on the main thread / libuv pool).',
+  emulateDevice: {
+    type: 'enum',
+    values: EMULATED_DEVICES,
+    default: 'none',
+    doc: 'Benchmarks only: make every flush cost what it would on this device class (fdatasync latency + bytes / bandwidth). Labelled as emulated everywhere.',
     origin: 'mqstore',
   },
   logLevel: {

@@ -11,6 +11,7 @@
 //   diskFull    1 while commits fail with ENOSPC (they are retried; nothing is lost)
 // Invariant: flushed <= committed <= wrote.
 import type { SharedMemoryHandle } from '../segment/write-buffer.js';
+import type { DeviceProfile } from './device-emulation.js';
 
 export const PERSISTENCE_POSITIONS = ['wrote', 'committed', 'flushed', 'wakeups', 'stop', 'failed', 'diskFull'] as const;
 export type PersistencePosition = (typeof PERSISTENCE_POSITIONS)[number];
@@ -39,6 +40,8 @@ export interface PersistenceSettings {
   /** How buffered bytes reach the file: positional write, or O_DIRECT aligned writes. */
   commitMode: 'pwrite' | 'direct';
   ioBackend: 'native' | 'node';
+  /** Benchmarks: make each flush cost what it would on this device (null: the real device only). */
+  emulatedDevice: DeviceProfile | null;
 }
 
 export type PersistenceEvent =

@@ -17,6 +17,7 @@ import { loadNativeAddon } from '../io/native-addon.js';
 import { assert } from '../util/assert.js';
 import type { ControlBlock } from '../util/control-block.js';
 import type { SharedMemoryHandle } from '../segment/write-buffer.js';
+import { chargeFlush } from './device-emulation.js';
 import {
   FAILURE_CODES,
   OS_PAGE_BYTES,
@@ -230,8 +231,11 @@ export class PersistenceService {
         return;
       }
       const end = Math.min(target, s.endOffset);
+      const started = performance.now();
       try {
         this.io.fdatasync(s.fd);
+        const device = this.settings.emulatedDevice;
+        if (device) chargeFlush(device, end - flushed, performance.now() - started);
       } catch (err) {
         this.fail('fdatasync', s.path, err as NodeJS.ErrnoException);
         return;

@@ -19,6 +19,7 @@ import { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import { ConsumerOffsets } from '../consumequeue/consumer-offsets.js';
 import { DispatchQueue } from '../consumequeue/dispatch-queue.js';
 import { ErrorCode, StoreError } from '../errors.js';
+import { DEVICE_PROFILES } from '../flush/device-emulation.js';
 import type { PersistenceEvent, PersistenceSettings } from '../flush/persistence-layout.js';
 import { InThreadPersistenceRunner, WorkerPersistenceRunner, type PersistenceRunner } from '../flush/persistence-runner.js';
 import { PositionWaiters, type WaitResult } from '../flush/position-waiters.js';
@@ -54,6 +55,8 @@ export interface StoreRuntimeInfo {
   ioBackend: string;
   writeMode: string;
   persistencePlacement: string;
+  /** Benchmarks: the emulated device class, or 'none'. */
+  emulatedDevice: string;
   flushDiskType: string;
   transientStorePoolEnable: boolean;
   transientStorePoolAvailable: number | null;
@@ -287,6 +290,7 @@ export class MessageStore {
       ioBackend: this.io.backend,
       writeMode: this.commitLog.writeMode,
       persistencePlacement: this.runner?.placement ?? 'not started',
+      emulatedDevice: this.config.emulateDevice,
       flushDiskType: this.config.flushDiskType,
       transientStorePoolEnable: this.pool !== null,
       transientStorePoolAvailable: this.pool?.available ?? null,
@@ -444,6 +448,7 @@ export class MessageStore {
       commitThoroughIntervalMs: this.config.commitCommitLogThoroughInterval,
       commitMode: this.config.commitMode === 'direct' && this.io.capabilities.directIo ? 'direct' : 'pwrite',
       ioBackend: this.io.backend,
+      emulatedDevice: this.config.emulateDevice === 'none' ? null : DEVICE_PROFILES[this.config.emulateDevice],
     };
     const listener = (e: PersistenceEvent): void => this.onPersistenceEvent(e);
     this.runner = this.config.flushServiceInWorker
@@ -459,6 +464,7 @@ export class MessageStore {
     this.files.markRunning();
     this.logger.info(
       `store open at ${this.config.storePathRootDir}: ${this.config.flushDiskType}, ${this.commitLog.writeMode} writes, ` +
+        (this.config.emulateDevice === 'none' ? '' : `EMULATED ${this.config.emulateDevice} device, `) +
         `persistence ${this.runner.placement}, io ${this.io.backend}, log [${this.commitLog.minOffset}, ${this.commitLog.maxOffset})`,
     );
   }

@@ -90,7 +90,7 @@ describe('defaults', () => {
       ioBackend: 'auto',
       commitMode: 'pwrite',
       flushServiceInWorker: true,
-      commitServiceInWorker: true,
+      emulateDevice: 'none',
       logLevel: 'info',
     });
     const differing = describeConfigKeys()

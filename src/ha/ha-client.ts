@@ -1,0 +1,262 @@
+// Slave side of HA (RocketMQ HAClient): connects to the master's HA port, reports its max
+// offset (at once on connect, after every chunk of appended frames, and as a keep-alive every
+// heartbeatIntervalMs), and appends the frames it receives to its own CommitLog.
+//
+// Invariants:
+//   - only bytes that continue the local log exactly are appended: the frame decoder checks
+//     each header against the local max offset (and size, segment boundary) before any body
+//     byte reaches the log, and the store refuses a gap or overlap (OFFSET_MISMATCH);
+//   - any protocol error, refused append, socket error or silence for housekeepingIntervalMs
+//     closes the connection with one log line and reconnects after a bounded exponential
+//     back-off (backoffMinMs doubling to backoffMaxMs, reset once a valid frame arrives);
+//     the next connection resumes from the local max offset;
+//   - an exception thrown by the store (not a status) is a bug or a closed store: the client
+//     stops (fail-stop) and says why instead of retrying forever;
+//   - buffering is bounded: at most one incomplete frame header is kept; a report is skipped
+//     (the next one carries a newer offset) while more than maxReportBacklogBytes wait to be
+//     written.
+import { connect, type Socket } from 'node:net';
+import type { Logger } from '../util/logger.js';
+import { encodeReport, FrameDecoder, HaProtocolError, type FrameSink } from './ha-protocol.js';
+
+/** What the client needs from the slave store. */
+export interface ReplicaLog {
+  /** The next offset to append (bytes appended so far). */
+  maxOffset(): number;
+  append(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
+}
+
+export interface HaClientOptions {
+  host: string;
+  port: number;
+  heartbeatIntervalMs: number;
+  housekeepingIntervalMs: number;
+  /** Largest frame body accepted (haTransferBatchSize; must be >= the master's). */
+  transferBatchBytes: number;
+  segmentBytes: number;
+  connectTimeoutMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  maxReportBacklogBytes?: number;
+}
+
+export type HaClientState = 'connecting' | 'connected' | 'backoff' | 'stopped' | 'failed';
+
+export interface HaClientStatus {
+  state: HaClientState;
+  masterAddress: string;
+  connected: boolean;
+  slaveMaxOffset: number;
+  /** End of the last frame header seen from the master (-1 before any). */
+  masterMaxOffset: number;
+  lagBytes: number;
+  connects: number;
+  lastError: string | null;
+}
+
+/** An append the store refused: the connection is dropped and resumed from the local end. */
+class AppendRefused extends Error {
+  readonly code = 'ERR_HA_APPEND_REFUSED';
+}
+
+export class HaClient {
+  private readonly address: string;
+  private readonly connectTimeoutMs: number;
+  private readonly backoffMinMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly maxReportBacklogBytes: number;
+  private state: HaClientState = 'stopped';
+  private socket: Socket | null = null;
+  private generation = 0;
+  private decoder: FrameDecoder | null = null;
+  private backoffMs: number;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private lastReadMs = 0;
+  private lastReportMs = 0;
+  private reportedOffset = -1;
+  private masterOffsetSeen = -1;
+  private connects = 0;
+  private lastError: string | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly sink: FrameSink = {
+    onHeader: (offset, bodyBytes) => {
+      this.masterOffsetSeen = Math.max(this.masterOffsetSeen, offset + bodyBytes);
+      this.backoffMs = this.backoffMinMs;
+    },
+    onBody: (offset, bytes) => {
+      const r = this.log.append(offset, bytes);
+      if (r.status !== 'PUT_OK') throw new AppendRefused(`the store refused ${bytes.byteLength} bytes at ${offset}: ${r.status} (local end ${r.maxOffset})`);
+    },
+  };
+
+  constructor(
+    private readonly log: ReplicaLog,
+    private readonly options: HaClientOptions,
+    private readonly logger: Logger,
+  ) {
+    this.address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.backoffMinMs = options.backoffMinMs ?? 100;
+    this.backoffMaxMs = options.backoffMaxMs ?? 5000;
+    this.maxReportBacklogBytes = options.maxReportBacklogBytes ?? 4096;
+    this.backoffMs = this.backoffMinMs;
+  }
+
+  start(): void {
+    if (this.state !== 'stopped' || this.closing) return;
+    this.connect();
+  }
+
+  status(): HaClientStatus {
+    const own = this.log.maxOffset();
+    return {
+      state: this.state,
+      masterAddress: this.address,
+      connected: this.state === 'connected',
+      slaveMaxOffset: own,
+      masterMaxOffset: this.masterOffsetSeen,
+      lagBytes: Math.max(0, this.masterOffsetSeen - own),
+      connects: this.connects,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Stop for good: no reconnect; resolves when the socket is closed. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      const socket = this.socket;
+      if (socket === null || socket.closed) resolve();
+      else socket.once('close', () => resolve());
+      this.teardown();
+      if (this.state !== 'failed') this.state = 'stopped';
+    });
+    return this.closing;
+  }
+
+  private connect(): void {
+    const gen = ++this.generation;
+    this.state = 'connecting';
+    const socket = connect({ host: this.options.host, port: this.options.port, noDelay: true });
+    this.socket = socket;
+    const connectTimer = setTimeout(() => this.drop(gen, `connect timed out after ${this.connectTimeoutMs} ms`), this.connectTimeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(connectTimer);
+      if (gen === this.generation) this.onConnect();
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(gen, chunk));
+    socket.on('error', (err) => this.drop(gen, `socket error: ${err.message}`));
+    socket.on('end', () => this.drop(gen, this.decoder?.midFrame ? 'master ended the connection in the middle of a frame' : 'master ended the connection'));
+    socket.on('close', () => {
+      clearTimeout(connectTimer);
+      this.drop(gen, 'connection closed');
+    });
+  }
+
+  private onConnect(): void {
+    const own = this.log.maxOffset();
+    this.state = 'connected';
+    this.connects++;
+    this.decoder = new FrameDecoder({
+      expectedOffset: own,
+      acceptFirstOffset: own === 0,
+      maxBodyBytes: this.options.transferBatchBytes,
+      segmentBytes: this.options.segmentBytes,
+    });
+    this.lastReadMs = performance.now();
+    this.reportedOffset = -1;
+    this.logger.info(`connected to master ${this.address}; reporting offset ${own}`);
+    this.report(own, true);
+    this.armTick();
+  }
+
+  private onData(gen: number, chunk: Buffer): void {
+    if (gen !== this.generation || this.decoder === null) return;
+    this.lastReadMs = performance.now();
+    try {
+      this.decoder.push(chunk, this.sink);
+    } catch (err) {
+      this.onReceiveError(gen, err);
+      return;
+    }
+    const own = this.log.maxOffset();
+    if (own > this.reportedOffset) this.report(own, false);
+  }
+
+  private onReceiveError(gen: number, err: unknown): void {
+    if (err instanceof HaProtocolError) {
+      this.drop(gen, `${err.code} ${err.violation}: ${err.message}`, 'warn');
+    } else if (err instanceof AppendRefused) {
+      this.drop(gen, `${err.code}: ${err.message}`, 'warn');
+    } else {
+      this.fail(`appending replicated bytes threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private report(offset: number, force: boolean): void {
+    const socket = this.socket;
+    if (socket === null || socket.destroyed) return;
+    if (!force && socket.writableLength > this.maxReportBacklogBytes) return;
+    socket.write(encodeReport(offset));
+    this.reportedOffset = offset;
+    this.lastReportMs = performance.now();
+  }
+
+  /** One timer for the keep-alive report and the housekeeping check. */
+  private armTick(): void {
+    const o = this.options;
+    const now = performance.now();
+    const untilReport = this.lastReportMs + o.heartbeatIntervalMs - now;
+    const untilSilence = this.lastReadMs + o.housekeepingIntervalMs - now;
+    this.tickTimer = setTimeout(() => this.tick(), Math.max(1, Math.min(untilReport, untilSilence)));
+    this.tickTimer.unref();
+  }
+
+  private tick(): void {
+    this.tickTimer = null;
+    if (this.state !== 'connected') return;
+    const now = performance.now();
+    const silentMs = now - this.lastReadMs;
+    if (silentMs >= this.options.housekeepingIntervalMs) {
+      this.drop(this.generation, `nothing from the master for ${Math.round(silentMs)} ms (haHousekeepingInterval=${this.options.housekeepingIntervalMs})`, 'warn');
+      return;
+    }
+    if (now - this.lastReportMs >= this.options.heartbeatIntervalMs) this.report(this.log.maxOffset(), true);
+    this.armTick();
+  }
+
+  /** Close the current connection (once per generation) and schedule a reconnect. */
+  private drop(gen: number, reason: string, level: 'info' | 'warn' = 'info'): void {
+    if (gen !== this.generation || this.closing || this.state === 'failed') return;
+    this.generation++;
+    const wasConnected = this.state === 'connected';
+    this.teardown();
+    this.lastError = reason;
+    this.state = 'backoff';
+    const delayMs = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMaxMs, this.backoffMs * 2);
+    const logLevel = wasConnected ? level : 'info';
+    this.logger[logLevel](`${wasConnected ? 'disconnected from' : 'could not connect to'} master ${this.address}: ${reason}; retrying in ${delayMs} ms from offset ${this.log.maxOffset()}`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closing) this.connect();
+    }, delayMs);
+  }
+
+  private fail(reason: string): void {
+    this.generation++;
+    this.teardown();
+    this.state = 'failed';
+    this.lastError = reason;
+    this.logger.error(`replication stopped: ${reason}`);
+  }
+
+  private teardown(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    this.decoder = null;
+    this.socket?.destroy();
+  }
+}

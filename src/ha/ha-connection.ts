@@ -1,0 +1,149 @@
+// Master side of one slave connection (RocketMQ HAConnection): reads the slave's offset
+// reports, starts streaming at its first report, and tracks what it acknowledged.
+//
+// Start offset: the slave's first report R. R = 0 (an empty slave) streams the WHOLE log the
+// master still holds, from source.minOffset() — unlike RocketMQ's classic HA, which starts an
+// empty slave at the beginning of the master's last segment. We want a new slave to be a full
+// copy (the issue asks for it); the cost is a long catch-up for a large log, bounded by socket
+// backpressure. R > 0 must be within [minOffset, maxOffset] of the master.
+//
+// Invariants:
+//   - a report never goes backwards, and after the first never exceeds what this connection has
+//     handed to the socket (so an ack can only release puts whose bytes were really sent);
+//   - any protocol error, socket error or housekeeping timeout closes the connection once, with
+//     one log line saying why; the store and other connections are untouched;
+//   - buffering is bounded: reports are decoded as they arrive (at most 7 bytes kept), frames
+//     are written only while the socket does not need to drain (see the sender).
+import type { Socket } from 'node:net';
+import type { ReplicationSource } from '../store/replication.js';
+import type { Logger } from '../util/logger.js';
+import { HaProtocolError, ReportDecoder } from './ha-protocol.js';
+import type { HaSender, HaSenderFactory, HaSenderOptions } from './ha-sender.js';
+
+export interface HaConnectionOptions extends HaSenderOptions {
+  /** Close when no complete report arrived for this long. */
+  housekeepingIntervalMs: number;
+}
+
+export interface HaConnectionEvents {
+  /** A report arrived (ackedOffset changed or not). */
+  onAck(connection: HaConnection): void;
+  onClose(connection: HaConnection, reason: string): void;
+}
+
+export class HaConnection {
+  readonly address: string;
+  /** The slave's latest report; -1 before the first. */
+  ackedOffset = -1;
+  /** The slave's first report (where it started), -1 before it. */
+  startOffset = -1;
+  lastAckTimeMs = 0;
+  private readonly connectedAtMs = performance.now();
+  private lastReadMs = performance.now();
+  private readonly decoder: ReportDecoder;
+  private readonly sender: HaSender;
+  private housekeeping: NodeJS.Timeout | null = null;
+  private closeReason: string | null = null;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly source: ReplicationSource,
+    private readonly options: HaConnectionOptions,
+    private readonly events: HaConnectionEvents,
+    private readonly logger: Logger,
+    senderFactory: HaSenderFactory,
+  ) {
+    this.address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.decoder = new ReportDecoder((first) => (first ? source.maxOffset() : this.sender.nextOffset));
+    this.sender = senderFactory({ socket, source, options, logger, onError: (err) => this.close(`sending failed: ${describe(err)}`) });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
+    socket.on('end', () => this.close(this.decoder.pendingBytes > 0 ? `slave ended the connection in the middle of a report (${this.decoder.pendingBytes} of 8 bytes)` : 'slave ended the connection'));
+    socket.on('close', () => this.close('socket closed'));
+    this.armHousekeeping(options.housekeepingIntervalMs);
+  }
+
+  get closed(): boolean {
+    return this.closeReason !== null;
+  }
+
+  get transferredBytes(): number {
+    return this.sender.transferredBytes;
+  }
+
+  /** The next byte the master will send. */
+  get sentOffset(): number {
+    return this.sender.nextOffset;
+  }
+
+  get ageMs(): number {
+    return performance.now() - this.connectedAtMs;
+  }
+
+  /** New data may be committed: wake the sender. */
+  kick(): void {
+    this.sender.kick();
+  }
+
+  /** Close once, logging why (warn for a misbehaving peer, info for an ordinary end). */
+  close(reason: string, level: 'info' | 'warn' = 'info'): void {
+    if (this.closeReason !== null) return;
+    this.closeReason = reason;
+    if (this.housekeeping) clearTimeout(this.housekeeping);
+    this.housekeeping = null;
+    this.sender.close();
+    this.socket.destroy();
+    this.logger[level](`slave ${this.address} disconnected: ${reason} (acked ${this.ackedOffset}, sent up to ${this.sender.nextOffset}, ${this.sender.transferredBytes} bytes sent)`);
+    this.events.onClose(this, reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closeReason !== null) return;
+    let report: number;
+    try {
+      report = this.decoder.push(chunk);
+    } catch (err) {
+      if (!(err instanceof HaProtocolError)) throw err;
+      this.close(`${err.code} ${err.violation}: ${err.message}`, 'warn');
+      return;
+    }
+    if (report < 0) return;
+    this.lastReadMs = performance.now();
+    if (this.startOffset < 0 && !this.begin(report)) return;
+    this.ackedOffset = report;
+    this.lastAckTimeMs = Date.now();
+    this.events.onAck(this);
+  }
+
+  /** First report: choose where to stream from. */
+  private begin(report: number): boolean {
+    const min = this.source.minOffset();
+    const from = report === 0 ? min : report;
+    if (from < min) {
+      this.close(`slave reports offset ${report}, below the master's min offset ${min}: the bytes it needs were deleted; rebuild that slave`, 'warn');
+      return false;
+    }
+    this.startOffset = report;
+    this.logger.info(`slave ${this.address} connected at offset ${report}; streaming from ${from}${report === 0 && min > 0 ? ' (empty slave: whole log the master holds)' : ''}`);
+    this.sender.start(from);
+    return true;
+  }
+
+  private armHousekeeping(delayMs: number): void {
+    this.housekeeping = setTimeout(() => {
+      const idleMs = performance.now() - this.lastReadMs;
+      if (idleMs >= this.options.housekeepingIntervalMs) {
+        this.close(`no offset report for ${Math.round(idleMs)} ms (haHousekeepingInterval=${this.options.housekeepingIntervalMs})`, 'warn');
+      } else {
+        this.armHousekeeping(this.options.housekeepingIntervalMs - idleMs);
+      }
+    }, Math.max(1, delayMs));
+    this.housekeeping.unref();
+  }
+}
+
+function describe(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+}

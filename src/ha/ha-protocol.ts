@@ -1,0 +1,252 @@
+// The classic RocketMQ HA wire format (spec §6.2, §6.3): encoders, and incremental decoders that
+// validate everything they read. No handshake, no checksum: the CommitLog record CRCs travel
+// inside the frame bodies.
+//
+// Slave -> master: offset report (8 bytes), sent on connect, after appends, and as keep-alive.
+//   | bytes | field                                                      |
+//   |-------|------------------------------------------------------------|
+//   | 0..7  | int64 BE  the slave's max physical offset (bytes appended) |
+//
+// Master -> slave: data frame (12-byte header + body; a heartbeat is a frame with no body).
+//   | bytes  | field                                                          |
+//   |--------|----------------------------------------------------------------|
+//   | 0..7   | int64 BE  physical offset of the first body byte               |
+//   | 8..11  | int32 BE  bodySize: 0..haTransferBatchSize, never crosses a segment |
+//   | 12..   | bodySize raw CommitLog bytes (records, blanks, everything)     |
+//
+// Invariants the decoders enforce (each breach is an HaProtocolError, code ERR_HA_PROTOCOL, and
+// the connection that produced it is closed):
+//   reports: non-negative safe integers, never going backwards, never beyond `maxAllowed()`;
+//   frames:  0 <= bodySize <= maxBodyBytes, offset == the receiver's next offset (an empty
+//            receiver accepts the first header's offset), the body stays inside one segment.
+// Both decoders keep at most one incomplete header (< 12 bytes) between chunks; frame bodies
+// are handed on in the pieces they arrive in (a receiver may append a frame cut anywhere).
+
+export const HA_REPORT_BYTES = 8;
+export const HA_FRAME_HEADER_BYTES = 12;
+/** Stable code of every HA wire-format violation. */
+export const HA_PROTOCOL_ERROR_CODE = 'ERR_HA_PROTOCOL';
+
+/** What exactly was wrong: stable names a test or an operator can match on. */
+export type HaProtocolViolation =
+  | 'report-out-of-range' // negative, or above 2^53 - 1
+  | 'report-backwards' // lower than an earlier report on the same connection
+  | 'report-beyond-master' // more than the master has (or has sent on this connection)
+  | 'frame-size' // negative or above the batch size
+  | 'frame-offset' // not the receiver's next offset
+  | 'frame-crosses-segment'; // the body would span two segments
+
+export class HaProtocolError extends Error {
+  readonly code = HA_PROTOCOL_ERROR_CODE;
+
+  constructor(
+    readonly violation: HaProtocolViolation,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HaProtocolError';
+  }
+}
+
+const TWO_POW_32 = 0x1_0000_0000;
+/** Highest int64 high word that keeps the value a safe JS integer (2^53 - 1). */
+const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
+
+function writeOffset(view: DataView, at: number, offset: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`HA offset must be a non-negative safe integer, got ${offset}`);
+  view.setUint32(at, Math.floor(offset / TWO_POW_32));
+  view.setUint32(at + 4, offset % TWO_POW_32);
+}
+
+/** int64 BE at `at` as a number, or -1 when negative or beyond 2^53 - 1. */
+function readOffset(view: DataView, at: number): number {
+  const high = view.getInt32(at);
+  if (high < 0 || high > MAX_SAFE_HIGH_WORD) return -1;
+  return high * TWO_POW_32 + view.getUint32(at + 4);
+}
+
+export function encodeReport(maxOffset: number): Buffer {
+  const out = Buffer.allocUnsafe(HA_REPORT_BYTES);
+  writeOffset(new DataView(out.buffer, out.byteOffset, HA_REPORT_BYTES), 0, maxOffset);
+  return out;
+}
+
+export function encodeFrameHeader(offset: number, bodyBytes: number): Buffer {
+  if (!Number.isInteger(bodyBytes) || bodyBytes < 0 || bodyBytes > 0x7fff_ffff) throw new RangeError(`HA frame body size out of range: ${bodyBytes}`);
+  const out = Buffer.allocUnsafe(HA_FRAME_HEADER_BYTES);
+  const view = new DataView(out.buffer, out.byteOffset, HA_FRAME_HEADER_BYTES);
+  writeOffset(view, 0, offset);
+  view.setInt32(8, bodyBytes);
+  return out;
+}
+
+/** Master side: offset reports from one slave. The last complete report of a chunk wins, but
+ * every report is validated. */
+export class ReportDecoder {
+  private readonly partial = new Uint8Array(HA_REPORT_BYTES);
+  private readonly partialView = new DataView(this.partial.buffer);
+  private partialBytes = 0;
+  private last = -1;
+  private count = 0;
+
+  /** `maxAllowed(isFirst)`: the highest offset a report may carry right now. */
+  constructor(private readonly maxAllowed: (isFirst: boolean) => number) {}
+
+  /** The newest valid report, -1 before any. */
+  get lastReport(): number {
+    return this.last;
+  }
+
+  /** Complete reports decoded so far. */
+  get reports(): number {
+    return this.count;
+  }
+
+  /** Bytes of a report still incomplete. */
+  get pendingBytes(): number {
+    return this.partialBytes;
+  }
+
+  /** Decode `chunk`; returns the newest report completed by it, or -1 if none completed.
+   * Throws HaProtocolError on the first invalid report. */
+  push(chunk: Uint8Array): number {
+    let newest = -1;
+    let pos = 0;
+    if (this.partialBytes > 0) {
+      const take = Math.min(HA_REPORT_BYTES - this.partialBytes, chunk.byteLength);
+      this.partial.set(chunk.subarray(0, take), this.partialBytes);
+      this.partialBytes += take;
+      pos = take;
+      if (this.partialBytes < HA_REPORT_BYTES) return -1;
+      this.partialBytes = 0;
+      newest = this.accept(readOffset(this.partialView, 0), this.partial);
+    }
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (; pos + HA_REPORT_BYTES <= chunk.byteLength; pos += HA_REPORT_BYTES) {
+      newest = this.accept(readOffset(view, pos), chunk.subarray(pos, pos + HA_REPORT_BYTES));
+    }
+    const rest = chunk.byteLength - pos;
+    if (rest > 0) {
+      this.partial.set(chunk.subarray(pos), 0);
+      this.partialBytes = rest;
+    }
+    return newest;
+  }
+
+  private accept(offset: number, raw: Uint8Array): number {
+    if (offset < 0) {
+      throw new HaProtocolError('report-out-of-range', `offset report ${hex(raw)} is negative or above 2^53-1`);
+    }
+    if (offset < this.last) {
+      throw new HaProtocolError('report-backwards', `offset report ${offset} goes backwards (previous ${this.last})`);
+    }
+    const max = this.maxAllowed(this.count === 0);
+    if (offset > max) {
+      throw new HaProtocolError('report-beyond-master', `offset report ${offset} is beyond ${this.count === 0 ? "the master's max offset" : 'what was sent'} ${max}`);
+    }
+    this.last = offset;
+    this.count++;
+    return offset;
+  }
+}
+
+/** Where a FrameDecoder hands decoded frames. */
+export interface FrameSink {
+  /** Every header, heartbeats included, after validation and before its body. */
+  onHeader(offset: number, bodyBytes: number): void;
+  /** A piece of a frame body at `offset` (pieces of one frame arrive in order). The bytes are a
+   * view of the received chunk: copy them to keep them. */
+  onBody(offset: number, bytes: Uint8Array): void;
+}
+
+export interface FrameDecoderOptions {
+  /** The receiver's next offset (its max offset). */
+  expectedOffset: number;
+  /** An empty receiver takes the first header's offset as its start. */
+  acceptFirstOffset: boolean;
+  /** Largest allowed bodySize (haTransferBatchSize). */
+  maxBodyBytes: number;
+  /** CommitLog segment size: a body must not cross a multiple of it. */
+  segmentBytes: number;
+}
+
+/** Slave side: frames from the master. */
+export class FrameDecoder {
+  private readonly header = new Uint8Array(HA_FRAME_HEADER_BYTES);
+  private readonly headerView = new DataView(this.header.buffer);
+  private headerBytes = 0;
+  private bodyLeft = 0;
+  private expected: number;
+  private locked: boolean;
+  private frames = 0;
+
+  constructor(private readonly options: FrameDecoderOptions) {
+    this.expected = options.expectedOffset;
+    this.locked = !options.acceptFirstOffset;
+  }
+
+  /** The offset the next body byte must have. */
+  get expectedOffset(): number {
+    return this.expected;
+  }
+
+  /** Complete frames decoded (heartbeats included). */
+  get frameCount(): number {
+    return this.frames;
+  }
+
+  /** Whether a header or body is incomplete. */
+  get midFrame(): boolean {
+    return this.headerBytes > 0 || this.bodyLeft > 0;
+  }
+
+  /** Decode `chunk` into `sink`. Throws HaProtocolError at the first invalid header (no byte
+   * of that frame's body reaches the sink). */
+  push(chunk: Uint8Array, sink: FrameSink): void {
+    let pos = 0;
+    // one header or one body piece per round: at most chunk/12 + 2 rounds
+    for (let guard = chunk.byteLength + 2; pos < chunk.byteLength && guard > 0; guard--) {
+      if (this.bodyLeft > 0) {
+        const take = Math.min(this.bodyLeft, chunk.byteLength - pos);
+        const at = this.expected;
+        this.expected += take;
+        this.bodyLeft -= take;
+        if (this.bodyLeft === 0) this.frames++;
+        sink.onBody(at, chunk.subarray(pos, pos + take));
+        pos += take;
+        continue;
+      }
+      const take = Math.min(HA_FRAME_HEADER_BYTES - this.headerBytes, chunk.byteLength - pos);
+      this.header.set(chunk.subarray(pos, pos + take), this.headerBytes);
+      this.headerBytes += take;
+      pos += take;
+      if (this.headerBytes < HA_FRAME_HEADER_BYTES) break;
+      this.headerBytes = 0;
+      this.acceptHeader(sink);
+    }
+  }
+
+  private acceptHeader(sink: FrameSink): void {
+    const offset = readOffset(this.headerView, 0);
+    const size = this.headerView.getInt32(8);
+    if (size < 0 || size > this.options.maxBodyBytes) {
+      throw new HaProtocolError('frame-size', `frame at ${offset} has bodySize ${size}, allowed 0..${this.options.maxBodyBytes} (haTransferBatchSize)`);
+    }
+    if (offset < 0 || (this.locked && offset !== this.expected)) {
+      throw new HaProtocolError('frame-offset', `frame offset ${offset < 0 ? hex(this.header.subarray(0, 8)) : offset} is not the next offset ${this.expected}`);
+    }
+    const seg = this.options.segmentBytes;
+    if (size > 0 && (offset % seg) + size > seg) {
+      throw new HaProtocolError('frame-crosses-segment', `frame [${offset}, ${offset + size}) crosses a ${seg}-byte segment boundary`);
+    }
+    this.expected = offset;
+    this.locked = true;
+    sink.onHeader(offset, size);
+    if (size === 0) this.frames++;
+    this.bodyLeft = size;
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
+}

@@ -1,0 +1,157 @@
+// HaSender on the main thread over a node:net socket: reads committed CommitLog bytes through
+// the ReplicationSource (pread, at most transferBatchBytes, within one segment) and writes
+// header + body with one corked writev.
+//
+// Bounds: it writes only while the socket does not need 'drain' (so user-space buffering is at
+// most the socket's highWaterMark plus one frame), and yields to the event loop after
+// MAX_FRAMES_PER_TURN frames so a fast slave cannot starve puts and acks.
+// Idle: it waits for committed data (Atomics.waitAsync), a kick, or idleWaitMs, whichever comes
+// first, and sends a heartbeat frame when nothing was sent for heartbeatIntervalMs.
+import type { Socket } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { ReplicationSource } from '../store/replication.js';
+import { encodeFrameHeader } from './ha-protocol.js';
+import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
+
+const MAX_FRAMES_PER_TURN = 64;
+/** Consecutive rounds with committed bytes past nextOffset but nothing readable at it. */
+const MAX_EMPTY_READS = 100;
+
+export class HaTransferError extends Error {
+  readonly code = 'ERR_HA_TRANSFER';
+  constructor(message: string) {
+    super(message);
+    this.name = 'HaTransferError';
+  }
+}
+
+export function tcpSender(context: HaSenderContext): HaSender {
+  return new TcpHaSender(context.socket, context.source, context.options, context.onError);
+}
+
+class TcpHaSender implements HaSender {
+  private next = -1;
+  private transferred = 0;
+  private frames = 0;
+  private closed = false;
+  /** Ends an idle wait (kick or close). */
+  private wake: (() => void) | null = null;
+  /** Ends a drain wait (close only). */
+  private abortDrain: (() => void) | null = null;
+  private lastSendMs = performance.now();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly source: ReplicationSource,
+    private readonly options: HaSenderOptions,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  get nextOffset(): number {
+    return this.next;
+  }
+
+  get transferredBytes(): number {
+    return this.transferred;
+  }
+
+  get frameCount(): number {
+    return this.frames;
+  }
+
+  start(fromOffset: number): void {
+    if (this.next >= 0 || this.closed) return;
+    this.next = fromOffset;
+    this.run().catch((err: unknown) => {
+      if (!this.closed) this.onError(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  kick(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.kick();
+    this.abortDrain?.();
+  }
+
+  private async run(): Promise<void> {
+    let burst = 0;
+    let emptyReads = 0;
+    while (!this.closed) {
+      if (this.socket.writableNeedDrain) {
+        await this.drained();
+        continue;
+      }
+      const body = this.source.read(this.next, this.options.transferBatchBytes);
+      if (body.byteLength > 0) {
+        emptyReads = 0;
+        this.send(body);
+        if (++burst >= MAX_FRAMES_PER_TURN) {
+          burst = 0;
+          await nextTurn();
+        }
+        continue;
+      }
+      burst = 0;
+      if (this.source.maxOffset() > this.next) {
+        // committed bytes exist past `next` but none is readable there
+        if (this.next < this.source.minOffset()) {
+          throw new HaTransferError(`offset ${this.next} is below the master's min offset ${this.source.minOffset()}: those segments were deleted`);
+        }
+        if (++emptyReads > MAX_EMPTY_READS) throw new HaTransferError(`no readable bytes at ${this.next} though the log ends at ${this.source.maxOffset()}`);
+        await nextTurn();
+        continue;
+      }
+      await this.idle();
+    }
+  }
+
+  private send(body: Uint8Array): void {
+    const socket = this.socket;
+    socket.cork();
+    socket.write(encodeFrameHeader(this.next, body.byteLength));
+    socket.write(body);
+    socket.uncork();
+    this.next += body.byteLength;
+    this.transferred += body.byteLength;
+    this.frames++;
+    this.lastSendMs = performance.now();
+  }
+
+  /** Wait for data, a kick or the idle timeout; send a heartbeat when one is due. */
+  private async idle(): Promise<void> {
+    const sinceSendMs = performance.now() - this.lastSendMs;
+    if (sinceSendMs >= this.options.heartbeatIntervalMs) {
+      this.socket.write(encodeFrameHeader(this.next, 0));
+      this.frames++;
+      this.lastSendMs = performance.now();
+      return;
+    }
+    const waitMs = Math.max(1, Math.min(this.options.idleWaitMs, this.options.heartbeatIntervalMs - sinceSendMs));
+    const kicked = new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+    await Promise.race([this.source.waitForData(this.next, waitMs), kicked]);
+    this.wake = null;
+  }
+
+  private drained(): Promise<void> {
+    const socket = this.socket;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        this.abortDrain = null;
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+      this.abortDrain = done;
+    });
+  }
+}
