@@ -13,7 +13,7 @@ const newDir = tempDirs();
 describe('TPS table smoke', () => {
   it('measures the single-node modes and writes JSON, table and SVG', async () => {
     const dir = newDir();
-    const base = { payloadBytes: 256, concurrency: 8, durationMs: 150, segmentBytes: 4 << 20, transientStorePoolEnable: false, brokerRole: null, emulateDevice: 'none' as const };
+    const base = { payloadBytes: 256, concurrency: 8, durationMs: 150, segmentBytes: 8 << 20, transientStorePoolEnable: false, brokerRole: null, emulateDevice: 'none' as const };
     const rows = [
       await measureTps({ ...base, modeId: 'async-flush', flushDiskType: 'ASYNC_FLUSH' }, dir, null),
       await measureTps({ ...base, modeId: 'sync-flush', flushDiskType: 'SYNC_FLUSH', emulateDevice: 'hdd' }, dir, null),
