@@ -75,6 +75,7 @@ export interface MessageStoreConfig {
   readonly wakeCommitWhenPutMessage: boolean;
   readonly wakeFlushWhenPutMessage: boolean;
   // --- segment allocation, recovery, reads
+  readonly writeWithoutMmap: boolean;
   readonly warmMapedFileEnable: boolean;
   readonly flushLeastPagesWhenWarmMapedFile: number;
   readonly dataReadAheadEnable: boolean;
@@ -277,6 +278,10 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   wakeCommitWhenPutMessage: flag(true, 'TSP: wake the commit service on every put.'),
   wakeFlushWhenPutMessage: flag(false, 'ASYNC_FLUSH: wake the flush service on every put.'),
   // --- allocation, recovery, reads
+  writeWithoutMmap: flag(
+    false,
+    'Write CommitLog records into a staging buffer that the persistence worker commits with pwrite, instead of into a mapping. mqstore always does so under SYNC_FLUSH (mmap writes stall on pages under writeback); this key extends it to ASYNC_FLUSH (faster; a process crash can then lose up to commitIntervalCommitLog of acknowledged puts, as with the TransientStorePool).',
+  ),
   warmMapedFileEnable: {
     type: 'boolean',
     default: false,

@@ -128,7 +128,6 @@ export const KNOWN_UNSUPPORTED_KEYS: readonly UnsupportedKey[] = Object.freeze([
   { key: 'useReentrantLockWhenPutMessage', group: 'store', note: 'appends are serialized by the event loop' },
   { key: 'maxAsyncPutMessageRequests', group: 'store' },
   { key: 'enableRunningFlagsInFlush', group: 'store', note: 'mqstore always stops accepting writes after repeated flush errors' },
-  { key: 'writeWithoutMmap', group: 'store', note: 'choose the write path with ioBackend' },
   { key: 'redeleteHangedFileInterval', group: 'store' },
   { key: 'maxRecoveryCommitlogFiles', group: 'store' },
   { key: 'duplicationEnable', group: 'store' },

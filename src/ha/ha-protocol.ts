@@ -18,7 +18,8 @@
 // the connection that produced it is closed):
 //   reports: non-negative safe integers, never going backwards, never beyond `maxAllowed()`;
 //   frames:  0 <= bodySize <= maxBodyBytes, offset == the receiver's next offset (an empty
-//            receiver accepts the first header's offset), the body stays inside one segment.
+//            receiver accepts the first header's offset if it is a segment boundary), the body
+//            stays inside one segment.
 // Both decoders keep at most one incomplete header (< 12 bytes) between chunks; frame bodies
 // are handed on in the pieces they arrive in (a receiver may append a frame cut anywhere).
 
@@ -236,6 +237,9 @@ export class FrameDecoder {
       throw new HaProtocolError('frame-offset', `frame offset ${offset < 0 ? hex(this.header.subarray(0, 8)) : offset} is not the next offset ${this.expected}`);
     }
     const seg = this.options.segmentBytes;
+    if (!this.locked && offset % seg !== 0) {
+      throw new HaProtocolError('frame-offset', `frame offset ${offset}: an empty receiver can only start at a ${seg}-byte segment boundary`);
+    }
     if (size > 0 && (offset % seg) + size > seg) {
       throw new HaProtocolError('frame-crosses-segment', `frame [${offset}, ${offset + size}) crosses a ${seg}-byte segment boundary`);
     }

@@ -32,7 +32,7 @@ export interface HaServerOptions extends HaConnectionOptions {
   scheduler?: Scheduler;
 }
 
-export interface HaSlaveStatus {
+export interface HaSlaveEntry {
   address: string;
   /** The slave's latest report; -1 before its first. */
   ackedOffset: number;
@@ -96,7 +96,7 @@ export class HaServer implements ReplicationGate {
     return this.transfer.pending;
   }
 
-  slaves(): HaSlaveStatus[] {
+  slaves(): HaSlaveEntry[] {
     const max = this.source.maxOffset();
     return [...this.connections].map((c) => ({
       address: c.address,

@@ -135,7 +135,7 @@ export class MessageStore {
       io,
       dir: config.storePathCommitLog,
       segmentBytes: config.mappedFileSizeCommitLog,
-      writeMode: io.capabilities.mmap && !pool ? 'mmap' : 'buffer',
+      writeMode: chooseWriteMode(config, io, pool !== null),
       pool,
       warmMappedFile: config.warmMapedFileEnable,
       logger: logger.child('commitlog'),
@@ -670,6 +670,14 @@ class PutOk implements PutMessageResult {
 
 function failed(status: PutMessageResult['status'], reason: string): PutMessageResult {
   return { status, offsetMsgId: null, physicalOffset: -1, queueOffset: -1, wroteBytes: 0, messageCount: 0, storeTimestamp: 0, reason };
+}
+
+/** mmap only for ASYNC_FLUSH without the pool or writeWithoutMmap: under SYNC_FLUSH a write to a
+ * mapped page that the last fdatasync is writing back waits for it, which halves throughput
+ * here (docs/BENCH_STORE.md); the staging buffer + worker pwrite path does not. */
+function chooseWriteMode(config: Readonly<MessageStoreConfig>, io: FileIO, pooled: boolean): 'mmap' | 'buffer' {
+  if (!io.capabilities.mmap || pooled || config.writeWithoutMmap) return 'buffer';
+  return config.flushDiskType === 'SYNC_FLUSH' ? 'buffer' : 'mmap';
 }
 
 function ipv4Bytes(ip: string): Uint8Array {

@@ -1,0 +1,71 @@
+// The JSON document `GET /status` serves: who this node is (RocketMQ identity keys), where its
+// store lives, the store's runtime info (positions, flush behind, put TPS, health flags,
+// last recovery) flattened at the top level, and `ha` (the HA status, or null with `haNote`
+// saying why). The `mqstore admin` printers and `mqstore verify --*-addr` read this document,
+// so fields are only ever added, never renamed.
+//
+// admin/ sits in the top layer with cli/ (it reads the store's runtime info).
+import type { MessageStoreConfig } from '../config/store-config.js';
+import type { StoreRuntimeInfo } from '../store/message-store.js';
+import type { HaStatus, HaStatusProvider } from './ha-status-provider.js';
+
+export interface NodeIdentity {
+  brokerClusterName: string;
+  brokerName: string;
+  brokerId: number;
+  /** brokerIP1:listenPort, the address RocketMQ tools name a broker by. */
+  brokerAddr: string;
+  haMasterAddress: string | null;
+  storePathRootDir: string;
+  storePathCommitLog: string;
+  mappedFileSizeCommitLog: number;
+  pid: number;
+  version: string;
+  bootTimestamp: number;
+  adminPort: number;
+  /** The HA port the node listens on (a master with an HA service), else null. */
+  haPort: number | null;
+}
+
+export type NodeStatus = NodeIdentity &
+  StoreRuntimeInfo & {
+    uptimeMs: number;
+    /** 'running' when an HA service runs in this node, else 'none'. */
+    haService: 'running' | 'none';
+    haNote: string | null;
+    ha: HaStatus | null;
+  };
+
+export interface StatusSources {
+  identity: () => NodeIdentity;
+  runtimeInfo: () => StoreRuntimeInfo;
+  ha: HaStatusProvider;
+  nowMs: () => number;
+}
+
+export function nodeStatus(src: StatusSources): NodeStatus {
+  const identity = src.identity();
+  const runtime = src.runtimeInfo();
+  return {
+    ...identity,
+    ...runtime,
+    uptimeMs: Math.max(0, src.nowMs() - identity.bootTimestamp),
+    haService: src.ha.kind === 'ha-service' ? 'running' : 'none',
+    haNote: src.ha.note,
+    ha: src.ha.status(),
+  };
+}
+
+export function identityOf(config: Readonly<MessageStoreConfig>, extra: Pick<NodeIdentity, 'pid' | 'version' | 'bootTimestamp' | 'adminPort' | 'haPort'>): NodeIdentity {
+  return {
+    brokerClusterName: config.brokerClusterName,
+    brokerName: config.brokerName,
+    brokerId: config.brokerId,
+    brokerAddr: `${config.brokerIP1}:${config.listenPort}`,
+    haMasterAddress: config.haMasterAddress,
+    storePathRootDir: config.storePathRootDir,
+    storePathCommitLog: config.storePathCommitLog,
+    mappedFileSizeCommitLog: config.mappedFileSizeCommitLog,
+    ...extra,
+  };
+}

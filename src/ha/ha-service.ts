@@ -1,0 +1,230 @@
+// HA wiring for one store: a master (ASYNC_MASTER / SYNC_MASTER) runs an HaServer and makes it
+// the store's ReplicationGate; a SLAVE runs an HaClient that appends to the store. promote()
+// turns a slave into a master at run time (client stopped, role changed, server started); the
+// log and queue offsets stay as they are.
+//
+// The store comes in through the structural HaStore interface (MessageStore satisfies it), so
+// src/ha does not import src/store at run time. HaStatus is plain JSON for the CLI and admin.
+import type { BrokerRole, MessageStoreConfig } from '../config/store-config.js';
+import { parseHostPort } from '../config/value-formats.js';
+import { ErrorCode, StoreError } from '../errors.js';
+import type { ReplicationGate, ReplicationSource } from '../store/replication.js';
+import type { Logger } from '../util/logger.js';
+import type { Scheduler } from '../util/scheduler.js';
+import { HaClient, type ReplicaLog } from './ha-client.js';
+import type { HaSenderFactory } from './ha-sender.js';
+import { HaServer, type HaSlaveEntry } from './ha-server.js';
+
+/** What HA needs from a MessageStore. */
+export interface HaStore {
+  readonly brokerRole: BrokerRole;
+  changeRole(role: BrokerRole): void;
+  setReplicationGate(gate: ReplicationGate | null): void;
+  replicationSource(): ReplicationSource;
+  appendReplicated(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
+  runtimeInfo(): { wroteOffset: number };
+}
+
+export type HaConfig = Pick<
+  MessageStoreConfig,
+  | 'brokerRole'
+  | 'brokerIP1'
+  | 'haListenPort'
+  | 'haMasterAddress'
+  | 'haSendHeartbeatInterval'
+  | 'haHousekeepingInterval'
+  | 'haTransferBatchSize'
+  | 'haMaxGapNotInSync'
+  | 'haSlaveFallbehindMax'
+  | 'slaveTimeout'
+  | 'inSyncReplicas'
+  | 'mappedFileSizeCommitLog'
+>;
+
+export interface HaOptions {
+  /** Address the master binds (default: brokerIP1, which defaults to 127.0.0.1). */
+  listenHost?: string;
+  /** Overrides haListenPort (0 = any free port). */
+  listenPort?: number;
+  /** Longest idle wait of a master's sender before it looks for new bytes (default 10 ms). */
+  idleWaitMs?: number;
+  senderFactory?: HaSenderFactory;
+  scheduler?: Scheduler;
+  connectTimeoutMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface HaSlaveJson {
+  address: string;
+  ackedOffset: number;
+  lagBytes: number;
+  transferredBytes: number;
+  inSync: boolean;
+}
+
+export interface HaMasterStatus {
+  role: 'ASYNC_MASTER' | 'SYNC_MASTER';
+  listenPort: number;
+  masterMaxOffset: number;
+  /** The offset inSyncReplicas slaves acknowledged (SYNC_MASTER puts below it are confirmed). */
+  replicatedOffset: number;
+  slaves: HaSlaveJson[];
+}
+
+export interface HaReplicaStatus {
+  role: 'SLAVE';
+  masterAddress: string;
+  connected: boolean;
+  slaveMaxOffset: number;
+  /** The master's offset as last seen in a frame header (-1 before any); a lower bound. */
+  masterMaxOffset: number;
+  lagBytes: number;
+  lastError: string | null;
+}
+
+export type HaStatus = HaMasterStatus | HaReplicaStatus;
+
+export interface HaService {
+  readonly role: BrokerRole;
+  /** The master's HA port (the real one when haListenPort was 0); undefined on a slave. */
+  readonly port: number | undefined;
+  status(): HaStatus;
+  /** SLAVE -> master: stop replicating, change the store's role, start accepting slaves. */
+  promote(role?: 'ASYNC_MASTER' | 'SYNC_MASTER'): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_IDLE_WAIT_MS = 10;
+
+export async function startHa(store: HaStore, config: Readonly<HaConfig>, logger: Logger, options: HaOptions = {}): Promise<HaService> {
+  const service = new HaNode(store, config, logger, options);
+  await service.start();
+  return service;
+}
+
+class HaNode implements HaService {
+  private server: HaServer | null = null;
+  private client: HaClient | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly store: HaStore,
+    private readonly config: Readonly<HaConfig>,
+    private readonly logger: Logger,
+    private readonly options: HaOptions,
+  ) {}
+
+  get role(): BrokerRole {
+    return this.store.brokerRole;
+  }
+
+  get port(): number | undefined {
+    return this.server?.port;
+  }
+
+  async start(): Promise<void> {
+    if (this.store.brokerRole === 'SLAVE') this.startClient();
+    else await this.startServer();
+  }
+
+  status(): HaStatus {
+    const role = this.store.brokerRole;
+    if (role !== 'SLAVE' && this.server) {
+      const slaves = this.server.slaves().map(({ address, ackedOffset, lagBytes, transferredBytes, inSync }) => ({ address, ackedOffset, lagBytes, transferredBytes, inSync }));
+      const masterMaxOffset = this.store.replicationSource().maxOffset();
+      return { role, listenPort: this.server.port, masterMaxOffset, replicatedOffset: this.server.replicatedOffset, slaves };
+    }
+    const s = this.client?.status();
+    return {
+      role: 'SLAVE',
+      masterAddress: s?.masterAddress ?? this.config.haMasterAddress ?? '',
+      connected: s?.connected ?? false,
+      slaveMaxOffset: s?.slaveMaxOffset ?? this.store.runtimeInfo().wroteOffset,
+      masterMaxOffset: s?.masterMaxOffset ?? -1,
+      lagBytes: s?.lagBytes ?? 0,
+      lastError: s?.lastError ?? null,
+    };
+  }
+
+  async promote(role: 'ASYNC_MASTER' | 'SYNC_MASTER' = 'ASYNC_MASTER'): Promise<void> {
+    if (this.closed) throw new StoreError(ErrorCode.CLOSED, 'the HA service is closed');
+    if (this.store.brokerRole !== 'SLAVE') throw new StoreError(ErrorCode.INVALID_ARGUMENT, `promote: this store is ${this.store.brokerRole}, not SLAVE`);
+    const client = this.client;
+    this.client = null;
+    await client?.close();
+    const at = this.store.runtimeInfo().wroteOffset;
+    this.store.changeRole(role);
+    this.logger.info(`promoted to ${role} at offset ${at}`);
+    await this.startServer();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const client = this.client;
+    const server = this.server;
+    this.client = null;
+    this.server = null;
+    if (server) this.store.setReplicationGate(null);
+    await Promise.all([client?.close(), server?.close()]);
+  }
+
+  private startClient(): void {
+    const target = this.config.haMasterAddress === null ? undefined : parseHostPort(this.config.haMasterAddress);
+    if (target === undefined) throw new StoreError(ErrorCode.CONFIG, `a SLAVE needs haMasterAddress (host:port), got ${String(this.config.haMasterAddress)}`);
+    const c = this.config;
+    this.client = new HaClient(
+      replicaLog(this.store),
+      {
+        host: target.host,
+        port: target.port,
+        heartbeatIntervalMs: c.haSendHeartbeatInterval,
+        housekeepingIntervalMs: c.haHousekeepingInterval,
+        transferBatchBytes: c.haTransferBatchSize,
+        segmentBytes: c.mappedFileSizeCommitLog,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        backoffMinMs: this.options.backoffMinMs,
+        backoffMaxMs: this.options.backoffMaxMs,
+      },
+      this.logger.child('ha-client'),
+    );
+    this.client.start();
+  }
+
+  private async startServer(): Promise<void> {
+    const c = this.config;
+    this.server = await HaServer.listen(
+      this.store.replicationSource(),
+      {
+        host: this.options.listenHost ?? c.brokerIP1,
+        port: this.options.listenPort ?? c.haListenPort,
+        inSyncReplicas: c.inSyncReplicas,
+        // haMaxGapNotInSync (5.x) and haSlaveFallbehindMax (4.x) name the same rule: the stricter wins
+        maxGapNotInSyncBytes: Math.min(c.haMaxGapNotInSync, c.haSlaveFallbehindMax),
+        slaveTimeoutMs: c.slaveTimeout,
+        transferBatchBytes: c.haTransferBatchSize,
+        heartbeatIntervalMs: c.haSendHeartbeatInterval,
+        housekeepingIntervalMs: c.haHousekeepingInterval,
+        idleWaitMs: this.options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS,
+        senderFactory: this.options.senderFactory,
+        scheduler: this.options.scheduler,
+      },
+      this.logger.child('ha-server'),
+    );
+    this.store.setReplicationGate(this.server);
+  }
+}
+
+/** The slave store as the client sees it; the end offset is cached (only appends move it). */
+function replicaLog(store: HaStore): ReplicaLog {
+  let end = -1;
+  return {
+    maxOffset: () => (end >= 0 ? end : store.runtimeInfo().wroteOffset),
+    append: (offset, bytes) => {
+      const r = store.appendReplicated(offset, bytes);
+      end = r.maxOffset;
+      return r;
+    },
+  };
+}

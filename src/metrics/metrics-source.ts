@@ -1,0 +1,32 @@
+// What the metrics read at each scrape: the store's gauges (a structural subset of
+// MessageStore.runtimeInfo(), so metrics/ does not import store/) and the HA status.
+// One snapshot is taken per scrape so every metric of one scrape describes the same moment.
+import type { HaStatus } from '../admin/ha-status-provider.js';
+
+export interface StoreGauges {
+  minPhyOffset: number;
+  maxPhyOffset: number;
+  wroteOffset: number;
+  committedOffset: number;
+  flushedOffset: number;
+  commitBehindBytes: number;
+  flushBehindBytes: number;
+  putTps: number;
+  putMessageTimesTotal: number;
+  dispatchBehindMessages: number;
+  diskFull: boolean;
+  serviceFailure: string | null;
+  transientStorePoolEnable: boolean;
+  transientStorePoolAvailable: number | null;
+}
+
+export interface MetricsSource {
+  store(): StoreGauges;
+  /** The HA status, or null when the node runs no HA service. */
+  ha(): HaStatus | null;
+}
+
+export interface MetricsSnapshot {
+  store: StoreGauges;
+  ha: HaStatus | null;
+}

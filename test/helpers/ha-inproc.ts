@@ -1,0 +1,68 @@
+// In-process HA pairs for tests: a master and slaves (real stores in temp dirs, real TCP on
+// 127.0.0.1 with OS-chosen ports), small segments and short HA periods, and deadline-bounded
+// waits on their positions.
+import { startHa, type HaMasterStatus, type HaOptions, type HaService } from '../../src/ha/ha-service.js';
+import type { MessageStore } from '../../src/store/message-store.js';
+import { memoryLogger, type Logger } from '../../src/util/logger.js';
+import { openStore, smallConfig, waitUntil, type Backend } from './store-harness.js';
+
+export interface HaNode {
+  store: MessageStore;
+  ha: HaService;
+  dir: string;
+  logger: Logger & { lines: string[] };
+}
+
+export const HA_TEST_DEFAULTS = {
+  haTransferBatchSize: 8192,
+  haSendHeartbeatInterval: 200,
+  haHousekeepingInterval: 3000,
+  slaveTimeout: 3000,
+};
+
+export async function startNode(dir: string, backend: Backend, overrides: Record<string, unknown>, haOptions: HaOptions = {}): Promise<HaNode> {
+  const logger = memoryLogger();
+  const store = await openStore(smallConfig(dir, backend, { ...HA_TEST_DEFAULTS, ...overrides }), { logger });
+  try {
+    const ha = await startHa(store, store.config, logger.child('ha'), { listenPort: 0, backoffMaxMs: 500, ...haOptions });
+    return { store, ha, dir, logger };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export function startMaster(dir: string, backend: Backend, role: 'SYNC_MASTER' | 'ASYNC_MASTER', overrides: Record<string, unknown> = {}): Promise<HaNode> {
+  return startNode(dir, backend, { brokerRole: role, ...overrides });
+}
+
+export function startSlave(dir: string, backend: Backend, master: HaNode, brokerId = 1, overrides: Record<string, unknown> = {}): Promise<HaNode> {
+  return startNode(dir, backend, { brokerRole: 'SLAVE', brokerId, haMasterAddress: `127.0.0.1:${master.ha.port}`, ...overrides });
+}
+
+export function masterStatus(node: HaNode): HaMasterStatus {
+  const s = node.ha.status();
+  if (s.role === 'SLAVE') throw new Error('not a master');
+  return s;
+}
+
+/** Wait until `count` slaves are connected to `master` and have reported. */
+export function waitSlaves(master: HaNode, count: number, timeoutMs = 10_000): Promise<void> {
+  return waitUntil(() => masterStatus(master).slaves.filter((s) => s.ackedOffset >= 0).length >= count, `${count} slave(s) connected and reporting`, timeoutMs);
+}
+
+/** Wait until the slave appended everything the master has committed. */
+export function waitCaughtUp(master: HaNode, slave: HaNode, timeoutMs = 20_000): Promise<void> {
+  return waitUntil(
+    () => slave.store.runtimeInfo().wroteOffset >= master.store.getMaxPhyOffset() && master.store.runtimeInfo().wroteOffset === master.store.getMaxPhyOffset(),
+    'slave caught up with the master',
+    timeoutMs,
+  );
+}
+
+/** Close HA first (no more appends), then the store; never throws past the first error. */
+export async function stopNode(node: HaNode | undefined): Promise<void> {
+  if (!node) return;
+  await node.ha.close();
+  await node.store.close();
+}
