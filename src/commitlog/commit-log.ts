@@ -68,6 +68,8 @@ export class CommitLog {
   private readonly wroteSlot = this.block.slotOf('wrote');
   private readonly committedSlot = this.block.slotOf('committed');
   private readonly mmapMode: boolean;
+  private preallocationPending = false;
+  private closed = false;
   /** Why the last segment creation failed (for runtimeInfo), or null. */
   lastCreateError: string | null = null;
 
@@ -192,6 +194,9 @@ export class CommitLog {
   }
 
   close(): void {
+    this.closed = true;
+    const last = this.segments.last;
+    if (last && last.fromOffset >= this.block.load('wrote') && last !== this.active?.file) this.segments.dropFrom(last.fromOffset); // unused preallocation
     this.active?.buffer.release();
     this.active = null;
     for (const r of this.retiring) r.buffer.release();
@@ -237,17 +242,42 @@ export class CommitLog {
 
   private openNextSegment(): ActiveSegment | null {
     this.reclaimBuffers();
+    const wrote = this.block.load('wrote');
+    const preallocated = this.segments.last;
     let file: SegmentFile;
-    try {
-      file = this.segments.createNext(this.block.load('wrote'));
-    } catch (err) {
-      this.lastCreateError = `creating a segment in ${this.options.dir} failed: ${(err as Error).message}`;
-      this.options.logger.error(this.lastCreateError);
-      return null;
+    if (preallocated && preallocated.fromOffset === wrote) {
+      file = preallocated;
+    } else {
+      try {
+        file = this.segments.createNext(wrote);
+      } catch (err) {
+        this.lastCreateError = `creating a segment in ${this.options.dir} failed: ${(err as Error).message}`;
+        this.options.logger.error(this.lastCreateError);
+        return null;
+      }
     }
     this.active = this.activate(file, 0);
     if (!this.active) this.segments.dropFrom(file.fromOffset);
+    else this.schedulePreallocation();
     return this.active;
+  }
+
+  /** Create (and reserve) the segment after the active one soon, off the put path, so a roll
+   * finds it ready (RocketMQ's AllocateMappedFileService "next" file). A failure is logged and
+   * left for the roll to retry, where it becomes CREATE_MAPPED_FILE_FAILED. */
+  private schedulePreallocation(): void {
+    if (this.preallocationPending) return;
+    this.preallocationPending = true;
+    setImmediate(() => {
+      this.preallocationPending = false;
+      const a = this.active;
+      if (!a || this.closed || this.segments.last !== a.file) return;
+      try {
+        this.segments.createNext();
+      } catch (err) {
+        this.options.logger.warn(`preallocating the next segment after ${a.file.path} failed: ${(err as Error).message}`);
+      }
+    });
   }
 
   /** Attach a write buffer to `file` (holding its first `wrotePos` bytes) and announce it. */

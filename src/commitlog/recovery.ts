@@ -92,12 +92,19 @@ function abnormalStart(input: RecoveryInput, files: readonly SegmentFile[]): num
 }
 
 /** Delete the segments that start at or after the end and zero the rest of the one holding it;
- * returns how many segments were deleted. */
+ * returns how many deleted segments held data (an empty preallocated next segment does not count). */
 function truncateTail(input: RecoveryInput, endOffset: number, zeroTail: boolean): number {
-  const dropped = input.segments.dropFrom(endOffset);
+  const withData = input.segments.all().filter((f) => f.fromOffset >= endOffset && !startsWithZeros(input.io, f)).length;
+  input.segments.dropFrom(endOffset);
   const holder = input.segments.find(endOffset);
   if (holder && zeroTail) input.io.zeroRange(holder.fd, endOffset - holder.fromOffset, holder.endOffset - endOffset);
-  return dropped.length;
+  return withData;
+}
+
+function startsWithZeros(io: FileIO, file: SegmentFile): boolean {
+  const head = new Uint8Array(8);
+  io.pread(file.fd, head, 0);
+  return head.every((b) => b === 0);
 }
 
 function mb(bytes: number): string {
