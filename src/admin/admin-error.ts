@@ -11,6 +11,8 @@ export const AdminErrorCode = {
   BAD_RESPONSE: 'ERR_ADMIN_BAD_RESPONSE',
   /** The HA service's status does not have the documented shape. */
   BAD_HA_STATUS: 'ERR_ADMIN_BAD_HA_STATUS',
+  /** `mqstore node` could not start a part (admin or HA port in use, ...); the store was closed. */
+  NODE_START: 'ERR_ADMIN_NODE_START',
   /** A CommitLog directory given to verify cannot be read as one. */
   BAD_LOG_DIR: 'ERR_ADMIN_BAD_LOG_DIR',
 } as const;

@@ -11,7 +11,7 @@
 // Errors are `{"error":{"code":"ERR_ADMIN_...","message":"..."}}`. A handler that throws gives
 // 500 with its code (if it has one) and is logged.
 //
-// Bounds: request bodies are read up to MAX_BODY_BYTES (413 beyond), requests time out after
+// Bounds: request bodies are kept up to MAX_BODY_BYTES (413 beyond), requests time out after
 // REQUEST_TIMEOUT_MS, at most MAX_CONNECTIONS sockets are open at once; close() ends idle and
 // active connections so a node shuts down promptly.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -147,20 +147,29 @@ class BodyProblem {
   ) {}
 }
 
-/** The request body parsed as JSON ({} when empty), or a BodyProblem. */
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > MAX_BODY_BYTES) return new BodyProblem(413, 'ERR_ADMIN_BODY_TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    return new BodyProblem(400, 'ERR_ADMIN_BAD_REQUEST', `request body is not JSON: ${(err as Error).message}`);
-  }
+/** The request body parsed as JSON ({} when empty), or a BodyProblem. Past MAX_BODY_BYTES the
+ * rest is read and dropped (bounded in time by requestTimeout) so the 413 answer gets through. */
+function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (total > MAX_BODY_BYTES) {
+        resolve(new BodyProblem(413, 'ERR_ADMIN_BODY_TOO_LARGE', `request body of ${total} bytes is over ${MAX_BODY_BYTES}`));
+        return;
+      }
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (text === '') return resolve({});
+      try {
+        resolve(JSON.parse(text) as unknown);
+      } catch (err) {
+        resolve(new BodyProblem(400, 'ERR_ADMIN_BAD_REQUEST', `request body is not JSON: ${(err as Error).message}`));
+      }
+    });
+  });
 }

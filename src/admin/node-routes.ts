@@ -1,6 +1,7 @@
 // The admin routes of one store node: /status from the store and the HA provider, /metrics from
 // the node's registry, /admin/promote through the HA provider (501 without one), and the
 // optional /admin/put (a load and test hook: puts timed into the latency histogram).
+import { ErrorCode } from '../errors.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { PutMessageInput, PutMessageResult } from '../store/statuses.js';
 import { jsonError, type AdminReply, type AdminRoutes } from './admin-server.js';
@@ -42,7 +43,15 @@ async function promote(input: NodeRoutesInput, body: unknown): Promise<AdminRepl
     return jsonError(400, 'ERR_ADMIN_BAD_REQUEST', `role must be ASYNC_MASTER or SYNC_MASTER, got ${JSON.stringify(role)}`);
   }
   const before = input.brokerRole();
-  const outcome = await ha.promote(role);
+  let outcome;
+  try {
+    outcome = await ha.promote(role);
+  } catch (err) {
+    // the HA service refuses a promote that makes no sense (e.g. this node is already a master)
+    const e = err as Error & { code?: unknown };
+    if (e.code === ErrorCode.INVALID_ARGUMENT) return jsonError(409, e.code, e.message);
+    throw err;
+  }
   return { status: 200, json: { promoted: true, previousRole: before, brokerRole: input.brokerRole(), result: outcome.result } };
 }
 

@@ -46,14 +46,26 @@ export interface StatusSources {
 export function nodeStatus(src: StatusSources): NodeStatus {
   const identity = src.identity();
   const runtime = src.runtimeInfo();
+  const ha = readHaStatus(src.ha);
   return {
     ...identity,
     ...runtime,
     uptimeMs: Math.max(0, src.nowMs() - identity.bootTimestamp),
     haService: src.ha.kind === 'ha-service' ? 'running' : 'none',
-    haNote: src.ha.note,
-    ha: src.ha.status(),
+    haNote: ha.note,
+    ha: ha.status,
   };
+}
+
+/** The HA status, or null with the reason when the service's status cannot be read: /status
+ * and /metrics keep answering with the store's side when the HA side fails. */
+export function readHaStatus(provider: HaStatusProvider): { status: HaStatus | null; note: string | null } {
+  try {
+    return { status: provider.status(), note: provider.note };
+  } catch (err) {
+    const e = err as Error & { code?: unknown };
+    return { status: null, note: `HA status unreadable: ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}` };
+  }
 }
 
 export function identityOf(config: Readonly<MessageStoreConfig>, extra: Pick<NodeIdentity, 'pid' | 'version' | 'bootTimestamp' | 'adminPort' | 'haPort'>): NodeIdentity {

@@ -1,18 +1,26 @@
-// The `mqstore` command line: dispatches to one module per command. Usage errors print the
-// usage and exit 2; failures print the error code and message and exit 1.
+// The `mqstore` command line: dispatches to one module per command. Usage errors and bad
+// configuration (ERR_STORE_CONFIG: the message names the key) print and exit 2; other failures
+// (StoreError, AdminError) print `code: message` and exit 1; a command's own result code
+// (verify: 1 = different) is the exit code otherwise.
 import { parseArgs } from 'node:util';
-import { StoreError } from '../errors.js';
+import { AdminError } from '../admin/admin-error.js';
+import { ErrorCode, StoreError } from '../errors.js';
+import { ADMIN_USAGE, runAdmin } from './admin-command.js';
 import { defaultDoctorDir, doctorReport, formatDoctorReport } from './doctor.js';
+import { NODE_USAGE, runNode } from './node.js';
+import { UsageError } from './usage-error.js';
+import { runVerify, VERIFY_USAGE } from './verify-command.js';
 
 const USAGE = `usage: mqstore <command> [options]
 
 commands:
   doctor [--dir <dir>] [--json]   what this machine gives mqstore (IO backend, addon, O_DIRECT, CRC, file system)
+${NODE_USAGE}
+${ADMIN_USAGE}
+${VERIFY_USAGE}
   help                            this text`;
 
-class UsageError extends Error {}
-
-function runDoctor(args: string[]): void {
+function runDoctor(args: string[]): number {
   const { values } = parseArgs({
     args,
     options: { dir: { type: 'string' }, json: { type: 'boolean', default: false } },
@@ -20,18 +28,25 @@ function runDoctor(args: string[]): void {
   });
   const report = doctorReport(values.dir ?? defaultDoctorDir());
   console.log(values.json ? JSON.stringify(report) : formatDoctorReport(report));
+  return 0;
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'doctor':
       return runDoctor(rest);
+    case 'node':
+      return runNode(rest);
+    case 'admin':
+      return runAdmin(rest);
+    case 'verify':
+      return runVerify(rest);
     case 'help':
     case '--help':
     case '-h':
       console.log(USAGE);
-      return;
+      return 0;
     case undefined:
       throw new UsageError('no command given');
     default:
@@ -39,16 +54,24 @@ function main(argv: string[]): void {
   }
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (err) {
+function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     console.error(`mqstore: ${(err as Error).message}\n\n${USAGE}`);
-    process.exitCode = 2;
-  } else if (err instanceof StoreError) {
-    console.error(`mqstore: ${err.code}: ${err.message}`);
-    process.exitCode = 1;
-  } else {
-    throw err;
+    return 2;
   }
+  if (err instanceof StoreError) {
+    console.error(`mqstore: ${err.code}: ${err.message}`);
+    return err.code === ErrorCode.CONFIG ? 2 : 1;
+  }
+  if (err instanceof AdminError) {
+    console.error(`mqstore: ${err.code}: ${err.message}`);
+    return 1;
+  }
+  throw err;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  process.exitCode = exitCodeFor(err);
 }

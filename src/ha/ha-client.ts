@@ -1,6 +1,7 @@
 // Slave side of HA (RocketMQ HAClient): connects to the master's HA port, reports its max
-// offset (at once on connect, after every chunk of appended frames, and as a keep-alive every
-// heartbeatIntervalMs), and appends the frames it receives to its own CommitLog.
+// offset (at once on connect, after the frames read in each event-loop turn are appended, and
+// as a keep-alive every heartbeatIntervalMs), and appends the frames it receives to its own
+// CommitLog.
 //
 // Invariants:
 //   - only bytes that continue the local log exactly are appended: the frame decoder checks
@@ -52,6 +53,11 @@ export interface HaClientStatus {
   lagBytes: number;
   connects: number;
   lastError: string | null;
+  /** Bytes read from masters since start (headers included). */
+  receivedBytes: number;
+  /** Wall-clock ms of the last read from / report to the master (0 before any). */
+  lastReadTimestamp: number;
+  lastWriteTimestamp: number;
 }
 
 /** An append the store refused: the connection is dropped and resumed from the local end. */
@@ -75,8 +81,10 @@ export class HaClient {
   private lastReadMs = 0;
   private lastReportMs = 0;
   private reportedOffset = -1;
+  private reportScheduled = false;
   private masterOffsetSeen = -1;
   private connects = 0;
+  private receivedBytes = 0;
   private lastError: string | null = null;
   private closing: Promise<void> | null = null;
   private readonly sink: FrameSink = {
@@ -119,12 +127,16 @@ export class HaClient {
       lagBytes: Math.max(0, this.masterOffsetSeen - own),
       connects: this.connects,
       lastError: this.lastError,
+      receivedBytes: this.receivedBytes,
+      lastReadTimestamp: wallMs(this.lastReadMs),
+      lastWriteTimestamp: wallMs(this.lastReportMs),
     };
   }
 
   /** Stop for good: no reconnect; resolves when the socket is closed. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
+      this.generation++; // events of the current socket are ignored from now on
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.retryTimer = null;
       const socket = this.socket;
@@ -175,14 +187,23 @@ export class HaClient {
   private onData(gen: number, chunk: Buffer): void {
     if (gen !== this.generation || this.decoder === null) return;
     this.lastReadMs = performance.now();
+    this.receivedBytes += chunk.byteLength;
     try {
       this.decoder.push(chunk, this.sink);
     } catch (err) {
       this.onReceiveError(gen, err);
       return;
     }
-    const own = this.log.maxOffset();
-    if (own > this.reportedOffset) this.report(own, false);
+    // One report for every chunk read in this turn of the event loop (it runs right after the
+    // poll phase, so an ack is not delayed; during a catch-up it saves a write per chunk).
+    if (!this.reportScheduled) {
+      this.reportScheduled = true;
+      setImmediate(() => {
+        this.reportScheduled = false;
+        const own = this.log.maxOffset();
+        if (gen === this.generation && own > this.reportedOffset) this.report(own, false);
+      });
+    }
   }
 
   private onReceiveError(gen: number, err: unknown): void {
@@ -259,4 +280,9 @@ export class HaClient {
     this.decoder = null;
     this.socket?.destroy();
   }
+}
+
+/** performance.now() as wall-clock ms since the epoch; 0 stays 0 (never). */
+function wallMs(monotonicMs: number): number {
+  return monotonicMs === 0 ? 0 : Math.round(performance.timeOrigin + monotonicMs);
 }

@@ -3,7 +3,7 @@
 // Opens the store, starts HA, prints one JSON line {"ready": true, "haPort", "role", ...} on
 // stdout, then answers one JSON line per stdin command, in order:
 //   put <count> <bodyBytes> [topic] [queueId] [inFlight]   statuses, offsets, timing
-//   status                                                 HA status and store positions
+//   status [topic] [queueId]                               HA status, store positions, queue max offset
 //   role <ASYNC_MASTER|SYNC_MASTER>                        change a master's role
 //   promote [ASYNC_MASTER|SYNC_MASTER]                     slave -> master
 //   close                                                  close cleanly and exit 0
@@ -71,7 +71,8 @@ async function command(store: MessageStore, ha: HaService, words: string[]): Pro
   const [cmd, a, b, c, d, e] = words;
   if (cmd === 'status') {
     const info = store.runtimeInfo();
-    return { cmd, role: store.brokerRole, ha: ha.status(), maxPhyOffset: info.maxPhyOffset, wroteOffset: info.wroteOffset, minPhyOffset: info.minPhyOffset };
+    const queueMaxOffset = store.getMaxOffsetInQueue(a ?? 'HaTest', b === undefined ? 0 : boundedInt(b, 0, 65_535, 'queueId'));
+    return { cmd, role: store.brokerRole, ha: ha.status(), maxPhyOffset: info.maxPhyOffset, wroteOffset: info.wroteOffset, minPhyOffset: info.minPhyOffset, queueMaxOffset };
   }
   if (cmd === 'role' && (a === 'ASYNC_MASTER' || a === 'SYNC_MASTER')) {
     if (store.brokerRole === 'SLAVE') throw new Error('role: use promote on a SLAVE');
@@ -102,7 +103,8 @@ async function putMany(store: MessageStore, count: number, bodyBytes: number, to
   const worker = async (): Promise<void> => {
     while (next < count) {
       const i = next++;
-      const body = Buffer.alloc(bodyBytes, `m${i}-`);
+      const body = Buffer.alloc(bodyBytes, 0x61 + (i % 26));
+      body.write(`m${i}-`);
       const t0 = performance.now();
       const r = await store.putMessage({ topic, queueId, body });
       maxLatencyMs = Math.max(maxLatencyMs, performance.now() - t0);

@@ -38,6 +38,8 @@ export interface HaSlaveEntry {
   ackedOffset: number;
   lagBytes: number;
   transferredBytes: number;
+  /** Next offset the master will send (RocketMQ's transferFromWhere); -1 before streaming. */
+  transferFromOffset: number;
   inSync: boolean;
   lastAckTimeMs: number;
 }
@@ -103,6 +105,7 @@ export class HaServer implements ReplicationGate {
       ackedOffset: c.ackedOffset,
       lagBytes: c.ackedOffset < 0 ? max : Math.max(0, max - c.ackedOffset),
       transferredBytes: c.transferredBytes,
+      transferFromOffset: c.sentOffset,
       inSync: c.ackedOffset >= 0 && max - c.ackedOffset <= this.options.maxGapNotInSyncBytes,
       lastAckTimeMs: c.lastAckTimeMs,
     }));

@@ -60,6 +60,8 @@ export interface HaSlaveJson {
   ackedOffset: number;
   lagBytes: number;
   transferredBytes: number;
+  /** Next offset the master will send to this slave; -1 before its first report. */
+  transferFromOffset: number;
   inSync: boolean;
 }
 
@@ -81,6 +83,10 @@ export interface HaReplicaStatus {
   masterMaxOffset: number;
   lagBytes: number;
   lastError: string | null;
+  receivedBytes: number;
+  /** Wall-clock ms of the last read from / report to the master (0 = never). */
+  lastReadTimestamp: number;
+  lastWriteTimestamp: number;
 }
 
 export type HaStatus = HaMasterStatus | HaReplicaStatus;
@@ -130,10 +136,18 @@ class HaNode implements HaService {
 
   status(): HaStatus {
     const role = this.store.brokerRole;
-    if (role !== 'SLAVE' && this.server) {
-      const slaves = this.server.slaves().map(({ address, ackedOffset, lagBytes, transferredBytes, inSync }) => ({ address, ackedOffset, lagBytes, transferredBytes, inSync }));
+    if (role !== 'SLAVE') {
+      // (no server yet while a promotion is starting it, or after close)
+      const slaves = (this.server?.slaves() ?? []).map(({ address, ackedOffset, lagBytes, transferredBytes, transferFromOffset, inSync }) => ({
+        address,
+        ackedOffset,
+        lagBytes,
+        transferredBytes,
+        transferFromOffset,
+        inSync,
+      }));
       const masterMaxOffset = this.store.replicationSource().maxOffset();
-      return { role, listenPort: this.server.port, masterMaxOffset, replicatedOffset: this.server.replicatedOffset, slaves };
+      return { role, listenPort: this.server?.port ?? 0, masterMaxOffset, replicatedOffset: this.server?.replicatedOffset ?? 0, slaves };
     }
     const s = this.client?.status();
     return {
@@ -144,6 +158,9 @@ class HaNode implements HaService {
       masterMaxOffset: s?.masterMaxOffset ?? -1,
       lagBytes: s?.lagBytes ?? 0,
       lastError: s?.lastError ?? null,
+      receivedBytes: s?.receivedBytes ?? 0,
+      lastReadTimestamp: s?.lastReadTimestamp ?? 0,
+      lastWriteTimestamp: s?.lastWriteTimestamp ?? 0,
     };
   }
 

@@ -1,10 +1,10 @@
 // HaSender on the main thread over a node:net socket: reads committed CommitLog bytes through
-// the ReplicationSource (pread, at most transferBatchBytes, within one segment) and writes
-// header + body with one corked writev.
+// the ReplicationSource (one pread of up to FRAMES_PER_READ batches, within one segment), cuts
+// them into frames of at most transferBatchBytes and writes them with one corked writev.
 //
 // Bounds: it writes only while the socket does not need 'drain' (so user-space buffering is at
-// most the socket's highWaterMark plus one frame), and yields to the event loop after
-// MAX_FRAMES_PER_TURN frames so a fast slave cannot starve puts and acks.
+// most the socket's highWaterMark plus one read of FRAMES_PER_READ frames), and yields to the
+// event loop after MAX_FRAMES_PER_TURN frames so a fast slave cannot starve puts and acks.
 // Idle: it waits for committed data (Atomics.waitAsync), a kick, or idleWaitMs, whichever comes
 // first, and sends a heartbeat frame when nothing was sent for heartbeatIntervalMs.
 import type { Socket } from 'node:net';
@@ -14,6 +14,8 @@ import { encodeFrameHeader } from './ha-protocol.js';
 import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
 
 const MAX_FRAMES_PER_TURN = 64;
+/** Frames cut from one pread and written with one writev (fewer syscalls when catching up). */
+const FRAMES_PER_READ = 8;
 /** Consecutive rounds with committed bytes past nextOffset but nothing readable at it. */
 const MAX_EMPTY_READS = 100;
 
@@ -87,11 +89,11 @@ class TcpHaSender implements HaSender {
         await this.drained();
         continue;
       }
-      const body = this.source.read(this.next, this.options.transferBatchBytes);
-      if (body.byteLength > 0) {
+      const bytes = this.source.read(this.next, this.options.transferBatchBytes * FRAMES_PER_READ);
+      if (bytes.byteLength > 0) {
         emptyReads = 0;
-        this.send(body);
-        if (++burst >= MAX_FRAMES_PER_TURN) {
+        burst += this.send(bytes);
+        if (burst >= MAX_FRAMES_PER_TURN) {
           burst = 0;
           await nextTurn();
         }
@@ -111,16 +113,24 @@ class TcpHaSender implements HaSender {
     }
   }
 
-  private send(body: Uint8Array): void {
+  /** Write `bytes` (read at nextOffset, within one segment) as frames of at most the batch
+   * size, in one corked writev; returns the number of frames. */
+  private send(bytes: Uint8Array): number {
     const socket = this.socket;
+    const batch = this.options.transferBatchBytes;
+    let frames = 0;
     socket.cork();
-    socket.write(encodeFrameHeader(this.next, body.byteLength));
-    socket.write(body);
+    for (let at = 0; at < bytes.byteLength; at += batch, frames++) {
+      const body = bytes.subarray(at, Math.min(bytes.byteLength, at + batch));
+      socket.write(encodeFrameHeader(this.next, body.byteLength));
+      socket.write(body);
+      this.next += body.byteLength;
+    }
     socket.uncork();
-    this.next += body.byteLength;
-    this.transferred += body.byteLength;
-    this.frames++;
+    this.transferred += bytes.byteLength;
+    this.frames += frames;
     this.lastSendMs = performance.now();
+    return frames;
   }
 
   /** Wait for data, a kick or the idle timeout; send a heartbeat when one is due. */

@@ -2,8 +2,9 @@
 // On a master: the master's max offset, one row per slave connection (acked offset, bytes
 // behind, bytes transferred), the connection and in-sync counts. On a slave: its own max
 // offset and bytes behind (label slave="self"), the master's max offset it last heard of,
-// and connection_count 1 while connected. Without an HA service every HA metric is absent
-// except connection_count 0.
+// and connection_count 1 while connected. Without an HA service the per-slave series are absent
+// and the unlabeled gauges read 0 (prom-client keeps a 0 sample for an unlabeled gauge after
+// reset(); read rocketmq_ha_connection_count and /status `haService` to tell "no HA" apart).
 //
 // | name                                  | type    | labels | master                     | slave            |
 // |---------------------------------------|---------|--------|----------------------------|------------------|
@@ -12,7 +13,7 @@
 // | rocketmq_ha_slave_fall_behind_bytes   | gauge   | slave  | master max - acked         | lagBytes         |
 // | rocketmq_ha_transfer_byte_total       | counter | slave  | bytes sent per connection  | bytes received (if reported) |
 // | rocketmq_ha_connection_count          | gauge   |        | connected slaves           | 1 / 0            |
-// | rocketmq_ha_in_sync_slave_count       | gauge   |        | slaves within haMaxGapNotInSync | —           |
+// | rocketmq_ha_in_sync_slave_count       | gauge   |        | slaves within haMaxGapNotInSync | 0          |
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MetricsSnapshot } from './metrics-source.js';
 
@@ -77,7 +78,7 @@ export function registerHaMetrics(registry: Registry, snapshot: () => MetricsSna
   });
   new Gauge({
     name: 'rocketmq_ha_in_sync_slave_count',
-    help: 'Slaves within haMaxGapNotInSync of the master (RocketMQ #InSyncSlaveNum); absent on a slave',
+    help: 'Slaves within haMaxGapNotInSync of the master (RocketMQ #InSyncSlaveNum); 0 on a slave',
     registers,
     collect() {
       this.reset();

@@ -75,6 +75,8 @@ describe.each(AVAILABLE_BACKENDS)('HA over loopback (%s backend)', (backend) => 
     expect(checked).toBe(400);
     expect(Math.max(...results.map((r) => r.physicalOffset + r.wroteBytes))).toBeGreaterThan(3 * SMALL_SEGMENT_BYTES);
     const s = masterStatus(master);
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s); // plain JSON for the CLI
+    expect(Object.keys(s.slaves[0]!).sort()).toEqual(['ackedOffset', 'address', 'inSync', 'lagBytes', 'transferFromOffset', 'transferredBytes']);
     expect(s.slaves).toHaveLength(1);
     expect(s.slaves[0]!.inSync).toBe(true);
     expect(s.slaves[0]!.transferredBytes).toBeGreaterThanOrEqual(master.store.getMaxPhyOffset());
@@ -84,7 +86,22 @@ describe.each(AVAILABLE_BACKENDS)('HA over loopback (%s backend)', (backend) => 
     if (ss.role === 'SLAVE') {
       expect(ss.connected).toBe(true);
       expect(ss.slaveMaxOffset).toBe(master.store.getMaxPhyOffset());
+      expect(ss.receivedBytes).toBeGreaterThan(ss.slaveMaxOffset);
+      expect(Math.abs(ss.lastReadTimestamp - Date.now())).toBeLessThan(60_000);
     }
+    await expectSameStores(master, [slave]);
+  });
+
+  it('SYNC_MASTER + SYNC_FLUSH: PUT_OK only when flushed on the master and appended on the slave', async () => {
+    const master = await track(startMaster(newDir(), backend, 'SYNC_MASTER', { flushDiskType: 'SYNC_FLUSH' }));
+    const slave = await track(startSlave(newDir(), backend, master));
+    await waitSlaves(master, 1);
+    await putMany(master.store, 150, 16, (r) => {
+      expect(r.status, r.reason).toBe('PUT_OK');
+      const end = r.physicalOffset + r.wroteBytes;
+      expect(master.store.runtimeInfo().flushedOffset).toBeGreaterThanOrEqual(end);
+      expect(slave.store.runtimeInfo().wroteOffset).toBeGreaterThanOrEqual(end);
+    });
     await expectSameStores(master, [slave]);
   });
 

@@ -14,6 +14,10 @@ export interface HaNode {
 }
 
 export const HA_TEST_DEFAULTS = {
+  // Buffer-mode (node backend) masters only stream committed bytes, and the ASYNC_FLUSH commit
+  // service waits for 4 pages or commitCommitLogThoroughInterval (200 ms): a lone SYNC_MASTER
+  // put would wait that long. Commit whatever is pending every commitIntervalCommitLog instead.
+  commitCommitLogLeastPages: 0,
   haTransferBatchSize: 8192,
   haSendHeartbeatInterval: 200,
   haHousekeepingInterval: 3000,

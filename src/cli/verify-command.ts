@@ -1,0 +1,208 @@
+// `mqstore verify --master <dir> --slave <dir> [--json]`, or against a running pair with
+// `--master-addr host:port --slave-addr host:port` (admin ports; the directories then default to
+// the ones the nodes report, and the log ends are the nodes' maxPhyOffset at the time of asking).
+//
+// Compares the two CommitLogs over [max of both starts, min of both ends) chunk by chunk with
+// CRC-32 in a worker pool (verify/compare-logs.ts) and prints the first differing offset with the
+// segment file and position on each side, or "identical up to offset N" and which log is longer.
+// When the shorter log ends at a corrupt (non-zero, invalid) record, the comparison goes on past
+// its end so the corrupt bytes themselves are reported.
+//
+// Exit codes: 0 identical over the compared range (and, with --same-length, equal ends);
+// 1 different; 2 usage error. An unreadable directory or unreachable node is exit 1 (AdminError).
+import { parseArgs } from 'node:util';
+import { fetchNodeStatus, parseAdminAddress, type AdminAddress } from '../admin/admin-client.js';
+import type { NodeStatus } from '../admin/node-status.js';
+import { readLogExtent, type LogExtent } from './verify/commit-log-dir.js';
+import { compareLogs, DEFAULT_CHUNK_BYTES, defaultThreads, type CompareOutcome, type Difference } from './verify/compare-logs.js';
+import { progressReporter, PROGRESS_MIN_BYTES } from './verify/progress.js';
+import { UsageError } from './usage-error.js';
+
+export const VERIFY_USAGE = `  verify --master <dir> --slave <dir> [--json] [--same-length] [--chunk-bytes N] [--threads N] [--progress|--quiet]
+  verify --master-addr <host:adminPort> --slave-addr <host:adminPort> [--master <dir>] [--slave <dir>] [...]
+                                  compare two CommitLogs chunk by chunk (CRC-32); exit 0 identical, 1 different`;
+
+const MIN_CHUNK_BYTES = 512;
+const MAX_CHUNK_BYTES = 256 << 20;
+const MAX_THREADS = 64;
+
+interface VerifyArgs {
+  masterDir: string | undefined;
+  slaveDir: string | undefined;
+  masterAddr: AdminAddress | undefined;
+  slaveAddr: AdminAddress | undefined;
+  json: boolean;
+  sameLength: boolean;
+  chunkBytes: number;
+  threads: number;
+  progress: 'auto' | 'on' | 'off';
+}
+
+interface SideSummary {
+  dir: string;
+  segments: number;
+  minOffset: number;
+  endOffset: number;
+  endKind: LogExtent['endKind'];
+  endReason: string | null;
+  node: { addr: string; brokerRole: string; brokerName: string; brokerId: number; maxPhyOffset: number } | null;
+}
+
+export interface VerifyReport {
+  result: 'identical' | 'different';
+  /** Every byte of [from, identicalUpTo) is the same in both logs. */
+  identicalUpTo: number;
+  from: number;
+  longer: 'master' | 'slave' | null;
+  lengthDifferenceBytes: number;
+  sameLengthRequired: boolean;
+  firstDifference: Difference | null;
+  master: SideSummary;
+  slave: SideSummary;
+  comparedBytes: number;
+  chunks: number;
+  chunkBytes: number;
+  threads: number;
+  elapsedMs: number;
+}
+
+function intOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`verify: --${name} must be an integer in [${min}, ${max}], got '${text}'`);
+  return n;
+}
+
+function addrOption(name: string, text: string | undefined): AdminAddress | undefined {
+  if (text === undefined) return undefined;
+  const a = parseAdminAddress(text);
+  if (!a) throw new UsageError(`verify: --${name} must be host:port, got '${text}'`);
+  return a;
+}
+
+function parseVerifyArgs(args: string[]): VerifyArgs {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      master: { type: 'string' },
+      slave: { type: 'string' },
+      'master-addr': { type: 'string' },
+      'slave-addr': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'same-length': { type: 'boolean', default: false },
+      'chunk-bytes': { type: 'string' },
+      threads: { type: 'string' },
+      progress: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`verify: unexpected argument '${positionals[0]}'`);
+  const masterAddr = addrOption('master-addr', values['master-addr']);
+  const slaveAddr = addrOption('slave-addr', values['slave-addr']);
+  if ((masterAddr === undefined) !== (slaveAddr === undefined)) throw new UsageError('verify: give both --master-addr and --slave-addr, or neither');
+  if (!masterAddr && (values.master === undefined || values.slave === undefined)) throw new UsageError('verify: --master <dir> and --slave <dir> are required (or --master-addr and --slave-addr)');
+  if (values.progress && values.quiet) throw new UsageError('verify: --progress and --quiet contradict each other');
+  return {
+    masterDir: values.master,
+    slaveDir: values.slave,
+    masterAddr,
+    slaveAddr,
+    json: values.json,
+    sameLength: values['same-length'],
+    chunkBytes: intOption('chunk-bytes', values['chunk-bytes'], DEFAULT_CHUNK_BYTES, MIN_CHUNK_BYTES, MAX_CHUNK_BYTES),
+    threads: intOption('threads', values.threads, defaultThreads(), 1, MAX_THREADS),
+    progress: values.progress ? 'on' : values.quiet ? 'off' : 'auto',
+  };
+}
+
+async function sideOf(dir: string | undefined, addr: AdminAddress | undefined): Promise<{ extent: LogExtent; status: NodeStatus | null; addr: string | null }> {
+  if (!addr) return { extent: readLogExtent(dir!), status: null, addr: null };
+  const status = await fetchNodeStatus(addr);
+  const where = `${addr.host}:${addr.port}`;
+  return { extent: readLogExtent(dir ?? status.storePathCommitLog, status.maxPhyOffset), status, addr: where };
+}
+
+function summary(side: { extent: LogExtent; status: NodeStatus | null; addr: string | null }): SideSummary {
+  const e = side.extent;
+  const s = side.status;
+  return {
+    dir: e.dir,
+    segments: e.segments.length,
+    minOffset: e.minOffset,
+    endOffset: e.endOffset,
+    endKind: e.endKind,
+    endReason: e.endReason,
+    node: s ? { addr: side.addr!, brokerRole: s.brokerRole, brokerName: s.brokerName, brokerId: s.brokerId, maxPhyOffset: s.maxPhyOffset } : null,
+  };
+}
+
+export async function runVerify(args: string[]): Promise<number> {
+  const a = parseVerifyArgs(args);
+  const started = performance.now();
+  const [masterSide, slaveSide] = await Promise.all([sideOf(a.masterDir, a.masterAddr), sideOf(a.slaveDir, a.slaveAddr)]);
+  const master = masterSide.extent;
+  const slave = slaveSide.extent;
+  const from = Math.max(master.minOffset, slave.minOffset);
+  const commonEnd = Math.max(from, Math.min(master.endOffset, slave.endOffset));
+  const shorter = master.endOffset < slave.endOffset ? master : slave.endOffset < master.endOffset ? slave : null;
+  // a shorter log that ends in corrupt bytes: compare on, so the corruption is the difference
+  const to = shorter?.endKind === 'corrupt' ? Math.max(master.endOffset, slave.endOffset) : commonEnd;
+  const total = to - from;
+  const progress = progressReporter(a.progress === 'on' || (a.progress === 'auto' && total >= PROGRESS_MIN_BYTES), (l) => process.stderr.write(`${l}\n`));
+  const outcome: CompareOutcome = await compareLogs(master, slave, from, to, {
+    chunkBytes: a.chunkBytes,
+    threads: a.threads,
+    onProgress: (done, t) => progress.update(done, t),
+  });
+  if (outcome.difference) progress.finish(outcome.comparedBytes, total, `stopped at the first difference (offset ${outcome.difference.offset})`);
+  else progress.finish(total, total, 'done');
+  const longer = master.endOffset > slave.endOffset ? 'master' : slave.endOffset > master.endOffset ? 'slave' : null;
+  const report: VerifyReport = {
+    result: outcome.difference ? 'different' : 'identical',
+    identicalUpTo: outcome.difference ? outcome.difference.offset : commonEnd,
+    from,
+    longer,
+    lengthDifferenceBytes: Math.abs(master.endOffset - slave.endOffset),
+    sameLengthRequired: a.sameLength,
+    firstDifference: outcome.difference,
+    master: summary(masterSide),
+    slave: summary(slaveSide),
+    comparedBytes: outcome.comparedBytes,
+    chunks: outcome.chunks,
+    chunkBytes: a.chunkBytes,
+    threads: a.threads,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+  console.log(a.json ? JSON.stringify(report) : formatVerifyReport(report));
+  if (report.result === 'different') return 1;
+  return a.sameLength && longer !== null ? 1 : 0;
+}
+
+export function formatVerifyReport(r: VerifyReport): string {
+  const lines: string[] = [];
+  for (const [name, s] of [['master', r.master], ['slave ', r.slave]] as const) {
+    if (s.node) lines.push(`${name}: node ${s.node.addr} (${s.node.brokerName}/${s.node.brokerId}, ${s.node.brokerRole}) maxPhyOffset ${s.node.maxPhyOffset}`);
+    const why = s.endKind === 'corrupt' ? `ends at a corrupt record: ${s.endReason}` : `ends: ${s.endKind}`;
+    lines.push(`${name}: ${s.dir}: ${s.segments} segment file(s), log [${s.minOffset}, ${s.endOffset}) (${why})`);
+  }
+  if (r.master.minOffset !== r.slave.minOffset) lines.push(`note: the logs start at different offsets (master ${r.master.minOffset}, slave ${r.slave.minOffset}); compared from ${r.from}`);
+  const d = r.firstDifference;
+  if (d) {
+    const side = (x: Difference['master']): string => (x ? `${x.file} position ${x.position}` : 'no segment file');
+    lines.push(`DIFFERENT at offset ${d.offset}: master ${side(d.master)}, slave ${side(d.slave)}: ${d.detail}`);
+    if (d.chunk.masterCrc !== null) {
+      const hex = (n: number | null): string => `0x${(n ?? 0).toString(16).padStart(8, '0')}`;
+      lines.push(`  chunk [${d.chunk.offset}, ${d.chunk.offset + d.chunk.length}): crc32 master ${hex(d.chunk.masterCrc)}, slave ${hex(d.chunk.slaveCrc)}`);
+    }
+  }
+  const ends =
+    r.longer === null
+      ? 'both logs end there'
+      : `${r.longer} is longer by ${r.lengthDifferenceBytes} bytes (ends at ${Math.max(r.master.endOffset, r.slave.endOffset)})`;
+  const tail = d ? '' : `; ${ends}`;
+  lines.push(`identical up to offset ${r.identicalUpTo} (compared ${r.comparedBytes} bytes from offset ${r.from} in ${r.chunks} chunk(s), ${r.threads} thread(s), ${r.elapsedMs} ms)${tail}`);
+  if (!d && r.sameLengthRequired && r.longer !== null) lines.push('FAIL: --same-length and the logs end at different offsets');
+  return lines.join('\n');
+}
