@@ -206,7 +206,19 @@ export class CommitLog {
 
   private publish(offset: number): void {
     this.block.publish(this.wroteSlot, offset);
-    if (this.mmapMode) this.block.publish(this.committedSlot, offset);
+    if (!this.mmapMode) return;
+    this.block.publish(this.committedSlot, offset);
+    if (this.notifyCommitted) this.block.notify('committed');
+  }
+
+  /** Wake `committed` waiters on every mmap-mode append (a master streaming to slaves waits on it). */
+  notifyCommitted = false;
+
+  /** Ask the persistence service to commit up to `offset` now (buffer mode), whatever its interval. */
+  requestCommit(offset: number): void {
+    if (this.mmapMode) return;
+    this.block.advance('commitRequest', offset);
+    this.runner?.wake();
   }
 
   /** Fault in the next window of the mapping with MADV_POPULATE_WRITE (batched page faults). */

@@ -9,11 +9,13 @@
 //   stop        1 when the service must do its final commit + flush and exit
 //   failed      0, or an errno-like number once the service met an unrecoverable IO error
 //   diskFull    1 while commits fail with ENOSPC (they are retried; nothing is lost)
+//   commitRequest  commit up to here now, whatever the commit interval (SYNC_MASTER puts: the
+//               HA service can only ship committed bytes)
 // Invariant: flushed <= committed <= wrote.
 import type { SharedMemoryHandle } from '../segment/write-buffer.js';
 import type { DeviceProfile } from './device-emulation.js';
 
-export const PERSISTENCE_POSITIONS = ['wrote', 'committed', 'flushed', 'wakeups', 'stop', 'failed', 'diskFull'] as const;
+export const PERSISTENCE_POSITIONS = ['wrote', 'committed', 'flushed', 'wakeups', 'stop', 'failed', 'diskFull', 'commitRequest'] as const;
 export type PersistencePosition = (typeof PERSISTENCE_POSITIONS)[number];
 
 /** A segment the service may commit to and flush. Sent in offset order, before any byte of it is written. */

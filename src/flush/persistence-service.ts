@@ -121,9 +121,10 @@ export class PersistenceService {
   private commitIfDue(nowMs: number, sync: boolean): number {
     const { commitIntervalMs, commitLeastPages, commitThoroughIntervalMs } = this.settings;
     if (this.diskFullSinceMs && nowMs - this.diskFullSinceMs < DISK_FULL_RETRY_MS) return DISK_FULL_RETRY_MS;
-    if (!sync && nowMs - this.lastCommitMs < commitIntervalMs) return commitIntervalMs - (nowMs - this.lastCommitMs);
+    const requested = this.block.load('commitRequest') > this.block.load('committed');
+    if (!sync && !requested && nowMs - this.lastCommitMs < commitIntervalMs) return commitIntervalMs - (nowMs - this.lastCommitMs);
     this.lastCommitMs = nowMs;
-    let leastPages = sync ? 0 : commitLeastPages;
+    let leastPages = sync || requested ? 0 : commitLeastPages;
     if (nowMs - this.lastThoroughCommitMs >= commitThoroughIntervalMs) {
       this.lastThoroughCommitMs = nowMs;
       leastPages = 0;

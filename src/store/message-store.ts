@@ -20,7 +20,7 @@ import { ConsumerOffsets } from '../consumequeue/consumer-offsets.js';
 import { DispatchQueue } from '../consumequeue/dispatch-queue.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import { DEVICE_PROFILES } from '../flush/device-emulation.js';
-import type { PersistenceEvent, PersistenceSettings } from '../flush/persistence-layout.js';
+import type { PersistenceEvent, PersistencePosition, PersistenceSettings } from '../flush/persistence-layout.js';
 import { InThreadPersistenceRunner, WorkerPersistenceRunner, type PersistenceRunner } from '../flush/persistence-runner.js';
 import { PositionWaiters, type WaitResult } from '../flush/position-waiters.js';
 import type { FileIO } from '../io/file-io.js';
@@ -80,7 +80,7 @@ export class MessageStore {
   private failure: string | null = null;
   private cqFailure: string | null = null;
   private diskFullReason: string | null = null;
-  private readonly waiters: PositionWaiters<'wrote' | 'committed' | 'flushed' | 'wakeups' | 'stop' | 'failed' | 'diskFull'>;
+  private readonly waiters: PositionWaiters<PersistencePosition>;
   private readonly dispatch = new DispatchQueue(MAX_PENDING_DISPATCH);
   private readonly storeHost;
   private readonly timers: StoreTimers;
@@ -367,6 +367,7 @@ export class MessageStore {
   /** What a master streams to slaves: committed CommitLog bytes and the positions. */
   replicationSource(): ReplicationSource {
     const log = this.commitLog;
+    log.notifyCommitted = true;
     return {
       segmentBytes: this.config.mappedFileSizeCommitLog,
       maxOffset: () => log.maxOffset,
@@ -379,16 +380,28 @@ export class MessageStore {
 
   /** Slave side: append bytes the master sent for `offset` (must continue this log exactly) and
    * index the records in them. Refused unless this store is a SLAVE. */
-  appendReplicated(offset: number, bytes: Uint8Array): { status: 'PUT_OK' | 'NOT_SLAVE' | 'OFFSET_MISMATCH' | 'CROSSES_SEGMENT' | 'CREATE_MAPPED_FILE_FAILED' | 'SERVICE_NOT_AVAILABLE'; maxOffset: number } {
+  appendReplicated(
+    offset: number,
+    bytes: Uint8Array,
+  ): { status: 'PUT_OK' | 'NOT_SLAVE' | 'OFFSET_MISMATCH' | 'CROSSES_SEGMENT' | 'CREATE_MAPPED_FILE_FAILED' | 'SERVICE_NOT_AVAILABLE' | 'INVALID_DATA'; maxOffset: number; reason?: string } {
     this.assertOpen();
-    if (this.role !== 'SLAVE') return { status: 'NOT_SLAVE', maxOffset: this.commitLog.wroteOffset };
-    if (this.failure !== null || this.commitLog.block.loadFlag('failed') !== 0) return { status: 'SERVICE_NOT_AVAILABLE', maxOffset: this.commitLog.wroteOffset };
-    const status = this.commitLog.appendRaw(offset, bytes);
-    if (status === 'PUT_OK') {
-      this.replica ??= new ReplicaDispatcher(offset, this.config.mappedFileSizeCommitLog, (r, at) => this.dispatchReplicated(r, at));
-      this.putCount += this.replica.feed(offset, bytes);
-      this.runner.wake();
+    const maxOffset = this.commitLog.wroteOffset;
+    if (this.role !== 'SLAVE') return { status: 'NOT_SLAVE', maxOffset };
+    if (this.failure !== null || this.commitLog.block.loadFlag('failed') !== 0) return { status: 'SERVICE_NOT_AVAILABLE', maxOffset };
+    if (this.replica && this.replica.nextOffset !== maxOffset) this.replica = null; // the log moved under it (e.g. a role change)
+    const replica = (this.replica ??= new ReplicaDispatcher(offset, this.config.mappedFileSizeCommitLog));
+    const scan = replica.scan(offset, bytes);
+    if ('error' in scan) {
+      if (offset !== maxOffset) return { status: 'OFFSET_MISMATCH', maxOffset };
+      this.logger.error(`refusing replicated bytes: ${scan.error}`);
+      return { status: 'INVALID_DATA', maxOffset, reason: scan.error };
     }
+    const status = this.commitLog.appendRaw(offset, bytes);
+    if (status !== 'PUT_OK') return { status, maxOffset: this.commitLog.wroteOffset };
+    replica.apply(scan);
+    for (const r of scan.records) this.dispatchReplicated(r.header, r.offset);
+    this.putCount += scan.records.length;
+    if (this.wakeOnPut) this.runner.wake();
     return { status, maxOffset: this.commitLog.wroteOffset };
   }
 
@@ -501,6 +514,7 @@ export class MessageStore {
     const result = new PutOk(this.storeHost, single, batch, appended.physicalOffset, queueOffset, appended.wroteBytes, count, storeTimestamp);
     const end = appended.physicalOffset + appended.wroteBytes;
     const replicate = this.role === 'SYNC_MASTER' && waitStoreMsgOk;
+    if (replicate) this.commitLog.requestCommit(end); // slaves only receive committed bytes
     if ((!this.sync || !waitStoreMsgOk) && !replicate) return Promise.resolve(result);
     const flushed = this.sync && waitStoreMsgOk ? this.waiters.wait(end) : Promise.resolve<WaitResult>('ok');
     const replicated = replicate ? (this.replicationGate?.wait(end) ?? Promise.resolve<ReplicationWait>('not-available')) : Promise.resolve<ReplicationWait>('ok');

@@ -1,16 +1,22 @@
 // Slave side: CommitLog bytes arrive from the master in frames cut at arbitrary places. This
 // finds the complete records in them (keeping a partial record until the rest arrives, and
-// skipping from an end-of-file blank to the segment end) and reports each record so the store
-// can write its ConsumeQueue entry, exactly as the master did.
+// skipping from an end-of-file blank to the segment end) so the store can write each record's
+// ConsumeQueue entry exactly as the master did. Two steps, so bad bytes are refused before they
+// reach the log: `scan` only reads (and reports an error for bytes that are not records), and
+// `apply` takes the scan's new state once the bytes are appended.
 import { readInt32 } from '../codec/bytes-be.js';
 import { peekRecordHeader, type RecordHeader } from '../codec/read-record.js';
-import { assert } from '../util/assert.js';
 
-export type ReplicaRecordSink = (record: RecordHeader, physicalOffset: number) => void;
+export interface ReplicaScan {
+  readonly records: ReadonlyArray<{ header: RecordHeader; offset: number }>;
+  readonly carry: Uint8Array;
+  readonly carryOffset: number;
+  readonly skipUntil: number;
+}
 
 export class ReplicaDispatcher {
-  private carry = new Uint8Array(0);
-  /** Offset of carry[0]; the bytes up to it are dispatched. */
+  private carry: Uint8Array = new Uint8Array(0);
+  /** Offset of carry[0]; the bytes before it are dispatched. */
   private carryOffset: number;
   /** After a blank: bytes before this offset are filler. */
   private skipUntil = 0;
@@ -18,14 +24,18 @@ export class ReplicaDispatcher {
   constructor(
     startOffset: number,
     private readonly segmentBytes: number,
-    private readonly onRecord: ReplicaRecordSink,
   ) {
     this.carryOffset = startOffset;
   }
 
-  /** Feed bytes appended at `offset` (must continue the previous feed). Returns the records found. */
-  feed(offset: number, bytes: Uint8Array): number {
-    assert(offset === this.carryOffset + this.carry.byteLength, `replica bytes at ${offset} do not continue ${this.carryOffset + this.carry.byteLength}`);
+  /** The end of what this dispatcher has seen (where the next bytes must start). */
+  get nextOffset(): number {
+    return this.carryOffset + this.carry.byteLength;
+  }
+
+  /** Find the records completed by `bytes` at `offset`; changes nothing. */
+  scan(offset: number, bytes: Uint8Array): ReplicaScan | { error: string } {
+    if (offset !== this.nextOffset) return { error: `replica bytes at ${offset} do not continue ${this.nextOffset}` };
     let data = bytes;
     let dataOffset = offset;
     if (this.carry.byteLength > 0) {
@@ -34,12 +44,13 @@ export class ReplicaDispatcher {
       data.set(bytes, this.carry.byteLength);
       dataOffset = this.carryOffset;
     }
+    const records: Array<{ header: RecordHeader; offset: number }> = [];
+    let skipUntil = this.skipUntil;
     let pos = 0;
-    let found = 0;
     for (let guard = 0; pos < data.byteLength && guard <= data.byteLength; guard++) {
       const at = dataOffset + pos;
-      if (at < this.skipUntil) {
-        pos = Math.min(data.byteLength, this.skipUntil - dataOffset);
+      if (at < skipUntil) {
+        pos = Math.min(data.byteLength, skipUntil - dataOffset);
         continue;
       }
       if (pos + 8 > data.byteLength) break;
@@ -47,16 +58,20 @@ export class ReplicaDispatcher {
       if (size > 0 && pos + size > data.byteLength) break; // the rest of this record is still on its way
       const r = peekRecordHeader(data, pos);
       if (r.kind === 'blank') {
-        this.skipUntil = at + this.segmentBytes - (at % this.segmentBytes);
+        skipUntil = at + this.segmentBytes - (at % this.segmentBytes);
         continue;
       }
-      if (r.kind === 'invalid') throw new Error(`replicated bytes at offset ${at} are not a record: ${r.reason}`);
-      this.onRecord(r, at);
-      found++;
+      if (r.kind === 'invalid') return { error: `replicated bytes at offset ${at} are not a record: ${r.reason}` };
+      if (r.physicalOffset !== at) return { error: `replicated record at offset ${at} says it is at ${r.physicalOffset}` };
+      records.push({ header: r, offset: at });
       pos += r.size;
     }
-    this.carry = data.slice(pos);
-    this.carryOffset = dataOffset + pos;
-    return found;
+    return { records, carry: data.slice(pos), carryOffset: dataOffset + pos, skipUntil };
+  }
+
+  apply(scan: ReplicaScan): void {
+    this.carry = scan.carry;
+    this.carryOffset = scan.carryOffset;
+    this.skipUntil = scan.skipUntil;
   }
 }

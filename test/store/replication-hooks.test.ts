@@ -49,6 +49,12 @@ describe('replication hooks', () => {
       expect((await slave.putMessage({ topic: 'Rep', body: 'no' })).status).toBe('SERVICE_NOT_AVAILABLE');
       expect(master.appendReplicated(0, new Uint8Array(8)).status).toBe('NOT_SLAVE');
       expect(slave.appendReplicated(12345, new Uint8Array(8)).status).toBe('OFFSET_MISMATCH');
+      const end = slave.runtimeInfo().wroteOffset;
+      const garbage = new Uint8Array(64).fill(0x41);
+      const refused = slave.appendReplicated(end, garbage);
+      expect(refused.status).toBe('INVALID_DATA');
+      expect(refused.reason).toMatch(/not a record/);
+      expect(slave.runtimeInfo().wroteOffset).toBe(end); // nothing of it reached the log
     } finally {
       await master.close();
       await slave.close();
@@ -66,10 +72,14 @@ describe('replication hooks', () => {
     try {
       for (let i = 0; i < 50; i++) await master.putMessage({ topic: 'P', queueId: 0, body: `p${i}` });
       await copyAll(master, slave, 3);
+      expect(slave.appendReplicated(slave.runtimeInfo().wroteOffset, new Uint8Array(32).fill(7)).status).toBe('INVALID_DATA');
+      for (let i = 0; i < 5; i++) await master.putMessage({ topic: 'P', queueId: 0, body: `q${i}` });
+      await copyAll(master, slave, 5); // a refused frame does not leave the slave stuck
+      expect(slave.getMaxOffsetInQueue('P', 0)).toBe(55);
       slave.changeRole('ASYNC_MASTER');
       const r = await slave.putMessage({ topic: 'P', queueId: 0, body: 'after promotion' });
       expect(r.status).toBe('PUT_OK');
-      expect(r.queueOffset).toBe(50);
+      expect(r.queueOffset).toBe(55);
       expect(r.physicalOffset).toBe(master.getMaxPhyOffset());
     } finally {
       await master.close();
