@@ -6,6 +6,7 @@
 // `apply` takes the scan's new state once the bytes are appended.
 import { readInt32 } from '../codec/bytes-be.js';
 import { peekRecordHeader, type RecordHeader } from '../codec/read-record.js';
+import { BLANK_MAGIC, END_FILE_MIN_BLANK_BYTES, MAGIC_V1, MAGIC_V2 } from '../codec/record-layout.js';
 
 export interface ReplicaScan {
   readonly records: ReadonlyArray<{ header: RecordHeader; offset: number }>;
@@ -55,7 +56,14 @@ export class ReplicaDispatcher {
       }
       if (pos + 8 > data.byteLength) break;
       const size = readInt32(data, pos);
-      if (size > 0 && pos + size > data.byteLength) break; // the rest of this record is still on its way
+      const magic = readInt32(data, pos + 4);
+      if (magic !== MAGIC_V1 && magic !== MAGIC_V2 && magic !== BLANK_MAGIC) {
+        return { error: `replicated bytes at offset ${at} have no record magic (0x${(magic >>> 0).toString(16)})` };
+      }
+      if (size < END_FILE_MIN_BLANK_BYTES || at + size > at - (at % this.segmentBytes) + this.segmentBytes) {
+        return { error: `replicated record at offset ${at} has an impossible size ${size}` };
+      }
+      if (pos + size > data.byteLength && magic !== BLANK_MAGIC) break; // the rest of this record is still on its way
       const r = peekRecordHeader(data, pos);
       if (r.kind === 'blank') {
         skipUntil = at + this.segmentBytes - (at % this.segmentBytes);
