@@ -26,15 +26,15 @@ export function markdownTable(report: TpsReport): string {
     '',
     `Disk measured in the same run: sequential write ${fmt(report.disk.seqWriteMBps)} MB/s, 4 KiB write + fdatasync p50 ${report.disk.fdatasyncP50Ms.toFixed(3)} ms, p99 ${report.disk.fdatasyncP99Ms.toFixed(3)} ms.`,
     '',
-    '| mode | TSP | body | in flight | msg/s | MB/s | p50 ms | p99 ms | p999 ms | slave lag | RocketMQ articles | vs top of range |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    '| mode | TSP | body | in flight | msg/s (PUT_OK) | MB/s | p50 ms | p99 ms | p999 ms | not PUT_OK | slave lag bytes | RocketMQ articles | vs top of range |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   ];
   for (const r of report.rows) {
     const mode = TPS_MODES.find((m) => m.id === r.modeId)!;
     const [lo, hi] = mode.articleRange;
     lines.push(
       `| ${mode.label} | ${r.transientStorePoolEnable ? 'on' : 'off'} | ${r.payloadBytes} | ${r.concurrency} | ${fmt(r.tps)} | ${r.mbps.toFixed(1)} | ` +
-        `${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.p999Ms.toFixed(3)} | ${r.slaveLagBytes === null ? '-' : fmt(r.slaveLagBytes)} | ` +
+        `${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.p999Ms.toFixed(3)} | ${fmt(r.notOk)} | ${r.slaveLagBytes === null ? '-' : fmt(r.slaveLagBytes)} | ` +
         `${fmt(lo)}–${fmt(hi)} | ${(r.tps / hi).toFixed(1)}x |`,
     );
   }

@@ -1,7 +1,110 @@
-// How the TPS run gets a slave for the replication modes: the HA service when it is built,
-// otherwise the reason it cannot (the table then shows the single-node rows only).
-import type { SlaveFactory } from './measure.js';
+// The slave for the TPS table's replication rows: the master store (in the bench process) gets
+// the HA service, and a real slave process (`mqstore node`, compiled, SLAVE role) on loopback
+// replicates from it. The slave's max offset is read from its admin /status.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startHa } from '../../src/ha/ha-service.js';
+import type { MessageStore } from '../../src/store/message-store.js';
+import { memoryLogger } from '../../src/util/logger.js';
+import type { AttachedSlave, SlaveFactory } from './measure.js';
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
 
 export async function loadSlaveFactory(): Promise<SlaveFactory | { unavailable: string }> {
-  return { unavailable: 'master/slave replication (issue 4) is not in this build yet' };
+  return startSlave;
+}
+
+async function startSlave(master: MessageStore, dir: string): Promise<AttachedSlave> {
+  const ha = await startHa(master, master.config, memoryLogger(100));
+  mkdirSync(dir, { recursive: true });
+  const props = join(dir, 'slave.properties');
+  writeFileSync(
+    props,
+    [
+      `storePathRootDir=${join(dir, 'store')}`,
+      'brokerRole=SLAVE',
+      'brokerId=1',
+      `haMasterAddress=127.0.0.1:${ha.port}`,
+      `mappedFileSizeCommitLog=${master.config.mappedFileSizeCommitLog}`,
+      `flushDiskType=${master.config.flushDiskType}`,
+      'listenPort=0',
+      'adminPort=0',
+      'logLevel=error',
+    ].join('\n') + '\n',
+  );
+  const child = spawn(process.execPath, [cliEntry(), 'node', '-c', props], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const adminPort = await readyPort(child);
+    await untilConnected(() => {
+      const status = ha.status() as { slaves?: Array<{ ackedOffset: number }> };
+      return (status.slaves ?? []).some((s) => s.ackedOffset >= 0);
+    });
+    return {
+      maxOffset: async () => ((await getJson(adminPort, '/status')) as { maxPhyOffset: number }).maxPhyOffset,
+      stop: async () => {
+        await stopChild(child);
+        await ha.close();
+      },
+    };
+  } catch (err) {
+    child.kill('SIGKILL');
+    await ha.close();
+    throw err;
+  }
+}
+
+function cliEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return join(here, '..', '..', '..', 'src', 'cli', 'main.js'); // dist/bench/tps -> dist/src/cli
+}
+
+function readyPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`slave process not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`slave process exited (${code}) before it was ready`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      const ready = JSON.parse(line) as { ready?: boolean; adminPort?: number };
+      if (ready.ready && typeof ready.adminPort === 'number') resolve(ready.adminPort);
+      else reject(new Error(`unexpected first line from the slave: ${line}`));
+    });
+  });
+}
+
+/** Wait (bounded) until the master sees the slave's first offset report, so no put of the
+ * measurement meets a master without a slave. */
+async function untilConnected(connected: () => boolean): Promise<void> {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (!connected()) {
+    if (performance.now() > deadline) throw new Error(`the slave did not connect within ${READY_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function getJson(port: number, path: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(JSON.parse(body)));
+    }).on('error', reject);
+  });
 }
