@@ -24,18 +24,19 @@ const HELP = `usage: npm start            (quick preset, temporary directory)
                           class (fdatasync latency + bytes / bandwidth); outputs say EMULATED
   --modes <ids>           comma-separated subset of: ${TPS_MODES.map((m) => m.id).join(', ')}
   --seconds <n>           seconds per case (default: 2 quick, 3 full)
+  --concurrency <list>    quick preset: puts in flight, comma-separated (default 256), e.g. 1,256
   --results <dir>         where JSON and SVG go (default bench/results)
   --help                  this text`;
 
 const EMULATED = ['hdd', 'sata-ssd', 'nvme'] as const;
 
-function cases(preset: 'quick' | 'full', modes: readonly TpsMode[], durationMs: number, emulate: TpsCase['emulateDevice']): TpsCase[] {
+function cases(preset: 'quick' | 'full', modes: readonly TpsMode[], durationMs: number, emulate: TpsCase['emulateDevice'], inFlight: readonly number[]): TpsCase[] {
   const base = { durationMs, segmentBytes: 256 << 20, emulateDevice: emulate };
   const out: TpsCase[] = [];
   for (const m of modes) {
     const mode = { modeId: m.id, flushDiskType: m.flushDiskType, brokerRole: m.brokerRole };
     if (preset === 'quick') {
-      out.push({ ...base, ...mode, transientStorePoolEnable: false, payloadBytes: 1024, concurrency: 256 });
+      for (const concurrency of inFlight) out.push({ ...base, ...mode, transientStorePoolEnable: false, payloadBytes: 1024, concurrency });
       continue;
     }
     for (const tsp of [false, true]) {
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       emulate: { type: 'string' },
       modes: { type: 'string' },
       seconds: { type: 'string' },
+      concurrency: { type: 'string', default: '256' },
       results: { type: 'string', default: join('bench', 'results') },
       help: { type: 'boolean', default: false },
     },
@@ -69,12 +71,14 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds ?? (preset === 'quick' ? 2 : 3));
   if (!(seconds > 0 && seconds <= 600)) throw new Error(`--seconds must be in (0, 600], got '${values.seconds}'`);
 
+  const inFlight = values.concurrency.split(',').map(Number);
+  if (inFlight.some((n) => !Number.isInteger(n) || n < 1 || n > 4096)) throw new Error(`--concurrency must list integers in 1..4096, got '${values.concurrency}'`);
   const dir = values.device ? mkdtempSync(join(values.device, 'mqstore-tps-')) : mkdtempSync(join(tmpdir(), 'mqstore-tps-'));
   const slaves: SlaveFactory | { unavailable: string } = await loadSlaveFactory();
   const modes = TPS_MODES.filter((m) => wanted.includes(m.id));
   const runnable = modes.filter((m) => m.brokerRole === null || typeof slaves === 'function');
   for (const m of modes) if (!runnable.includes(m)) console.error(`tps: skipping ${m.label}: ${(slaves as { unavailable: string }).unavailable}`);
-  const list = cases(preset, runnable, seconds * 1000, emulate as TpsCase['emulateDevice']);
+  const list = cases(preset, runnable, seconds * 1000, emulate as TpsCase['emulateDevice'], inFlight);
   const startedAt = new Date().toISOString();
   const rows: TpsRow[] = [];
   try {
