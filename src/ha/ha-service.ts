@@ -55,15 +55,8 @@ export interface HaOptions {
   backoffMaxMs?: number;
 }
 
-export interface HaSlaveJson {
-  address: string;
-  ackedOffset: number;
-  lagBytes: number;
-  transferredBytes: number;
-  /** Next offset the master will send to this slave; -1 before its first report. */
-  transferFromOffset: number;
-  inSync: boolean;
-}
+/** One slave as the master reports it (the server's entry without its internal timestamp). */
+export type HaSlaveJson = Omit<HaSlaveEntry, 'lastAckTimeMs'>;
 
 export interface HaMasterStatus {
   role: 'ASYNC_MASTER' | 'SYNC_MASTER';
