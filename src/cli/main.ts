@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { AdminError } from '../admin/admin-error.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import { ADMIN_USAGE, runAdmin } from './admin-command.js';
+import { DISK_PROFILE_USAGE, runDiskProfile } from './disk-profile.js';
 import { defaultDoctorDir, doctorReport, formatDoctorReport } from './doctor.js';
 import { NODE_USAGE, runNode } from './node.js';
 import { UsageError } from './usage-error.js';
@@ -18,6 +19,7 @@ commands:
 ${NODE_USAGE}
 ${ADMIN_USAGE}
 ${VERIFY_USAGE}
+${DISK_PROFILE_USAGE}
   help                            this text`;
 
 function runDoctor(args: string[]): number {
@@ -42,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return runAdmin(rest);
     case 'verify':
       return runVerify(rest);
+    case 'disk-profile':
+      return runDiskProfile(rest);
     case 'help':
     case '--help':
     case '-h':
