@@ -10,7 +10,7 @@ import { memoryLogger } from '../../src/util/logger.js';
 import { measureDiskLimits } from '../lib/disk-limits.js';
 import { measureTps, type SlaveFactory, type TpsCase, type TpsRow } from './measure.js';
 import { TPS_MODES, type TpsMode } from './modes.js';
-import { markdownTable, writeResults, type TpsReport } from './report.js';
+import { deviceComparison, markdownTable, writeResults, type TpsReport } from './report.js';
 import { loadSlaveFactory } from './slave.js';
 
 const HELP = `usage: npm start            (quick preset, temporary directory)
@@ -20,8 +20,10 @@ const HELP = `usage: npm start            (quick preset, temporary directory)
                           full: 128 B and 1 KiB at 1/16/64/256 in flight, a body sweep to 64 KiB,
                           TransientStorePool off and on; takes several minutes.
   --device <dir>          run on this directory (a real disk); default: a new temp dir
-  --emulate <device>      hdd | sata-ssd | nvme: every flush costs what it would on that device
-                          class (fdatasync latency + bytes / bandwidth); outputs say EMULATED
+  --emulate <devices>     hdd | sata-ssd | nvme (or a comma list, e.g. none,nvme,sata-ssd,hdd): every
+                          flush costs what it would on that device class (fdatasync latency +
+                          bytes / bandwidth); outputs say EMULATED. With several, the report adds a
+                          device-by-device comparison of each mode.
   --modes <ids>           comma-separated subset of: ${TPS_MODES.map((m) => m.id).join(', ')}
   --seconds <n>           seconds per case (default: 2 quick, 3 full)
   --concurrency <list>    quick preset: puts in flight, comma-separated (default 256), e.g. 1,256
@@ -63,8 +65,11 @@ async function main(): Promise<void> {
   if (values.help) return void console.log(HELP);
   const preset = values.preset;
   if (preset !== 'quick' && preset !== 'full') throw new Error(`--preset must be quick or full, got '${preset}'`);
-  const emulate = values.emulate ?? 'none';
-  if (emulate !== 'none' && !EMULATED.includes(emulate as (typeof EMULATED)[number])) throw new Error(`--emulate must be one of ${EMULATED.join(', ')}, got '${emulate}'`);
+  const devices = (values.emulate ?? 'none').split(',');
+  for (const d of devices) {
+    if (d !== 'none' && !EMULATED.includes(d as (typeof EMULATED)[number])) throw new Error(`--emulate must list none, ${EMULATED.join(', ')}; got '${d}'`);
+  }
+  const emulate = devices.join(',');
   const wanted = values.modes ? values.modes.split(',') : TPS_MODES.map((m) => m.id);
   const unknown = wanted.filter((id) => !TPS_MODES.some((m) => m.id === id));
   if (unknown.length > 0) throw new Error(`unknown mode(s) ${unknown.join(', ')}; allowed: ${TPS_MODES.map((m) => m.id).join(', ')}`);
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
   const modes = TPS_MODES.filter((m) => wanted.includes(m.id));
   const runnable = modes.filter((m) => m.brokerRole === null || typeof slaves === 'function');
   for (const m of modes) if (!runnable.includes(m)) console.error(`tps: skipping ${m.label}: ${(slaves as { unavailable: string }).unavailable}`);
-  const list = cases(preset, runnable, seconds * 1000, emulate as TpsCase['emulateDevice'], inFlight);
+  const list = devices.flatMap((d) => cases(preset, runnable, seconds * 1000, d as TpsCase['emulateDevice'], inFlight));
   const startedAt = new Date().toISOString();
   const rows: TpsRow[] = [];
   try {
@@ -87,7 +92,8 @@ async function main(): Promise<void> {
     for (const [i, c] of list.entries()) {
       const row = await measureTps(c, dir, typeof slaves === 'function' ? slaves : null);
       rows.push(row);
-      console.error(`tps: [${i + 1}/${list.length}] ${c.modeId} ${c.payloadBytes}B x${c.concurrency}${c.transientStorePoolEnable ? ' TSP' : ''}: ${Math.round(row.tps).toLocaleString('en-US')} msg/s, p99 ${row.p99Ms.toFixed(2)} ms`);
+      const device = c.emulateDevice === 'none' ? '' : ` [EMULATED ${c.emulateDevice}]`;
+      console.error(`tps: [${i + 1}/${list.length}] ${c.modeId} ${c.payloadBytes}B x${c.concurrency}${c.transientStorePoolEnable ? ' TSP' : ''}${device}: ${Math.round(row.tps).toLocaleString('en-US')} msg/s, p99 ${row.p99Ms.toFixed(2)} ms`);
     }
     const report: TpsReport = {
       startedAt,
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
       rows,
     };
     console.log(markdownTable(report));
+    if (devices.length > 1) console.log(`\n${deviceComparison(rows)}`);
     const files = writeResults(report, values.results);
     console.log(`\nresults: ${files.json} (and latest.json); chart: ${files.svg}`);
   } finally {

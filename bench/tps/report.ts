@@ -26,17 +26,41 @@ export function markdownTable(report: TpsReport): string {
     '',
     `Disk measured in the same run: sequential write ${fmt(report.disk.seqWriteMBps)} MB/s, 4 KiB write + fdatasync p50 ${report.disk.fdatasyncP50Ms.toFixed(3)} ms, p99 ${report.disk.fdatasyncP99Ms.toFixed(3)} ms.`,
     '',
-    '| mode | TSP | body | in flight | msg/s (PUT_OK) | MB/s | p50 ms | p99 ms | p999 ms | not PUT_OK | slave lag bytes | RocketMQ articles | vs top of range |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    '| mode | device | TSP | body | in flight | msg/s (PUT_OK) | MB/s | p50 ms | p99 ms | p999 ms | not PUT_OK | slave lag bytes | RocketMQ articles | vs top of range |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   ];
   for (const r of report.rows) {
     const mode = TPS_MODES.find((m) => m.id === r.modeId)!;
     const [lo, hi] = mode.articleRange;
     lines.push(
-      `| ${mode.label} | ${r.transientStorePoolEnable ? 'on' : 'off'} | ${r.payloadBytes} | ${r.concurrency} | ${fmt(r.tps)} | ${r.mbps.toFixed(1)} | ` +
+      `| ${mode.label} | ${r.emulateDevice === 'none' ? 'this disk' : `EMULATED ${r.emulateDevice}`} | ${r.transientStorePoolEnable ? 'on' : 'off'} | ${r.payloadBytes} | ${r.concurrency} | ${fmt(r.tps)} | ${r.mbps.toFixed(1)} | ` +
         `${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.p999Ms.toFixed(3)} | ${fmt(r.notOk)} | ${r.slaveLagBytes === null ? '-' : fmt(r.slaveLagBytes)} | ` +
         `${fmt(lo)}–${fmt(hi)} | ${(r.tps / hi).toFixed(1)}x |`,
     );
+  }
+  return lines.join('\n');
+}
+
+/** msg/s and p99 of each mode on each device, side by side (rows of one body size/in-flight/TSP setting). */
+export function deviceComparison(rows: readonly TpsRow[]): string {
+  const devices = [...new Set(rows.map((r) => r.emulateDevice))];
+  const label = (d: string): string => (d === 'none' ? 'this disk' : `${d} (EMULATED)`);
+  const setting = (r: TpsRow): string => `${r.payloadBytes}B x${r.concurrency}${r.transientStorePoolEnable ? ' TSP' : ''}`;
+  const keys = [...new Set(rows.map((r) => `${r.modeId}|${setting(r)}`))];
+  const lines = [
+    '### Each mode from device to device (msg/s, p99 ms)',
+    '',
+    `| mode | setting | ${devices.map(label).join(' | ')} |`,
+    `|---|---|${devices.map(() => '---:').join('|')}|`,
+  ];
+  for (const key of keys) {
+    const [modeId, set] = key.split('|') as [string, string];
+    const mode = TPS_MODES.find((m) => m.id === modeId)!;
+    const cells = devices.map((d) => {
+      const r = rows.find((x) => x.modeId === modeId && setting(x) === set && x.emulateDevice === d);
+      return r ? `${fmt(r.tps)} (${r.p99Ms.toFixed(1)})` : '-';
+    });
+    lines.push(`| ${mode.label} | ${set} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -72,7 +96,8 @@ export function svgChart(report: TpsReport): string {
   const maxLat = Math.max(...rows.map((r) => r.p999Ms), 0.001);
   const linX = (v: number): number => left + (v / maxLat) * plotW;
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const label = (r: TpsRow): string => `${TPS_MODES.find((m) => m.id === r.modeId)!.label}${r.transientStorePoolEnable ? ' +TSP' : ''} ${r.payloadBytes}B x${r.concurrency}`;
+  const label = (r: TpsRow): string =>
+    `${TPS_MODES.find((m) => m.id === r.modeId)!.label}${r.transientStorePoolEnable ? ' +TSP' : ''} ${r.payloadBytes}B x${r.concurrency}${r.emulateDevice === 'none' ? '' : ` [EMULATED ${r.emulateDevice}]`}`;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
