@@ -385,24 +385,31 @@ export class MessageStore {
     bytes: Uint8Array,
   ): { status: 'PUT_OK' | 'NOT_SLAVE' | 'OFFSET_MISMATCH' | 'CROSSES_SEGMENT' | 'CREATE_MAPPED_FILE_FAILED' | 'SERVICE_NOT_AVAILABLE' | 'INVALID_DATA'; maxOffset: number; reason?: string } {
     this.assertOpen();
-    const maxOffset = this.commitLog.wroteOffset;
-    if (this.role !== 'SLAVE') return { status: 'NOT_SLAVE', maxOffset };
-    if (this.failure !== null || this.commitLog.block.loadFlag('failed') !== 0) return { status: 'SERVICE_NOT_AVAILABLE', maxOffset };
-    if (this.replica && this.replica.nextOffset !== maxOffset) this.replica = null; // the log moved under it (e.g. a role change)
-    const replica = (this.replica ??= new ReplicaDispatcher(offset, this.config.mappedFileSizeCommitLog));
+    const logEnd = this.commitLog.wroteOffset;
+    if (this.role !== 'SLAVE') return { status: 'NOT_SLAVE', maxOffset: logEnd };
+    if (this.failure !== null || this.commitLog.block.loadFlag('failed') !== 0) return { status: 'SERVICE_NOT_AVAILABLE', maxOffset: logEnd };
+    // A stream that (re)starts at the log end drops any partial record kept from before; an empty
+    // log may start at the master's first segment.
+    const emptyStart = logEnd === 0 && this.commitLog.segments.count === 0 && offset % this.config.mappedFileSizeCommitLog === 0;
+    if (!this.replica || this.replica.appendedOffset !== logEnd || ((offset === logEnd || emptyStart) && this.replica.nextOffset !== offset)) {
+      this.replica = new ReplicaDispatcher(emptyStart ? offset : logEnd, this.config.mappedFileSizeCommitLog);
+    }
+    const replica = this.replica;
+    if (offset !== replica.nextOffset) return { status: 'OFFSET_MISMATCH', maxOffset: logEnd };
     const scan = replica.scan(offset, bytes);
     if ('error' in scan) {
-      if (offset !== maxOffset) return { status: 'OFFSET_MISMATCH', maxOffset };
       this.logger.error(`refusing replicated bytes: ${scan.error}`);
-      return { status: 'INVALID_DATA', maxOffset, reason: scan.error };
+      return { status: 'INVALID_DATA', maxOffset: logEnd, reason: scan.error };
     }
-    const status = this.commitLog.appendRaw(offset, bytes);
-    if (status !== 'PUT_OK') return { status, maxOffset: this.commitLog.wroteOffset };
+    if (scan.appendBytes.byteLength > 0) {
+      const status = this.commitLog.appendRaw(scan.appendFrom, scan.appendBytes);
+      if (status !== 'PUT_OK') return { status, maxOffset: this.commitLog.wroteOffset };
+    }
     replica.apply(scan);
     for (const r of scan.records) this.dispatchReplicated(r.header, r.offset);
     this.putCount += scan.records.length;
-    if (this.wakeOnPut) this.runner.wake();
-    return { status, maxOffset: this.commitLog.wroteOffset };
+    if (this.wakeOnPut && scan.records.length > 0) this.runner.wake();
+    return { status: 'PUT_OK', maxOffset: this.commitLog.wroteOffset };
   }
 
   private dispatchReplicated(r: RecordHeader, at: number): void {

@@ -1,15 +1,19 @@
 // Slave side: CommitLog bytes arrive from the master in frames cut at arbitrary places. This
-// finds the complete records in them (keeping a partial record until the rest arrives, and
-// skipping from an end-of-file blank to the segment end) so the store can write each record's
-// ConsumeQueue entry exactly as the master did. Two steps, so bad bytes are refused before they
-// reach the log: `scan` only reads (and reports an error for bytes that are not records), and
-// `apply` takes the scan's new state once the bytes are appended.
+// finds the complete records in them, keeping a partial record in memory until the rest
+// arrives, so the slave's log only ever holds whole records (and the blank filler to a segment
+// end): a slave promoted mid-record must not leave half a record under its own new writes, and
+// its acks then always name record boundaries. Two steps, so bad bytes are refused before they
+// reach the log: `scan` only reads and says which bytes may be appended; `apply` takes the
+// scan's new state once they are.
 import { readInt32 } from '../codec/bytes-be.js';
 import { peekRecordHeader, type RecordHeader } from '../codec/read-record.js';
 import { BLANK_MAGIC, END_FILE_MIN_BLANK_BYTES, MAGIC_V1, MAGIC_V2 } from '../codec/record-layout.js';
 
 export interface ReplicaScan {
   readonly records: ReadonlyArray<{ header: RecordHeader; offset: number }>;
+  /** Complete records (and blank filler) to append to the log, starting at `appendFrom`. */
+  readonly appendFrom: number;
+  readonly appendBytes: Uint8Array;
   readonly carry: Uint8Array;
   readonly carryOffset: number;
   readonly skipUntil: number;
@@ -32,6 +36,11 @@ export class ReplicaDispatcher {
   /** The end of what this dispatcher has seen (where the next bytes must start). */
   get nextOffset(): number {
     return this.carryOffset + this.carry.byteLength;
+  }
+
+  /** The end of the complete records (what is in the log). */
+  get appendedOffset(): number {
+    return this.carryOffset;
   }
 
   /** Find the records completed by `bytes` at `offset`; changes nothing. */
@@ -74,7 +83,7 @@ export class ReplicaDispatcher {
       records.push({ header: r, offset: at });
       pos += r.size;
     }
-    return { records, carry: data.slice(pos), carryOffset: dataOffset + pos, skipUntil };
+    return { records, appendFrom: dataOffset, appendBytes: data.subarray(0, pos), carry: data.slice(pos), carryOffset: dataOffset + pos, skipUntil };
   }
 
   apply(scan: ReplicaScan): void {

@@ -98,3 +98,39 @@ describe('replication hooks', () => {
     }
   });
 });
+
+describe('promotion with a partial record received', () => {
+  it('keeps only whole records in the slave log, so puts after promotion survive a restart', async () => {
+    const masterDir = newDir();
+    const slaveDir = newDir();
+    const slaveConfig = { ...base, storePathRootDir: slaveDir, brokerRole: 'SLAVE' as const, brokerId: 1, haMasterAddress: '127.0.0.1:10912' };
+    const master = await MessageStore.open({ ...base, storePathRootDir: masterDir }, { logger: memoryLogger() });
+    let slave = await MessageStore.open(slaveConfig, { logger: memoryLogger() });
+    const acked: number[] = [];
+    try {
+      for (let i = 0; i < 10; i++) await master.putMessage({ topic: 'T', queueId: 0, body: `m${i}-${'y'.repeat(200)}` });
+      const all = master.replicationSource().read(0, master.getMaxPhyOffset());
+      const cut = all.byteLength - 50; // the last record arrives only in part
+      expect(slave.appendReplicated(0, all.subarray(0, cut)).status).toBe('PUT_OK');
+      expect(slave.runtimeInfo().wroteOffset).toBeLessThan(cut); // the partial record is not in the log
+      slave.changeRole('ASYNC_MASTER');
+      for (let i = 0; i < 5; i++) {
+        const r = await slave.putMessage({ topic: 'T', queueId: 0, body: `after${i}` });
+        expect(r.status).toBe('PUT_OK');
+        acked.push(r.queueOffset);
+      }
+      expect(acked).toEqual([9, 10, 11, 12, 13]);
+    } finally {
+      await master.close();
+      await slave.close();
+    }
+    slave = await MessageStore.open({ ...slaveConfig, brokerRole: 'ASYNC_MASTER', brokerId: 0 }, { logger: memoryLogger() });
+    try {
+      expect(slave.runtimeInfo().lastRecovery?.corruption).toBeNull();
+      const got = await slave.getMessage({ group: 'g', topic: 'T', queueId: 0, offset: 9, maxMsgNums: 32 });
+      expect(got.messages.map((m) => new TextDecoder().decode(m.body!))).toEqual(['after0', 'after1', 'after2', 'after3', 'after4']);
+    } finally {
+      await slave.close();
+    }
+  });
+});
