@@ -7,7 +7,7 @@ import type { FileIO } from '../io/file-io.js';
 import type { Cancelable, Scheduler } from '../util/scheduler.js';
 import type { ControlBlock } from '../util/control-block.js';
 import { spawnWorker } from '../util/spawn-worker.js';
-import type { PersistenceEvent, PersistencePosition, PersistenceSettings, SegmentAnnouncement } from './persistence-layout.js';
+import { OTHER_FAILURE, type PersistenceEvent, type PersistencePosition, type PersistenceSettings, type SegmentAnnouncement } from './persistence-layout.js';
 import { PersistenceService } from './persistence-service.js';
 
 export interface PersistenceRunner {
@@ -54,6 +54,10 @@ export class WorkerPersistenceRunner implements PersistenceRunner {
         else listener(event);
       });
       this.worker.once('error', (err) => {
+        // Waiting puts watch the shared flag: set it so they are released now, not at their timeout.
+        block.store('failed', OTHER_FAILURE);
+        block.notify('flushed');
+        block.notify('committed');
         listener({ type: 'failed', operation: 'persistence worker', code: 'EWORKER', message: err.message });
         reject(err);
       });

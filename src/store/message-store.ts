@@ -172,7 +172,7 @@ export class MessageStore {
     const now = this.clock.nowMs();
     const prepared = prepareMessage(this.toMessageInput(input, now), this.limits);
     if (isRecordError(prepared)) return Promise.resolve(failed(prepared.status, prepared.reason));
-    const queueRefusal = this.checkQueueId(prepared.queueId);
+    const queueRefusal = this.checkQueueId(prepared.queueId) ?? this.dispatchBusy(1);
     if (queueRefusal) return Promise.resolve(queueRefusal);
     return this.appendAndWait(prepared, null, input.properties?.WAIT !== 'false', now);
   }
@@ -184,7 +184,7 @@ export class MessageStore {
     const now = this.clock.nowMs();
     const batch = prepareBatch(inputs.map((i) => this.toMessageInput(i, now)), this.limits);
     if (isRecordError(batch)) return Promise.resolve(failed(batch.status, batch.reason));
-    const queueRefusal = this.checkQueueId(batch.messages[0]!.queueId);
+    const queueRefusal = this.checkQueueId(batch.messages[0]!.queueId) ?? this.dispatchBusy(batch.messages.length);
     if (queueRefusal) return Promise.resolve(queueRefusal);
     return this.appendAndWait(null, batch, inputs[0]?.properties?.WAIT !== 'false', now);
   }
@@ -453,6 +453,11 @@ export class MessageStore {
     this.consumeQueues.recover(durable);
     redispatch(this.io, this.commitLog, this.consumeQueues, durable, end, this.config.maxMessageSize, this.logger.child('recovery'));
     this.consumeQueues.deleteBelow(clMin); // queue min offsets follow the CommitLog's (RocketMQ recoverTopicQueueTable)
+    // After an unclean exit the recovered bytes may be only in the page cache: make them durable
+    // before they count as flushed (and before consumers see them).
+    if (abnormal) for (const f of this.commitLog.segments.all()) if (f.endOffset > this.recovery.scannedFrom && f.fromOffset < end) this.io.fdatasync(f.fd);
+    this.checkpoint.values.consumeQueueDurableOffset = durable;
+    this.checkpoint.values.confirmPhyOffset = end;
     this.commitLog.resetPositions(end);
   }
 
@@ -551,8 +556,13 @@ export class MessageStore {
     if (this.role === 'SLAVE') return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'this store is a SLAVE');
     if (this.diskFullReason !== null) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, this.diskFullReason);
     if (block.loadFlag('diskFull') !== 0) return failed(PutMessageStatus.SERVICE_NOT_AVAILABLE, 'disk full: commits fail with ENOSPC');
-    if (this.dispatch.pending >= MAX_PENDING_DISPATCH - 1024) return failed(PutMessageStatus.OS_PAGE_CACHE_BUSY, 'too many records wait for dispatch');
     return null;
+  }
+
+  /** Room in the dispatch queue for `count` more records (checked before anything is appended). */
+  private dispatchBusy(count: number): PutMessageResult | null {
+    if (this.dispatch.pending + count <= MAX_PENDING_DISPATCH) return null;
+    return failed(PutMessageStatus.OS_PAGE_CACHE_BUSY, `too many records wait for dispatch (${this.dispatch.pending})`);
   }
 
   private checkQueueId(queueId: number): PutMessageResult | null {
@@ -602,13 +612,21 @@ export class MessageStore {
     try {
       this.consumeQueues.sync();
     } catch (err) {
-      if (this.cqFailure === null) this.logger.error(`writing ConsumeQueues failed, puts are refused until it succeeds: ${(err as Error).message}`);
-      this.cqFailure = `ConsumeQueue write failed: ${(err as Error).message}`;
+      const e = err as NodeJS.ErrnoException;
+      if (e.syscall === 'fdatasync' || e.syscall === 'fsync') {
+        // The failed pages may be gone from the page cache while the tail is no longer in memory:
+        // a later successful fdatasync would claim entries that never reached the disk. Fail-stop.
+        this.failure ??= `ConsumeQueue fdatasync failed (${e.code ?? 'error'}): ${e.message}; restart the store to rebuild the queues from the CommitLog`;
+        this.logger.error(this.failure);
+        return;
+      }
+      if (this.cqFailure === null) this.logger.error(`writing ConsumeQueues failed, puts are refused until it succeeds: ${e.message}`);
+      this.cqFailure = `ConsumeQueue write failed: ${e.message}`;
       return;
     }
     if (this.cqFailure !== null) this.logger.info('ConsumeQueues written again, puts resume');
     this.cqFailure = null;
-    this.checkpoint.values.consumeQueueDurableOffset = covered;
+    if (this.failure === null) this.checkpoint.values.consumeQueueDurableOffset = covered;
   }
 
   private saveCheckpoint(): void {
