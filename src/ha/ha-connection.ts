@@ -35,6 +35,10 @@ export class HaConnection {
   readonly address: string;
   /** The slave's latest report; -1 before the first. */
   ackedOffset = -1;
+  /** The highest report above the offset this connection started at: only bytes this master sent
+   * on this connection count for SYNC_MASTER puts. A slave's first report says what it had
+   * before, which may not be this master's data (a diverged old master rejoining). -1 before. */
+  creditedOffset = -1;
   /** The slave's first report (where it started), -1 before it. */
   startOffset = -1;
   lastAckTimeMs = 0;
@@ -112,6 +116,7 @@ export class HaConnection {
     this.lastReadMs = performance.now();
     if (this.startOffset < 0 && !this.begin(report)) return;
     this.ackedOffset = report;
+    if (report > this.startOffset) this.creditedOffset = report;
     this.lastAckTimeMs = Date.now();
     this.events.onAck(this);
   }

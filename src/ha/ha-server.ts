@@ -148,11 +148,11 @@ export class HaServer implements ReplicationGate {
   private onAck(connection: HaConnection): void {
     const k = this.options.inSyncReplicas;
     if (k === 1) {
-      this.transfer.advance(connection.ackedOffset);
+      if (connection.creditedOffset >= 0) this.transfer.advance(connection.creditedOffset);
       return;
     }
     const acked: number[] = [];
-    for (const c of this.connections) if (c.ackedOffset >= 0) acked.push(c.ackedOffset);
+    for (const c of this.connections) if (c.creditedOffset >= 0) acked.push(c.creditedOffset);
     if (acked.length < k) return;
     acked.sort((a, b) => b - a);
     this.transfer.advance(acked[k - 1]!);
