@@ -5,7 +5,7 @@
 // Write modes:
 //   mmap    (native backend, no TransientStorePool): records go straight into the segment's
 //           mapping; `committed` moves with `wrote`.
-//   buffer  (TransientStorePool, or the node backend): records go into a write buffer; the
+//   buffer  (TransientStorePool, the node backend, SYNC_FLUSH, or writeWithoutMmap): records go into a write buffer; the
 //           persistence service commits them to the file and advances `committed`.
 // Readers only ever see bytes below `committed`. Only this class moves `wrote`.
 import { END_FILE_MIN_BLANK_BYTES } from '../codec/record-layout.js';

@@ -230,7 +230,7 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     origin: 'rocketmq',
   },
   flushIntervalCommitLog: ms(500, 'ASYNC_FLUSH: period of the CommitLog flush service in ms.'),
-  flushCommitLogTimed: flag(true, 'ASYNC_FLUSH: true = the flush period is a plain sleep; false = puts can wake the flusher early.'),
+  flushCommitLogTimed: flag(true, 'ASYNC_FLUSH: true = the flush period is a plain sleep; false = puts can wake the flusher early. Accepted but not yet acted on: mqstore always flushes by the period (and wakeFlushWhenPutMessage).'),
   flushCommitLogLeastPages: pages(4, 'ASYNC_FLUSH: flush only when at least this many 4 KiB pages are dirty (0 = any).'),
   flushCommitLogThoroughInterval: ms(10_000, 'ASYNC_FLUSH: flush everything (0 pages) at least this often, in ms.', 0),
   syncFlushTimeout: ms(5000, 'SYNC_FLUSH: a put not flushed within this many ms returns FLUSH_DISK_TIMEOUT.'),

@@ -137,7 +137,7 @@ export class ConsumeQueue {
     this.tail = grown;
   }
 
-  /** Write the in-memory tail to the files (throws the IO error; nothing is lost, a later call
+  /** Write the in-memory tail to the files (throws the IO error; after a failed pwrite nothing is lost and a later call
    * retries the same bytes). */
   writeTail(): void {
     let done = 0;

@@ -8,8 +8,9 @@
 //   - otherwise wait in the GroupTransfer queue: 'ok' when the replicated offset (the
 //     inSyncReplicas-th highest acked offset among connected slaves) reaches `end`,
 //     'timed-out' after slaveTimeoutMs.
-// A wait also kicks every connection's sender, so committed bytes go out at once (mmap writes
-// do not notify waiters; this is RocketMQ's wakeupAll on a SYNC_MASTER put).
+// A wait also kicks every connection's sender, so committed bytes go out at once (RocketMQ's
+// wakeupAll on a SYNC_MASTER put; mmap appends also notify `committed` once a replication
+// source is in use). Only reports above where a connection's stream began count as acks.
 // Bounds: at most maxSlaves connections (further ones are refused with a log line).
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { ReplicationGate, ReplicationSource, ReplicationWait } from '../store/replication.js';

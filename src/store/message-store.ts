@@ -606,7 +606,8 @@ export class MessageStore {
   }
 
   /** Write and fsync the ConsumeQueue tails, then record the offset they cover in the checkpoint.
-   * A write error (e.g. ENOSPC) refuses puts until a later round succeeds; nothing is lost. */
+   * A write error (e.g. ENOSPC) refuses puts until a later round succeeds (the tail is still in
+   * memory); an fdatasync error is final (fail-stop), since the failed pages may be gone. */
   private persistConsumeQueues(): void {
     const covered = this.drainDispatch();
     try {
