@@ -53,19 +53,7 @@ pub fn js_crc32(cx: &Ctx) -> JsResult<napi_value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crc_table::bitwise;
-
-    fn sample(len: usize, seed: u32) -> Vec<u8> {
-        let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-        (0..len)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                s as u8
-            })
-            .collect()
-    }
+    use crate::crc_table::{bitwise, test_sample as sample};
 
     fn reference(initial: u32, data: &[u8]) -> u32 {
         !bitwise(POLY_IEEE, !initial, data)

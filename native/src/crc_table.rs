@@ -127,6 +127,20 @@ pub fn shift(t: &ShiftTable, crc: u32) -> u32 {
 
 /// Bit-at-a-time reference (tests only).
 #[cfg(test)]
+/// Pseudo-random test input (xorshift), shared by the CRC unit tests.
+#[cfg(test)]
+pub fn test_sample(len: usize, seed: u32) -> Vec<u8> {
+    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s as u8
+        })
+        .collect()
+}
+
 pub fn bitwise(poly: u32, mut crc: u32, data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
