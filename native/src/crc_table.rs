@@ -125,8 +125,6 @@ pub fn shift(t: &ShiftTable, crc: u32) -> u32 {
         ^ t[3][(crc >> 24) as usize]
 }
 
-/// Bit-at-a-time reference (tests only).
-#[cfg(test)]
 /// Pseudo-random test input (xorshift), shared by the CRC unit tests.
 #[cfg(test)]
 pub fn test_sample(len: usize, seed: u32) -> Vec<u8> {
@@ -141,6 +139,8 @@ pub fn test_sample(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
+/// Bit-at-a-time reference (tests only).
+#[cfg(test)]
 pub fn bitwise(poly: u32, mut crc: u32, data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
