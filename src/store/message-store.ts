@@ -510,7 +510,6 @@ export class MessageStore {
       return Promise.resolve(failed(PutMessageStatus.CREATE_MAPPED_FILE_FAILED, this.commitLog.lastCreateError ?? 'segment creation failed'));
     }
     this.putCount += count;
-    if ((this.putCount & 255) < count) this.timers.runDue();
     if (indexed) {
       q.nextQueueOffset += count;
       const messages = single ? [single] : batch!.messages;
@@ -523,6 +522,9 @@ export class MessageStore {
     }
     if (this.wakeOnPut) this.runner.wake();
     else if (this.dispatch.pending > 0 && this.commitLog.maxOffset >= appended.physicalOffset + appended.wroteBytes) this.drainDispatch();
+    // Chores only once the record waits for dispatch: the ConsumeQueue durable offset must never
+    // pass a record whose entry is not queued yet (the worker may flush it at any moment).
+    if ((this.putCount & 255) < count) this.timers.runDue();
     const result = new PutOk(this.storeHost, single, batch, appended.physicalOffset, queueOffset, appended.wroteBytes, count, storeTimestamp);
     const end = appended.physicalOffset + appended.wroteBytes;
     const replicate = this.role === 'SYNC_MASTER' && waitStoreMsgOk;
@@ -597,7 +599,8 @@ export class MessageStore {
   }
 
   /** Move records whose bytes are visible into their ConsumeQueues; returns the visible offset
-   * (every record that ends at or below it is dispatched). */
+   * (every record that ends at or below it is dispatched: every appended record is queued before
+   * any chore runs, see appendAndWait). */
   private drainDispatch(): number {
     const p = this.commitLog.block;
     const visible = this.sync ? p.load('flushed') : p.load('committed');
