@@ -214,11 +214,13 @@ export class CommitLog {
   /** Wake `committed` waiters on every mmap-mode append (a master streaming to slaves waits on it). */
   notifyCommitted = false;
 
-  /** Ask the persistence service to commit up to `offset` now (buffer mode), whatever its interval. */
-  requestCommit(offset: number): void {
-    if (this.mmapMode) return;
+  /** Ask the persistence service to commit up to `offset` now (buffer mode), whatever its
+   * interval; returns whether it woke the service (mmap bytes are committed already). */
+  requestCommit(offset: number): boolean {
+    if (this.mmapMode || !this.runner) return false;
     this.block.advance('commitRequest', offset);
-    this.runner?.wake();
+    this.runner.wake();
+    return true;
   }
 
   /** Fault in the next window of the mapping with MADV_POPULATE_WRITE (batched page faults). */

@@ -520,15 +520,18 @@ export class MessageStore {
         at += m.totalSizeBytes;
       }
     }
-    if (this.wakeOnPut) this.runner.wake();
-    else if (this.dispatch.pending > 0 && this.commitLog.maxOffset >= appended.physicalOffset + appended.wroteBytes) this.drainDispatch();
+    const end = appended.physicalOffset + appended.wroteBytes;
+    const replicate = this.role === 'SYNC_MASTER' && waitStoreMsgOk;
+    const woke = replicate && this.commitLog.requestCommit(end); // slaves only receive committed bytes
+    if (this.wakeOnPut) {
+      if (!woke) this.runner.wake();
+    } else if (this.dispatch.pending > 0 && this.commitLog.maxOffset >= end) {
+      this.drainDispatch();
+    }
     // Chores only once the record waits for dispatch: the ConsumeQueue durable offset must never
     // pass a record whose entry is not queued yet (the worker may flush it at any moment).
     if ((this.putCount & 255) < count) this.timers.runDue();
     const result = new PutOk(this.storeHost, single, batch, appended.physicalOffset, queueOffset, appended.wroteBytes, count, storeTimestamp);
-    const end = appended.physicalOffset + appended.wroteBytes;
-    const replicate = this.role === 'SYNC_MASTER' && waitStoreMsgOk;
-    if (replicate) this.commitLog.requestCommit(end); // slaves only receive committed bytes
     if ((!this.sync || !waitStoreMsgOk) && !replicate) return Promise.resolve(result);
     const flushed = this.sync && waitStoreMsgOk ? this.waiters.wait(end) : Promise.resolve<WaitResult>('ok');
     const replicated = replicate ? (this.replicationGate?.wait(end) ?? Promise.resolve<ReplicationWait>('not-available')) : Promise.resolve<ReplicationWait>('ok');

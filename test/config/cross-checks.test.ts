@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode } from '../../src/errors.js';
+import { ConfigError } from '../../src/errors.js';
 import { loadStoreConfig } from '../../src/config/load-config.js';
+import { collect, configError } from '../helpers/config-errors.js';
 
 const quiet = { warn: () => undefined };
 
-function collect(): { warn: (m: string) => void; lines: string[] } {
-  const lines: string[] = [];
-  return { warn: (m) => lines.push(m), lines };
-}
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).code).toBe(ErrorCode.CONFIG);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const SLAVE = { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: '127.0.0.1:10912' } as const;
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ErrorCode } from '../../src/errors.js';
 import { loadStoreConfig } from '../../src/config/load-config.js';
+import { collect, configError } from '../helpers/config-errors.js';
 import { PropertiesSyntaxError } from '../../src/config/properties-file.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
@@ -15,22 +16,7 @@ function writeConf(text: string): string {
   return path;
 }
 
-function collect(): { warn: (m: string) => void; lines: string[] } {
-  const lines: string[] = [];
-  return { warn: (m) => lines.push(m), lines };
-}
 
-/** Runs fn and returns the ConfigError it throws (fails the test otherwise). */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).code).toBe(ErrorCode.CONFIG);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const quiet = { warn: () => undefined };
 
