@@ -5,7 +5,6 @@
 // (checkCRCOnRecover). Past the end, later segments are deleted and the rest of the last one is
 // zeroed (our deviation from RocketMQ, which leaves stale bytes). A record that fails for a
 // reason other than a torn, zero-filled tail is reported with its file and position.
-import type { DecodedMessage } from '../codec/read-record.js';
 import { readRecord } from '../codec/read-record.js';
 import type { FileIO } from '../io/file-io.js';
 import type { SegmentFile } from '../segment/segment-file.js';
@@ -20,8 +19,6 @@ export interface RecoveryInput {
   checkpointMinTimestamp: number;
   scan: ScanOptions;
   logger: Logger;
-  /** Called for each valid record from the scan start (for re-dispatch into ConsumeQueues). */
-  onMessage: (msg: DecodedMessage, physicalOffset: number) => void;
 }
 
 export interface RecoveryResult {
@@ -53,7 +50,7 @@ export function recoverCommitLog(input: RecoveryInput): RecoveryResult {
   let corruption: RecoveryResult['corruption'] = null;
   for (let i = startIndex; i < files.length; i++) {
     const file = files[i]!;
-    const stop = scanSegment(input.io, file, 0, input.scan, input.onMessage);
+    const stop = scanSegment(input.io, file, 0, input.scan, ignoreRecord);
     endOffset = file.fromOffset + stop.position;
     if (endOffset - lastReport >= PROGRESS_EVERY_BYTES) {
       lastReport = endOffset;
@@ -106,6 +103,9 @@ function startsWithZeros(io: FileIO, file: SegmentFile): boolean {
   io.pread(file.fd, head, 0);
   return head.every((b) => b === 0);
 }
+
+/** Recovery only validates; ConsumeQueues are rebuilt afterwards by the store's re-dispatch. */
+function ignoreRecord(): void {}
 
 function mb(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);

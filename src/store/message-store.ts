@@ -443,7 +443,6 @@ export class MessageStore {
       checkpointMinTimestamp: this.checkpoint.minTimestamp,
       scan: { checkCrc: this.config.checkCRCOnRecover, maxMessageBytes: this.config.maxMessageSize },
       logger: this.logger.child('recovery'),
-      onMessage: () => {},
     });
     const end = this.recovery.endOffset;
     const clMin = this.commitLog.minOffsetOnDisk();
