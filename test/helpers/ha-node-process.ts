@@ -1,6 +1,7 @@
-// Parent side of src/ha/ha-node-main.ts for HA process tests: spawns a store node, waits for
-// its ready line, sends stdin commands and awaits their JSON answers (in order, each with a
-// deadline), sends signals, and keeps a tail of its stderr for failure messages and log checks.
+// Parent side of src/ha/ha-node-main.ts for HA process tests: spawns a store node (optionally
+// under a command prefix such as `ip netns exec <ns>`), waits for its ready line, sends stdin
+// commands and awaits their JSON answers (in order, each with a deadline), sends signals, and
+// keeps a tail of its stderr for failure messages and log checks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +31,11 @@ export class HaNodeProcess {
     readonly name: string,
     args: { store: Record<string, unknown>; ha?: Record<string, unknown> },
     readyDeadlineMs = 20_000,
+    /** Command prefix the node runs under, e.g. ['ip', 'netns', 'exec', ns]; empty: run node directly. */
+    wrap: readonly string[] = [],
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN, JSON.stringify(args)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command, ...prefixArgs] = [...wrap, process.execPath];
+    this.child = spawn(command, [...prefixArgs, '--import', 'tsx', MAIN, JSON.stringify(args)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
     this.child.stderr!.setEncoding('utf8');
