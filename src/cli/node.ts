@@ -16,6 +16,7 @@ import { identityOf, readHaStatus } from '../admin/node-status.js';
 import { nodeRoutes } from '../admin/node-routes.js';
 import { withTransferRates } from '../admin/transfer-rate.js';
 import { startHa } from '../ha/ha-service.js';
+import { openWithRejoin } from '../ha/slave-rejoin.js';
 import { createNodeMetrics } from '../metrics/node-metrics.js';
 import { StoreError } from '../errors.js';
 import { MessageStore } from '../store/message-store.js';
@@ -121,7 +122,8 @@ export async function runNode(args: string[]): Promise<number> {
   const bootTimestamp = Date.now();
   let store: MessageStore;
   try {
-    store = await MessageStore.open({ configFile: options.configFile, ...options.overrides });
+    const open = (): Promise<MessageStore> => MessageStore.open({ configFile: options.configFile, ...options.overrides });
+    store = options.ha ? (await openWithRejoin(open, consoleLogger('rejoin'))).store : await open();
   } catch (err) {
     signals.dispose();
     throw err;

@@ -1,9 +1,12 @@
-// Slave side of HA (RocketMQ HAClient): connects to the master's HA port, reports its max
-// offset (at once on connect, after the frames read in each event-loop turn are appended, and
-// as a keep-alive every heartbeatIntervalMs), and appends the frames it receives to its own
-// CommitLog.
+// Slave side of HA (RocketMQ HAClient): connects to the master's HA port, checks the master's
+// epoch frame against its own history, reports its max offset (after that check, after the
+// frames read in each event-loop turn are appended, and as a keep-alive every
+// heartbeatIntervalMs), and appends the frames it receives to its own CommitLog.
 //
 // Invariants:
+//   - a log that diverged from the master's (epoch-history.ts) is never extended: the client
+//     stops (state 'failed', `diverged` in its status) and names the bytes to drop; they are
+//     dropped when the node next starts as a slave (slave-rejoin.ts), not under a running store;
 //   - only bytes that continue the local log exactly are appended: the frame decoder checks
 //     each header against the local max offset (and size, segment boundary) before any body
 //     byte reaches the log, and the store refuses a gap or overlap (OFFSET_MISMATCH);
@@ -18,13 +21,25 @@
 //     written.
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../util/logger.js';
-import { encodeReport, FrameDecoder, HaProtocolError, type FrameSink } from './ha-protocol.js';
+import { checkDivergence, formatEpochs, sameEpochs, type EpochEntry } from './epoch-history.js';
+import { encodeReport, EpochFrameDecoder, FrameDecoder, HaProtocolError, type EpochFrame, type FrameSink } from './ha-protocol.js';
 
 /** What the client needs from the slave store. */
 export interface ReplicaLog {
   /** The next offset to append (bytes appended so far). */
   maxOffset(): number;
   append(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
+  /** This node's epoch history (origin first). */
+  epochs(): readonly EpochEntry[];
+  /** Take the master's history as this node's own (persisted before the first report). */
+  adoptEpochs(entries: readonly EpochEntry[]): void;
+}
+
+/** Where this slave's log left the master's (the client stopped; see the header). */
+export interface HaDivergence {
+  truncateTo: number;
+  droppedBytes: number;
+  commonEpoch: number;
 }
 
 export interface HaClientOptions {
@@ -58,6 +73,8 @@ export interface HaClientStatus {
   /** Wall-clock ms of the last read from / report to the master (0 before any). */
   lastReadTimestamp: number;
   lastWriteTimestamp: number;
+  /** Set when the local log diverged from the master's; null otherwise. */
+  diverged: HaDivergence | null;
 }
 
 /** An append the store refused: the connection is dropped and resumed from the local end. */
@@ -75,6 +92,9 @@ export class HaClient {
   private socket: Socket | null = null;
   private generation = 0;
   private decoder: FrameDecoder | null = null;
+  /** Set from connect until the master's epoch frame has been read and checked. */
+  private handshake: EpochFrameDecoder | null = null;
+  private diverged: HaDivergence | null = null;
   private backoffMs: number;
   private retryTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -130,6 +150,7 @@ export class HaClient {
       receivedBytes: this.receivedBytes,
       lastReadTimestamp: wallMs(this.lastReadMs),
       lastWriteTimestamp: wallMs(this.lastReportMs),
+      diverged: this.diverged,
     };
   }
 
@@ -168,28 +189,59 @@ export class HaClient {
   }
 
   private onConnect(): void {
-    const own = this.log.maxOffset();
     this.state = 'connected';
     this.connects++;
+    this.handshake = new EpochFrameDecoder();
+    this.lastReadMs = performance.now();
+    this.lastReportMs = performance.now(); // no keep-alive before the handshake
+    this.reportedOffset = -1;
+    this.armTick();
+  }
+
+  /** The master's epoch frame arrived: stop if this log diverged, else adopt the master's
+   * history and start the classic exchange with the first report. */
+  private onHandshake(gen: number, frame: EpochFrame): boolean {
+    const own = this.log.maxOffset();
+    const check = checkDivergence(this.log.epochs(), own, frame.entries, frame.masterMaxOffset);
+    if (check.kind === 'diverged') {
+      const { truncateTo, droppedBytes, commonEpoch } = check;
+      this.diverged = { truncateTo, droppedBytes, commonEpoch };
+      this.fail(
+        `this log diverged from master ${this.address}: its ${droppedBytes} bytes [${truncateTo}, ${own}) are not the master's (last common epoch ${commonEpoch}; ` +
+          `master epochs ${formatEpochs(frame.entries)}, local ${formatEpochs(this.log.epochs())}); restart this node as SLAVE to drop them`,
+      );
+      return false;
+    }
+    if (!sameEpochs(this.log.epochs(), frame.entries)) {
+      this.log.adoptEpochs(frame.entries);
+      this.logger.info(`adopted the master's epochs ${formatEpochs(frame.entries)}`);
+    }
+    if (gen !== this.generation) return false;
+    this.handshake = null;
     this.decoder = new FrameDecoder({
       expectedOffset: own,
       acceptFirstOffset: own === 0,
       maxBodyBytes: this.options.transferBatchBytes,
       segmentBytes: this.options.segmentBytes,
     });
-    this.lastReadMs = performance.now();
-    this.reportedOffset = -1;
-    this.logger.info(`connected to master ${this.address}; reporting offset ${own}`);
+    this.logger.info(`connected to master ${this.address} (epoch ${frame.entries[frame.entries.length - 1]!.epoch}, master at ${frame.masterMaxOffset}); reporting offset ${own}`);
     this.report(own, true);
-    this.armTick();
+    return true;
   }
 
   private onData(gen: number, chunk: Buffer): void {
-    if (gen !== this.generation || this.decoder === null) return;
+    if (gen !== this.generation) return;
     this.lastReadMs = performance.now();
     this.receivedBytes += chunk.byteLength;
+    let data: Uint8Array = chunk;
     try {
-      this.decoder.push(chunk, this.sink);
+      if (this.handshake !== null) {
+        const done = this.handshake.push(chunk);
+        if (done === null || !this.onHandshake(gen, done.frame)) return;
+        data = done.rest;
+      }
+      if (this.decoder === null) return;
+      this.decoder.push(data, this.sink);
     } catch (err) {
       this.onReceiveError(gen, err);
       return;
@@ -239,12 +291,13 @@ export class HaClient {
     this.tickTimer = null;
     if (this.state !== 'connected') return;
     const now = performance.now();
+    const waitingForHandshake = this.handshake !== null;
     const silentMs = now - this.lastReadMs;
     if (silentMs >= this.options.housekeepingIntervalMs) {
       this.drop(this.generation, `nothing from the master for ${Math.round(silentMs)} ms (haHousekeepingInterval=${this.options.housekeepingIntervalMs})`, 'warn');
       return;
     }
-    if (now - this.lastReportMs >= this.options.heartbeatIntervalMs) this.report(this.log.maxOffset(), true);
+    if (!waitingForHandshake && now - this.lastReportMs >= this.options.heartbeatIntervalMs) this.report(this.log.maxOffset(), true);
     this.armTick();
   }
 
@@ -278,6 +331,7 @@ export class HaClient {
     if (this.tickTimer) clearTimeout(this.tickTimer);
     this.tickTimer = null;
     this.decoder = null;
+    this.handshake = null;
     this.socket?.destroy();
   }
 }

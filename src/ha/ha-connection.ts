@@ -1,5 +1,6 @@
-// Master side of one slave connection (RocketMQ HAConnection): reads the slave's offset
-// reports, starts streaming at its first report, and tracks what it acknowledged.
+// Master side of one slave connection (RocketMQ HAConnection): sends the master's epoch history
+// (the slave checks it for divergence), reads the slave's offset reports, starts streaming at
+// its first report, and tracks what it acknowledged.
 //
 // Start offset: the slave's first report R. R = 0 (an empty slave) streams the WHOLE log the
 // master still holds, from source.minOffset() — unlike RocketMQ's classic HA, which starts an
@@ -17,12 +18,15 @@
 import type { Socket } from 'node:net';
 import type { ReplicationSource } from '../store/replication.js';
 import type { Logger } from '../util/logger.js';
-import { HaProtocolError, ReportDecoder } from './ha-protocol.js';
+import type { EpochEntry } from './epoch-history.js';
+import { encodeEpochFrame, HaProtocolError, ReportDecoder } from './ha-protocol.js';
 import type { HaSender, HaSenderFactory, HaSenderOptions } from './ha-sender.js';
 
 export interface HaConnectionOptions extends HaSenderOptions {
   /** Close when no complete report arrived for this long. */
   housekeepingIntervalMs: number;
+  /** The master's epoch history, sent first on every connection (ha-protocol.ts epoch frame). */
+  epochs(): readonly EpochEntry[];
 }
 
 export interface HaConnectionEvents {
@@ -61,6 +65,8 @@ export class HaConnection {
     this.decoder = new ReportDecoder((first) => (first ? source.maxOffset() : this.sender.nextOffset));
     this.sender = senderFactory({ socket, source, options, logger, onError: (err) => this.close(`sending failed: ${describe(err)}`) });
     socket.setNoDelay(true);
+    // before any data frame (the sender starts at the first report, which follows this)
+    socket.write(encodeEpochFrame({ masterMaxOffset: source.maxOffset(), entries: [...options.epochs()] }));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     socket.on('end', () => this.close(this.decoder.pendingBytes > 0 ? `slave ended the connection in the middle of a report (${this.decoder.pendingBytes} of 8 bytes)` : 'slave ended the connection'));

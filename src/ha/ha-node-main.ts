@@ -1,6 +1,7 @@
 // A tiny runnable store node for HA tests (until `mqstore node -c file` exists):
 //   node --import tsx src/ha/ha-node-main.ts '{"store": {<config keys>}, "ha": {<HaOptions>}}'
-// Opens the store, starts HA, prints one JSON line {"ready": true, "haPort", "role", ...} on
+// Opens the store (a SLAVE first checks its log against the master's and drops diverged bytes,
+// slave-rejoin.ts), starts HA, prints one JSON line {"ready": true, "haPort", "role", "rejoin", ...} on
 // stdout, then answers one JSON line per stdin command, in order:
 //   put <count> <bodyBytes> [topic] [queueId] [inFlight]   statuses, offsets, timing
 //   status [topic] [queueId]                               HA status, store positions, queue max offset
@@ -12,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { MessageStore } from '../store/message-store.js';
 import { consoleLogger, type LogLevel } from '../util/logger.js';
 import { startHa, type HaOptions, type HaService } from './ha-service.js';
+import { openWithRejoin } from './slave-rejoin.js';
 
 const MAX_PUT_COUNT = 10_000_000;
 const MAX_IN_FLIGHT = 65_536;
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as NodeArgs;
   const level = (args.store.logLevel as LogLevel | undefined) ?? 'info';
   const logger = consoleLogger('node', level);
-  const store = await MessageStore.open(args.store, { logger });
+  const { store, rejoin } = await openWithRejoin(() => MessageStore.open(args.store, { logger }), logger.child('rejoin'));
   const ha = await startHa(store, store.config, logger.child('ha'), args.ha ?? {});
   let closing: Promise<void> | null = null;
   const shutdown = (why: string): Promise<void> => {
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
       );
     });
   }
-  print({ ready: true, pid: process.pid, role: store.brokerRole, haPort: ha.port ?? null, maxPhyOffset: store.getMaxPhyOffset() });
+  print({ ready: true, pid: process.pid, role: store.brokerRole, haPort: ha.port ?? null, maxPhyOffset: store.getMaxPhyOffset(), rejoin });
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
     const words = line.trim().split(/\s+/);

@@ -1,6 +1,15 @@
 // The classic RocketMQ HA wire format (spec §6.2, §6.3): encoders, and incremental decoders that
-// validate everything they read. No handshake, no checksum: the CommitLog record CRCs travel
-// inside the frame bodies.
+// validate everything they read. No checksum: the CommitLog record CRCs travel inside the frame
+// bodies. One addition of ours: the epoch frame, the first thing a master sends on a connection.
+//
+// Master -> slave, once, first: epoch frame (the master's epoch history, see epoch-history.ts).
+//   | bytes  | field                                                          |
+//   |--------|----------------------------------------------------------------|
+//   | 0..7   | 0xFFFFFFFFFFFFFFFF  marker (no data frame can carry it)        |
+//   | 8..11  | int32 BE  bodySize = 8 + 16 * n, 1 <= n <= MAX_EPOCH_ENTRIES    |
+//   | 12..19 | int64 BE  the master's max offset when it accepted the slave   |
+//   | then n | int64 BE epoch, int64 BE startOffset (oldest first, origin 0@0) |
+// The slave checks it against its own history before it reports an offset (ha-client.ts).
 //
 // Slave -> master: offset report (8 bytes), sent on connect, after appends, and as keep-alive.
 //   | bytes | field                                                      |
@@ -23,6 +32,8 @@
 // Both decoders keep at most one incomplete header (< 12 bytes) between chunks; frame bodies
 // are handed on in the pieces they arrive in (a receiver may append a frame cut anywhere).
 
+import { MAX_EPOCH_ENTRIES, normalizeEpochs, type EpochEntry } from './epoch-history.js';
+
 export const HA_REPORT_BYTES = 8;
 export const HA_FRAME_HEADER_BYTES = 12;
 /** Stable code of every HA wire-format violation. */
@@ -35,7 +46,8 @@ export type HaProtocolViolation =
   | 'report-beyond-master' // more than the master has (or has sent on this connection)
   | 'frame-size' // negative or above the batch size
   | 'frame-offset' // not the receiver's next offset
-  | 'frame-crosses-segment'; // the body would span two segments
+  | 'frame-crosses-segment' // the body would span two segments
+  | 'handshake'; // the first frame is not a well-formed epoch frame
 
 export class HaProtocolError extends Error {
   readonly code = HA_PROTOCOL_ERROR_CODE;
@@ -148,6 +160,91 @@ export class ReportDecoder {
     this.last = offset;
     this.count++;
     return offset;
+  }
+}
+
+/** What the epoch frame carries. */
+export interface EpochFrame {
+  masterMaxOffset: number;
+  entries: EpochEntry[];
+}
+
+const EPOCH_ENTRY_BYTES = 16;
+const EPOCH_FRAME_FIXED_BYTES = 8;
+const MAX_EPOCH_FRAME_BODY = EPOCH_FRAME_FIXED_BYTES + EPOCH_ENTRY_BYTES * MAX_EPOCH_ENTRIES;
+
+export function encodeEpochFrame(frame: EpochFrame): Buffer {
+  const n = frame.entries.length;
+  if (n < 1 || n > MAX_EPOCH_ENTRIES) throw new RangeError(`an epoch frame carries 1..${MAX_EPOCH_ENTRIES} entries, got ${n}`);
+  const body = EPOCH_FRAME_FIXED_BYTES + EPOCH_ENTRY_BYTES * n;
+  const out = Buffer.alloc(HA_FRAME_HEADER_BYTES + body);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setInt32(0, -1);
+  view.setInt32(4, -1);
+  view.setInt32(8, body);
+  writeOffset(view, HA_FRAME_HEADER_BYTES, frame.masterMaxOffset);
+  frame.entries.forEach((e, k) => {
+    const at = HA_FRAME_HEADER_BYTES + EPOCH_FRAME_FIXED_BYTES + k * EPOCH_ENTRY_BYTES;
+    writeOffset(view, at, e.epoch);
+    writeOffset(view, at + 8, e.startOffset);
+  });
+  return out;
+}
+
+/** Slave side: the epoch frame that opens a connection. Collects at most one frame (bounded by
+ * MAX_EPOCH_FRAME_BODY); the bytes after it belong to the data stream. */
+export class EpochFrameDecoder {
+  private readonly header = new Uint8Array(HA_FRAME_HEADER_BYTES);
+  private headerBytes = 0;
+  private body: Uint8Array | null = null;
+  private bodyBytes = 0;
+
+  /** Returns the frame and the rest of the chunk once complete, null before. Throws
+   * HaProtocolError('handshake') as soon as the bytes cannot be an epoch frame. */
+  push(chunk: Uint8Array): { frame: EpochFrame; rest: Uint8Array } | null {
+    let pos = 0;
+    if (this.body === null) {
+      const take = Math.min(HA_FRAME_HEADER_BYTES - this.headerBytes, chunk.byteLength);
+      this.header.set(chunk.subarray(0, take), this.headerBytes);
+      this.headerBytes += take;
+      pos = take;
+      for (let k = 0; k < Math.min(8, this.headerBytes); k++) {
+        if (this.header[k] !== 0xff) throw new HaProtocolError('handshake', `the master's first frame is not an epoch frame (header starts ${hex(this.header.subarray(0, this.headerBytes))})`);
+      }
+      if (this.headerBytes < HA_FRAME_HEADER_BYTES) return null;
+      const size = new DataView(this.header.buffer).getInt32(8);
+      if (size < EPOCH_FRAME_FIXED_BYTES + EPOCH_ENTRY_BYTES || size > MAX_EPOCH_FRAME_BODY || (size - EPOCH_FRAME_FIXED_BYTES) % EPOCH_ENTRY_BYTES !== 0) {
+        throw new HaProtocolError('handshake', `epoch frame bodySize ${size} is not 8 + 16 * n with 1 <= n <= ${MAX_EPOCH_ENTRIES}`);
+      }
+      this.body = new Uint8Array(size);
+    }
+    const body = this.body;
+    const take = Math.min(body.byteLength - this.bodyBytes, chunk.byteLength - pos);
+    body.set(chunk.subarray(pos, pos + take), this.bodyBytes);
+    this.bodyBytes += take;
+    pos += take;
+    if (this.bodyBytes < body.byteLength) return null;
+    return { frame: decodeEpochBody(body), rest: chunk.subarray(pos) };
+  }
+}
+
+function decodeEpochBody(body: Uint8Array): EpochFrame {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const masterMaxOffset = readOffset(view, 0);
+  if (masterMaxOffset < 0) throw new HaProtocolError('handshake', 'epoch frame: the master max offset is negative or above 2^53-1');
+  const entries: EpochEntry[] = [];
+  for (let at = EPOCH_FRAME_FIXED_BYTES; at < body.byteLength; at += EPOCH_ENTRY_BYTES) {
+    const epoch = readOffset(view, at);
+    const startOffset = readOffset(view, at + 8);
+    if (epoch < 0 || startOffset < 0 || startOffset > masterMaxOffset) {
+      throw new HaProtocolError('handshake', `epoch frame entry ${(at - EPOCH_FRAME_FIXED_BYTES) / EPOCH_ENTRY_BYTES} (${epoch}@${startOffset}) is out of range (master max offset ${masterMaxOffset})`);
+    }
+    entries.push({ epoch, startOffset });
+  }
+  try {
+    return { masterMaxOffset, entries: normalizeEpochs(entries, 'epoch frame') };
+  } catch (err) {
+    throw new HaProtocolError('handshake', (err as Error).message);
   }
 }
 

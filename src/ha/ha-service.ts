@@ -1,7 +1,9 @@
 // HA wiring for one store: a master (ASYNC_MASTER / SYNC_MASTER) runs an HaServer and makes it
 // the store's ReplicationGate; a SLAVE runs an HaClient that appends to the store. promote()
 // turns a slave into a master at run time (client stopped, role changed, server started); the
-// log and queue offsets stay as they are.
+// log and queue offsets stay as they are. Every start as master, and every promotion, begins a
+// new epoch at the log end (epoch-history.ts, saved in the store's haEpochs file) before the
+// first slave is accepted.
 //
 // The store comes in through the structural HaStore interface (MessageStore satisfies it), so
 // src/ha does not import src/store at run time. HaStatus is plain JSON for the CLI and admin.
@@ -11,8 +13,11 @@ import { ErrorCode, StoreError } from '../errors.js';
 import type { ReplicationGate, ReplicationSource } from '../store/replication.js';
 import type { Logger } from '../util/logger.js';
 import type { Scheduler } from '../util/scheduler.js';
-import { HaClient, type ReplicaLog } from './ha-client.js';
+import { HaClient, type HaDivergence, type ReplicaLog } from './ha-client.js';
+import { EpochFile } from './epoch-file.js';
+import { beginEpoch, type EpochEntry } from './epoch-history.js';
 import type { HaSenderFactory } from './ha-sender.js';
+import { chooseSenderFactory } from './ha-sender-choice.js';
 import { HaServer, type HaSlaveEntry } from './ha-server.js';
 
 /** What HA needs from a MessageStore. */
@@ -34,11 +39,14 @@ export type HaConfig = Pick<
   | 'haSendHeartbeatInterval'
   | 'haHousekeepingInterval'
   | 'haTransferBatchSize'
+  | 'haTransferMode'
+  | 'ioBackend'
   | 'haMaxGapNotInSync'
   | 'haSlaveFallbehindMax'
   | 'slaveTimeout'
   | 'inSyncReplicas'
   | 'mappedFileSizeCommitLog'
+  | 'storePathRootDir'
 >;
 
 export interface HaOptions {
@@ -80,6 +88,8 @@ export interface HaReplicaStatus {
   /** Wall-clock ms of the last read from / report to the master (0 = never). */
   lastReadTimestamp: number;
   lastWriteTimestamp: number;
+  /** Set when replication stopped because this log diverged from the master's. */
+  diverged: HaDivergence | null;
 }
 
 export type HaStatus = HaMasterStatus | HaReplicaStatus;
@@ -106,13 +116,18 @@ class HaNode implements HaService {
   private server: HaServer | null = null;
   private client: HaClient | null = null;
   private closed = false;
+  private readonly epochFile: EpochFile;
+  private epochs: readonly EpochEntry[];
 
   constructor(
     private readonly store: HaStore,
     private readonly config: Readonly<HaConfig>,
     private readonly logger: Logger,
     private readonly options: HaOptions,
-  ) {}
+  ) {
+    this.epochFile = new EpochFile(config.storePathRootDir);
+    this.epochs = this.epochFile.load();
+  }
 
   get role(): BrokerRole {
     return this.store.brokerRole;
@@ -154,6 +169,7 @@ class HaNode implements HaService {
       receivedBytes: s?.receivedBytes ?? 0,
       lastReadTimestamp: s?.lastReadTimestamp ?? 0,
       lastWriteTimestamp: s?.lastWriteTimestamp ?? 0,
+      diverged: s?.diverged ?? null,
     };
   }
 
@@ -185,7 +201,13 @@ class HaNode implements HaService {
     if (target === undefined) throw new StoreError(ErrorCode.CONFIG, `a SLAVE needs haMasterAddress (host:port), got ${String(this.config.haMasterAddress)}`);
     const c = this.config;
     this.client = new HaClient(
-      replicaLog(this.store),
+      replicaLog(this.store, {
+        epochs: () => this.epochs,
+        adopt: (entries) => {
+          this.epochFile.save(entries);
+          this.epochs = entries;
+        },
+      }),
       {
         host: target.host,
         port: target.port,
@@ -204,6 +226,11 @@ class HaNode implements HaService {
 
   private async startServer(): Promise<void> {
     const c = this.config;
+    const at = this.store.runtimeInfo().wroteOffset;
+    const epochs = beginEpoch(this.epochs, at);
+    this.epochFile.save(epochs);
+    this.epochs = epochs;
+    this.logger.info(`epoch ${epochs[epochs.length - 1]!.epoch} begins at offset ${at}`);
     this.server = await HaServer.listen(
       this.store.replicationSource(),
       {
@@ -217,8 +244,9 @@ class HaNode implements HaService {
         heartbeatIntervalMs: c.haSendHeartbeatInterval,
         housekeepingIntervalMs: c.haHousekeepingInterval,
         idleWaitMs: this.options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS,
-        senderFactory: this.options.senderFactory,
+        senderFactory: this.options.senderFactory ?? chooseSenderFactory(c, this.logger),
         scheduler: this.options.scheduler,
+        epochs: () => this.epochs,
       },
       this.logger.child('ha-server'),
     );
@@ -227,9 +255,11 @@ class HaNode implements HaService {
 }
 
 /** The slave store as the client sees it; the end offset is cached (only appends move it). */
-function replicaLog(store: HaStore): ReplicaLog {
+function replicaLog(store: HaStore, epochs: { epochs(): readonly EpochEntry[]; adopt(entries: readonly EpochEntry[]): void }): ReplicaLog {
   let end = -1;
   return {
+    epochs: () => epochs.epochs(),
+    adoptEpochs: (entries) => epochs.adopt(entries),
     maxOffset: () => (end >= 0 ? end : store.runtimeInfo().wroteOffset),
     append: (offset, bytes) => {
       const r = store.appendReplicated(offset, bytes);

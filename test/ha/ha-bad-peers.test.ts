@@ -5,7 +5,8 @@
 // was asked, garbage, or nothing is dropped with a log line, nothing is appended, and the slave
 // reconnects with a growing back-off.
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrameHeader, encodeReport } from '../../src/ha/ha-protocol.js';
+import { ORIGIN_EPOCH } from '../../src/ha/epoch-history.js';
+import { encodeEpochFrame, encodeFrameHeader, encodeReport } from '../../src/ha/ha-protocol.js';
 import { masterStatus, startMaster, startNode, startSlave, stopNode, waitCaughtUp, waitSlaves, type HaNode } from '../helpers/ha-inproc.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { fakeMaster, rawPeer, withDeadline, type FakeMaster } from '../helpers/ha-raw-peer.js';
@@ -27,6 +28,11 @@ async function track(p: Promise<HaNode>): Promise<HaNode> {
   const n = await p;
   nodes.push(n);
   return n;
+}
+
+/** What a fake master sends first: the epoch frame of a log that never changed master. */
+function originEpochFrame(masterMaxOffset: number): Buffer {
+  return encodeEpochFrame({ masterMaxOffset, entries: [ORIGIN_EPOCH] });
 }
 
 function logged(node: HaNode, text: string): boolean {
@@ -69,7 +75,8 @@ describe('bad slaves on the master HA port', () => {
     beyond.socket.write(encodeReport(max() + 1));
     await withDeadline(beyond.closed, 5000, 'beyond-the-end peer closed');
     await waitUntil(() => logged(master, 'ERR_HA_PROTOCOL report-beyond-master'), 'log line for a report beyond the end');
-    expect(beyond.received()).toBe(0);
+    // only the epoch frame (12-byte header, the master's max offset, 0@0 and 1@0), no data frame
+    expect(beyond.received()).toBe(12 + 8 + 2 * 16);
 
     const backwards = await rawPeer(master.ha.port!);
     backwards.socket.write(encodeReport(max()));
@@ -119,6 +126,7 @@ describe('a bad master seen from the slave', () => {
 
   it('a frame past the offset the slave asked for: dropped, nothing appended, reconnect with growing back-off', async () => {
     const fake = await fakeMaster((socket) => {
+      socket.write(originEpochFrame(8192));
       socket.once('data', () => socket.write(Buffer.concat([encodeFrameHeader(4096, 16), Buffer.alloc(16, 1)])));
     });
     fakes.push(fake);
@@ -132,17 +140,20 @@ describe('a bad master seen from the slave', () => {
     expect(Math.max(...gaps)).toBeLessThan(2000);
   });
 
-  it('garbage and oversized frames are refused before any byte is appended', async () => {
+  it('garbage, a bad epoch frame and oversized frames are refused before any byte is appended', async () => {
     const fake = await fakeMaster((socket, index) => {
-      socket.once('data', () => {
-        if (index === 0) socket.write('HTTP/1.1 400 Bad Request\r\n\r\n');
-        else socket.write(Buffer.concat([encodeFrameHeader(0, 1 << 20), Buffer.alloc(64)]));
-      });
+      if (index === 0) socket.write('HTTP/1.1 400 Bad Request\r\n\r\n');
+      else if (index === 1) socket.write(Buffer.concat([Buffer.alloc(8, 0xff), Buffer.from([0, 0, 0, 9]), Buffer.alloc(9)]));
+      else {
+        socket.write(originEpochFrame(0));
+        socket.once('data', () => socket.write(Buffer.concat([encodeFrameHeader(0, 1 << 20), Buffer.alloc(64)])));
+      }
     });
     fakes.push(fake);
     const slave = await slaveOf(fake);
-    await waitUntil(() => fake.accepted.length >= 2 && logged(slave, 'frame-size: frame at 0 has bodySize 1048576'), 'both bad masters refused', 10_000);
-    expect(logged(slave, 'ERR_HA_PROTOCOL')).toBe(true);
+    await waitUntil(() => fake.accepted.length >= 3 && logged(slave, 'frame-size: frame at 0 has bodySize 1048576'), 'all three bad masters refused', 10_000);
+    expect(logged(slave, "ERR_HA_PROTOCOL handshake: the master's first frame is not an epoch frame")).toBe(true);
+    expect(logged(slave, 'ERR_HA_PROTOCOL handshake: epoch frame bodySize 9')).toBe(true);
     expect(slave.store.runtimeInfo().wroteOffset).toBe(0);
   });
 

@@ -2,7 +2,9 @@
 // by the OS: SYNC_MASTER puts all reach the slave and the logs are byte-identical; a slave
 // SIGKILLed mid-stream and restarted catches up byte-identical; a SIGSTOPped slave makes
 // SYNC_MASTER puts return FLUSH_SLAVE_TIMEOUT within slaveTimeout + a margin while
-// ASYNC_MASTER puts stay PUT_OK, and PUT_OK comes back after SIGCONT.
+// ASYNC_MASTER puts stay PUT_OK, and PUT_OK comes back after SIGCONT; a slave promoted while
+// the old master is down takes writes, and the old master, which wrote past the promotion
+// point, rejoins as its slave with those bytes dropped and ends byte-identical.
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { HaNodeProcess, waitStatus, type Json } from '../helpers/ha-node-process.js';
@@ -130,5 +132,34 @@ describe('HA between processes', () => {
     const resumed = await m.proc.command('put 100 300 HaTest 0 16');
     expect(resumed.statuses).toEqual({ PUT_OK: 100 });
     await expectReplicated(m.proc, s, md, sd);
+  });
+
+  it('promote the slave, write to it, rejoin the old master (diverged) as its slave: the extra bytes are dropped, logs identical', async () => {
+    const [ad, bd] = [newDir(), newDir()];
+    const a = await master(ad, 'ASYNC_MASTER');
+    const b = await slave(bd, a.port);
+    await waitStatus(a.proc, reporting, 'slave connected');
+    expect((await a.proc.command('put 800 500 HaTest 0 64')).statuses).toEqual({ PUT_OK: 800 });
+    const shared = await waitStatus(a.proc, (x) => x.wroteOffset === x.maxPhyOffset, 'master committed everything');
+    await waitStatus(b, (x) => x.wroteOffset === shared.maxPhyOffset, 'slave holds everything');
+    await b.close();
+    // only the old master gets these: after the promotion they must go
+    const lost = await a.proc.command('put 300 500 HaTest 0 64');
+    expect(lost.statuses).toEqual({ PUT_OK: 300 });
+    await a.proc.close();
+
+    const b2 = await node('promoted', { storePathRootDir: bd, brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${a.port}` });
+    expect((await b2.ready).rejoin.kind).toBe('master-unreachable');
+    const promoted = await b2.command('promote SYNC_MASTER');
+    expect(promoted.role).toBe('SYNC_MASTER');
+    const a2 = await node('old master', { storePathRootDir: ad, brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${promoted.haPort}` });
+    const rejoin = (await a2.ready).rejoin;
+    expect(rejoin).toEqual({ kind: 'truncated', truncateTo: shared.maxPhyOffset, droppedBytes: lost.endOffset - shared.maxPhyOffset, commonEpoch: 1 });
+    expect(a2.logged(`dropping ${rejoin.droppedBytes} bytes`)).toBe(true);
+    await waitStatus(b2, reporting, 'old master connected as a slave');
+    const after = await b2.command('put 400 500 HaTest 0 64');
+    expect(after.statuses).toEqual({ PUT_OK: 400 });
+    expect(after.firstQueueOffset).toBe(800); // the dropped 300 never existed
+    await expectReplicated(b2, a2, bd, ad);
   });
 });

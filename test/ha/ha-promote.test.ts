@@ -1,10 +1,15 @@
 // Role switch through the API: a slave promoted to master keeps its log and continues the queue
 // offsets; the old master (not diverged) rejoins as its slave and a new empty slave joins; all
-// three logs end byte-identical.
+// three logs end byte-identical. Divergence: an old master that wrote after the promotion point
+// is cut back to it when it rejoins (bytes dropped reported), and a divergence seen on a live
+// connection stops replication before any byte is appended.
 import { afterEach, describe, expect, it } from 'vitest';
 import { masterStatus, startMaster, startNode, startSlave, stopNode, waitCaughtUp, waitSlaves, type HaNode } from '../helpers/ha-inproc.js';
+import { ORIGIN_EPOCH } from '../../src/ha/epoch-history.js';
+import { encodeEpochFrame } from '../../src/ha/ha-protocol.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
-import { AVAILABLE_BACKENDS, SMALL_SEGMENT_BYTES } from '../helpers/store-harness.js';
+import { fakeMaster } from '../helpers/ha-raw-peer.js';
+import { AVAILABLE_BACKENDS, SMALL_SEGMENT_BYTES, waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-ha-promote-');
@@ -32,7 +37,7 @@ describe.each(AVAILABLE_BACKENDS)('promote (%s backend)', (backend) => {
       expect(r.status, r.reason).toBe('PUT_OK');
     }
     await waitCaughtUp(oldMaster, slave);
-    const oldEnd = oldMaster.store.getMaxPhyOffset();
+    const oldEnd = oldMaster.store.runtimeInfo().wroteOffset; // (maxPhyOffset may lag: buffer mode commits in the background)
     const oldQueues = [0, 1, 2].map((q) => oldMaster.store.getMaxOffsetInQueue(TOPIC, q));
     expect(oldQueues).toEqual([80, 80, 80]);
     await stopNode(oldMaster);
@@ -77,3 +82,86 @@ describe.each(AVAILABLE_BACKENDS)('promote (%s backend)', (backend) => {
     expectIdenticalLogs(slave.dir, fresh.dir, 0, end, SMALL_SEGMENT_BYTES);
   });
 });
+
+describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backend) => {
+  it('an old master that wrote past the promotion point drops exactly those bytes when it rejoins; all logs identical', async () => {
+    const oldMaster = await track(startMaster(newDir(), backend, 'ASYNC_MASTER'));
+    const slave = await track(startSlave(newDir(), backend, oldMaster));
+    await waitSlaves(oldMaster, 1);
+    await putMany(oldMaster, 150, 'shared');
+    await waitCaughtUp(oldMaster, slave);
+    const promotedAt = slave.store.runtimeInfo().wroteOffset;
+    const deadPort = oldMaster.ha.port!;
+    // the slave goes away; the old master keeps writing: these bytes exist nowhere else
+    await stopNode(slave);
+    await putMany(oldMaster, 70, 'lost');
+    const oldEnd = oldMaster.store.runtimeInfo().wroteOffset; // (maxPhyOffset may lag: buffer mode commits in the background)
+    expect(oldEnd).toBeGreaterThan(promotedAt);
+    await stopNode(oldMaster);
+    nodes = [];
+
+    // the slave comes back while the old master is down, is promoted and takes new writes
+    const newMaster = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${deadPort}` }));
+    expect(newMaster.rejoin.kind).toBe('master-unreachable');
+    await newMaster.ha.promote('SYNC_MASTER');
+    expect(newMaster.logger.lines.some((l) => l.includes(`epoch 2 begins at offset ${promotedAt}`))).toBe(true);
+    const queuesAtPromotion = [0, 1, 2].map((q) => newMaster.store.getMaxOffsetInQueue(TOPIC, q));
+
+    // the old master rejoins as a slave: cut back to the promotion point, then it follows
+    const rejoined = await track(startNode(oldMaster.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${newMaster.ha.port}` }));
+    expect(rejoined.rejoin).toEqual({ kind: 'truncated', truncateTo: promotedAt, droppedBytes: oldEnd - promotedAt, commonEpoch: 1 });
+    expect(rejoined.logger.lines.some((l) => l.includes(`dropping ${oldEnd - promotedAt} bytes [${promotedAt}, ${oldEnd})`))).toBe(true);
+    for (let q = 0; q < 3; q++) expect(rejoined.store.getMaxOffsetInQueue(TOPIC, q)).toBe(queuesAtPromotion[q]);
+    await waitSlaves(newMaster, 1);
+    await putMany(newMaster, 90, 'new'); // SYNC_MASTER: PUT_OK means the rejoined node has them
+    await waitCaughtUp(newMaster, rejoined);
+    for (let q = 0; q < 3; q++) {
+      const want = newMaster.store.getMaxOffsetInQueue(TOPIC, q);
+      await expect.poll(() => rejoined.store.getMaxOffsetInQueue(TOPIC, q), { timeout: 10_000, interval: 5 }).toBe(want);
+    }
+    // the slave now holds the master's epochs
+    expect(rejoined.ha.status()).toMatchObject({ role: 'SLAVE', connected: true, diverged: null });
+    const end = newMaster.store.getMaxPhyOffset();
+    for (const n of [rejoined, newMaster]) await stopNode(n);
+    nodes = [];
+    expectIdenticalLogs(newMaster.dir, rejoined.dir, 0, end, SMALL_SEGMENT_BYTES);
+  });
+
+  it('a divergence found on a live connection stops replication without appending and names the bytes', async () => {
+    const master = await track(startMaster(newDir(), backend, 'ASYNC_MASTER'));
+    const slave = await track(startSlave(newDir(), backend, master));
+    await putMany(master, 40, 'seed');
+    await waitCaughtUp(master, slave);
+    const end = slave.store.runtimeInfo().wroteOffset;
+    for (const n of [slave, master]) await stopNode(n);
+    nodes = [];
+    // connection 0 is the start-up check (answered: same history); connection 1 is replication,
+    // answered by a "master" whose epoch 5 began before this slave's end
+    const received: number[] = [];
+    const fake = await fakeMaster((socket, index) => {
+      received[index] = 0;
+      socket.on('data', (chunk: Buffer) => (received[index]! += chunk.byteLength));
+      const entries = index === 0 ? [ORIGIN_EPOCH, { epoch: 1, startOffset: 0 }] : [ORIGIN_EPOCH, { epoch: 1, startOffset: 0 }, { epoch: 5, startOffset: 1000 }];
+      socket.write(encodeEpochFrame({ masterMaxOffset: end + 5000, entries }));
+    });
+    try {
+      const s = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${fake.port}` }));
+      expect(s.rejoin.kind).toBe('consistent');
+      await waitUntil(() => s.ha.status().role === 'SLAVE' && (s.ha.status() as { diverged: unknown }).diverged !== null, 'divergence detected', 10_000);
+      expect(s.ha.status()).toMatchObject({ connected: false, diverged: { truncateTo: 1000, droppedBytes: end - 1000, commonEpoch: 1 } });
+      expect(s.logger.lines.some((l) => l.includes(`its ${end - 1000} bytes [1000, ${end}) are not the master's`))).toBe(true);
+      expect(s.store.runtimeInfo().wroteOffset).toBe(end);
+      expect(received[1]).toBe(0); // not even an offset report
+      expect(fake.accepted).toHaveLength(2); // and no reconnect
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+async function putMany(node: HaNode, count: number, tag: string): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const r = await node.store.putMessage({ topic: TOPIC, queueId: i % 3, body: `${tag}-${i}-${'d'.repeat((i * 37) % 1500)}` });
+    expect(r.status, r.reason).toBe('PUT_OK');
+  }
+}

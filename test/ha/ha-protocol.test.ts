@@ -1,9 +1,11 @@
-// HA wire format: round trips, partial reads at every cut, and every malformed input class
-// rejected with ERR_HA_PROTOCOL and its violation name.
+// HA wire format (reports, data frames, the epoch frame): round trips, partial reads at every
+// cut, and every malformed input class rejected with ERR_HA_PROTOCOL and its violation name.
 import { describe, expect, it } from 'vitest';
 import {
+  encodeEpochFrame,
   encodeFrameHeader,
   encodeReport,
+  EpochFrameDecoder,
   FrameDecoder,
   HA_FRAME_HEADER_BYTES,
   HaProtocolError,
@@ -172,5 +174,45 @@ describe('data frames', () => {
     expect(encodeFrameHeader(2 ** 40, 7).byteLength).toBe(HA_FRAME_HEADER_BYTES);
     expect(encodeFrameHeader(2 ** 40, 7).readBigInt64BE(0)).toBe(2n ** 40n);
     expect(encodeFrameHeader(2 ** 40, 7).readInt32BE(8)).toBe(7);
+  });
+});
+
+describe('epoch frame', () => {
+  const entries = [
+    { epoch: 0, startOffset: 0 },
+    { epoch: 3, startOffset: 4096 },
+    { epoch: 7, startOffset: 2 ** 40 },
+  ];
+  const bytes = encodeEpochFrame({ masterMaxOffset: 2 ** 40 + 99, entries });
+
+  it('round-trips cut at every byte, and hands on the bytes after it', () => {
+    const after = frame(2 ** 40 + 99, new Uint8Array([1, 2, 3]));
+    const stream = Buffer.concat([bytes, after]);
+    for (let cut = 0; cut <= stream.byteLength; cut++) {
+      const d = new EpochFrameDecoder();
+      const first = d.push(stream.subarray(0, cut));
+      const done = first ?? d.push(stream.subarray(cut));
+      expect(done, `cut at ${cut}`).not.toBeNull();
+      expect(done!.frame).toEqual({ masterMaxOffset: 2 ** 40 + 99, entries });
+      const rest = first ? Buffer.concat([first.rest, stream.subarray(cut)]) : Buffer.from(done!.rest);
+      expect(Buffer.from(rest).equals(after), `rest at cut ${cut}`).toBe(true);
+    }
+  });
+
+  it('refuses anything that is not a well-formed epoch frame, at its first wrong byte', () => {
+    expectViolation(() => new EpochFrameDecoder().push(encodeFrameHeader(0, 0)), 'handshake'); // a data frame first
+    expectViolation(() => new EpochFrameDecoder().push(Buffer.from([0xff, 0xff, 0x00])), 'handshake'); // wrong already at byte 3
+    const size = (n: number): Buffer => Buffer.concat([Buffer.alloc(8, 0xff), int64(0, n).subarray(4)]);
+    expectViolation(() => new EpochFrameDecoder().push(size(8)), 'handshake'); // no entry
+    expectViolation(() => new EpochFrameDecoder().push(size(8 + 16 + 1)), 'handshake'); // not 8 + 16n
+    expectViolation(() => new EpochFrameDecoder().push(size(8 + 16 * 1025)), 'handshake'); // too many
+    const backwards = encodeEpochFrame({ masterMaxOffset: 100, entries: [{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 50 }, { epoch: 1, startOffset: 60 }] });
+    expectViolation(() => new EpochFrameDecoder().push(backwards), 'handshake');
+    const beyond = encodeEpochFrame({ masterMaxOffset: 100, entries: [{ epoch: 1, startOffset: 200 }] });
+    expectViolation(() => new EpochFrameDecoder().push(beyond), 'handshake');
+    const negative = Buffer.from(encodeEpochFrame({ masterMaxOffset: 100, entries: [{ epoch: 1, startOffset: 0 }] }));
+    negative.writeInt32BE(-1, 12); // master max offset
+    expectViolation(() => new EpochFrameDecoder().push(negative), 'handshake');
+    expect(() => encodeEpochFrame({ masterMaxOffset: 0, entries: [] })).toThrow(RangeError);
   });
 });

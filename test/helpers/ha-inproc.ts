@@ -2,6 +2,7 @@
 // 127.0.0.1 with OS-chosen ports), small segments and short HA periods, and deadline-bounded
 // waits on their positions.
 import { startHa, type HaMasterStatus, type HaOptions, type HaService } from '../../src/ha/ha-service.js';
+import { openWithRejoin, type RejoinOutcome } from '../../src/ha/slave-rejoin.js';
 import type { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger, type Logger } from '../../src/util/logger.js';
 import { openStore, smallConfig, waitUntil, type Backend } from './store-harness.js';
@@ -11,6 +12,8 @@ export interface HaNode {
   ha: HaService;
   dir: string;
   logger: Logger & { lines: string[] };
+  /** What the start-up divergence check did (slave-rejoin.ts). */
+  rejoin: RejoinOutcome;
 }
 
 export const HA_TEST_DEFAULTS = {
@@ -26,10 +29,10 @@ export const HA_TEST_DEFAULTS = {
 
 export async function startNode(dir: string, backend: Backend, overrides: Record<string, unknown>, haOptions: HaOptions = {}): Promise<HaNode> {
   const logger = memoryLogger();
-  const store = await openStore(smallConfig(dir, backend, { ...HA_TEST_DEFAULTS, ...overrides }), { logger });
+  const { store, rejoin } = await openWithRejoin(() => openStore(smallConfig(dir, backend, { ...HA_TEST_DEFAULTS, ...overrides }), { logger }), logger.child('rejoin'));
   try {
     const ha = await startHa(store, store.config, logger.child('ha'), { listenPort: 0, backoffMaxMs: 500, ...haOptions });
-    return { store, ha, dir, logger };
+    return { store, ha, dir, logger, rejoin };
   } catch (err) {
     await store.close();
     throw err;

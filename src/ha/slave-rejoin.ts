@@ -1,0 +1,105 @@
+// Opening the store of a node that starts as SLAVE: before replication begins, ask the master
+// for its epoch history (one short connection to its HA port: the epoch frame, then close) and
+// check this log against it (epoch-history.ts). A log that diverged — an old master rejoining
+// after its slave was promoted and written to, or a slave ahead of a master that lost unflushed
+// bytes — is cut back to where the two agree: the store is closed, the CommitLog files are
+// truncated (commitlog/truncate-files.ts) and the store is opened again, which re-dispatches
+// its ConsumeQueues to the new end. The dropped byte count is logged and returned.
+//
+// An unreachable master does not block the start: the HaClient makes the same check on every
+// connection and stops replication (never appends) if it finds a divergence then.
+import { connect } from 'node:net';
+import { truncateCommitLogFiles } from '../commitlog/truncate-files.js';
+import { parseHostPort } from '../config/value-formats.js';
+import type { Logger } from '../util/logger.js';
+import { EpochFile } from './epoch-file.js';
+import { checkDivergence, formatEpochs } from './epoch-history.js';
+import { EpochFrameDecoder, type EpochFrame } from './ha-protocol.js';
+
+/** What rejoin needs from a store (MessageStore satisfies it). */
+export interface RejoinStore {
+  readonly brokerRole: string;
+  readonly config: {
+    readonly storePathRootDir: string;
+    readonly storePathCommitLog: string;
+    readonly mappedFileSizeCommitLog: number;
+    readonly haMasterAddress: string | null;
+  };
+  getMaxPhyOffset(): number;
+  close(): Promise<void>;
+}
+
+export type RejoinOutcome =
+  | { kind: 'not-a-slave' | 'empty-log' | 'consistent' }
+  | { kind: 'master-unreachable'; reason: string }
+  | { kind: 'truncated'; truncateTo: number; droppedBytes: number; commonEpoch: number };
+
+export interface RejoinOptions {
+  /** Longest wait for the master's epoch frame (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** open(), and for a SLAVE with data, the divergence check and truncation described above. */
+export async function openWithRejoin<S extends RejoinStore>(open: () => Promise<S>, logger: Logger, options: RejoinOptions = {}): Promise<{ store: S; rejoin: RejoinOutcome }> {
+  const store = await open();
+  const c = store.config;
+  if (store.brokerRole !== 'SLAVE' || c.haMasterAddress === null) return { store, rejoin: { kind: 'not-a-slave' } };
+  const end = store.getMaxPhyOffset();
+  if (end === 0) return { store, rejoin: { kind: 'empty-log' } };
+  const target = parseHostPort(c.haMasterAddress);
+  let frame: EpochFrame;
+  try {
+    if (target === undefined) throw new Error(`haMasterAddress ${JSON.stringify(c.haMasterAddress)} is not host:port`);
+    frame = await fetchEpochFrame(target.host, target.port, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  } catch (err) {
+    const reason = (err as Error).message;
+    logger.warn(`rejoin check skipped: master ${c.haMasterAddress} not reachable (${reason}); replication checks again on connect`);
+    return { store, rejoin: { kind: 'master-unreachable', reason } };
+  }
+  let local;
+  try {
+    local = new EpochFile(c.storePathRootDir).load();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const check = checkDivergence(local, end, frame.entries, frame.masterMaxOffset);
+  if (check.kind === 'consistent') return { store, rejoin: { kind: 'consistent' } };
+  const { truncateTo, droppedBytes, commonEpoch } = check;
+  logger.warn(
+    `rejoin: this log diverged from master ${c.haMasterAddress} after offset ${truncateTo} (last common epoch ${commonEpoch}; master ${formatEpochs(frame.entries)}, local ${formatEpochs(local)}): ` +
+      `dropping ${droppedBytes} bytes [${truncateTo}, ${end})`,
+  );
+  await store.close();
+  const cut = truncateCommitLogFiles(c.storePathCommitLog, c.mappedFileSizeCommitLog, truncateTo);
+  logger.warn(`rejoin: truncated the CommitLog to ${truncateTo} (${cut.deletedSegments} segment file(s) deleted, ${cut.zeroedBytes} bytes zeroed); reopening`);
+  const reopened = await open();
+  return { store: reopened, rejoin: { kind: 'truncated', truncateTo, droppedBytes, commonEpoch } };
+}
+
+/** Connect to a master's HA port, read its epoch frame, close. */
+export function fetchEpochFrame(host: string, port: number, timeoutMs: number): Promise<EpochFrame> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const decoder = new EpochFrameDecoder();
+    const finish = (err: Error | null, frame?: EpochFrame): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(frame!);
+    };
+    const timer = setTimeout(() => finish(new Error(`no epoch frame within ${timeoutMs} ms`)), timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        const done = decoder.push(chunk);
+        if (done) finish(null, done.frame);
+      } catch (err) {
+        finish(err as Error);
+      }
+    });
+    socket.on('error', (err) => finish(err));
+    socket.on('close', () => finish(new Error('the master closed the connection before its epoch frame')));
+  });
+}
