@@ -1,7 +1,8 @@
 // Slave side of HA (RocketMQ HAClient): connects to the master's HA port, checks the master's
-// epoch frame against its own history, reports its max offset (after that check, after the
-// frames read in each event-loop turn are appended, and as a keep-alive every
-// heartbeatIntervalMs), and appends the frames it receives to its own CommitLog.
+// epoch frame against its own history, reports its max offset (after that check), appends the
+// frames it receives to its own CommitLog, and acknowledges what is committed there (after the
+// frames read in each event-loop turn, once the commit service has them, and as a keep-alive
+// every heartbeatIntervalMs). The first report says where to resume and is not an ack.
 //
 // Invariants:
 //   - a log that diverged from the master's (epoch-history.ts) is never extended: the client
@@ -29,6 +30,11 @@ export interface ReplicaLog {
   /** The next offset to append (bytes appended so far). */
   maxOffset(): number;
   append(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
+  /** Where acknowledgements may go: bytes below it survive a crash of this process (committed
+   * to the page cache); at most maxOffset(). */
+  ackableOffset(): number;
+  /** Resolve once ackableOffset() reaches `offset`, or after `timeoutMs`. */
+  whenAckable(offset: number, timeoutMs: number): Promise<void>;
   /** This node's epoch history (origin first). */
   epochs(): readonly EpochEntry[];
   /** Take the master's history as this node's own (persisted before the first report). */
@@ -102,6 +108,7 @@ export class HaClient {
   private lastReportMs = 0;
   private reportedOffset = -1;
   private reportScheduled = false;
+  private ackWaitPending = false;
   private masterOffsetSeen = -1;
   private connects = 0;
   private receivedBytes = 0;
@@ -252,10 +259,29 @@ export class HaClient {
       this.reportScheduled = true;
       setImmediate(() => {
         this.reportScheduled = false;
-        const own = this.log.maxOffset();
-        if (gen === this.generation && own > this.reportedOffset) this.report(own, false);
+        if (gen === this.generation) this.acknowledge(gen);
       });
     }
+  }
+
+  /** Report what is committed; if appended bytes are not yet, report again once they are (one
+   * wait at a time, each bounded by the heartbeat interval). */
+  private acknowledge(gen: number): void {
+    const own = this.log.maxOffset();
+    const ackable = this.log.ackableOffset();
+    if (ackable > this.reportedOffset) this.report(ackable, false);
+    if (ackable >= own || this.ackWaitPending) return;
+    this.ackWaitPending = true;
+    this.log.whenAckable(own, this.options.heartbeatIntervalMs).then(
+      () => {
+        this.ackWaitPending = false;
+        if (gen === this.generation) this.acknowledge(gen);
+      },
+      (err: unknown) => {
+        this.ackWaitPending = false;
+        this.logger.warn(`waiting for appended bytes to be committed failed: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
   }
 
   private onReceiveError(gen: number, err: unknown): void {
@@ -297,7 +323,9 @@ export class HaClient {
       this.drop(this.generation, `nothing from the master for ${Math.round(silentMs)} ms (haHousekeepingInterval=${this.options.housekeepingIntervalMs})`, 'warn');
       return;
     }
-    if (!waitingForHandshake && now - this.lastReportMs >= this.options.heartbeatIntervalMs) this.report(this.log.maxOffset(), true);
+    if (!waitingForHandshake && now - this.lastReportMs >= this.options.heartbeatIntervalMs) {
+      this.report(Math.max(this.reportedOffset, this.log.ackableOffset()), true);
+    }
     this.armTick();
   }
 

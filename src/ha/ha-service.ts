@@ -27,7 +27,9 @@ export interface HaStore {
   setReplicationGate(gate: ReplicationGate | null): void;
   replicationSource(): ReplicationSource;
   appendReplicated(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
-  runtimeInfo(): { wroteOffset: number };
+  /** Resolve once bytes below `offset` are committed (page cache); see MessageStore. */
+  waitReplicaCommitted(offset: number, timeoutMs: number): Promise<'ok' | 'timed-out'>;
+  runtimeInfo(): { wroteOffset: number; committedOffset: number };
 }
 
 export type HaConfig = Pick<
@@ -260,6 +262,10 @@ function replicaLog(store: HaStore, epochs: { epochs(): readonly EpochEntry[]; a
   return {
     epochs: () => epochs.epochs(),
     adoptEpochs: (entries) => epochs.adopt(entries),
+    ackableOffset: () => store.runtimeInfo().committedOffset,
+    whenAckable: async (offset, timeoutMs) => {
+      await store.waitReplicaCommitted(offset, timeoutMs);
+    },
     maxOffset: () => (end >= 0 ? end : store.runtimeInfo().wroteOffset),
     append: (offset, bytes) => {
       const r = store.appendReplicated(offset, bytes);

@@ -27,6 +27,7 @@ import type { FileIO } from '../io/file-io.js';
 import { selectFileIO } from '../io/select-io.js';
 import { TransientStorePool } from '../segment/transient-store-pool.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import type { WaitOutcome } from '../util/control-block.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler, type Scheduler } from '../util/scheduler.js';
 import { diskPressure, statfsUsage, type DiskUsageProbe } from './disk-space.js';
@@ -376,6 +377,14 @@ export class MessageStore {
       waitForData: (offset, timeoutMs) => log.block.waitAtLeastAsync('committed', offset + 1, timeoutMs),
       segmentPath: (offset) => log.segments.find(offset)?.path ?? null,
     };
+  }
+
+  /** Slave side: resolve once the CommitLog's bytes below `offset` are committed (in the page
+   * cache, where a process crash cannot lose them), asking the commit service to run now; what a
+   * slave acknowledges to its master. 'timed-out' after `timeoutMs`. */
+  waitReplicaCommitted(offset: number, timeoutMs: number): Promise<WaitOutcome> {
+    this.commitLog.requestCommit(offset);
+    return this.commitLog.block.waitAtLeastAsync('committed', offset, timeoutMs);
   }
 
   /** Slave side: append bytes the master sent for `offset` (must continue this log exactly) and
