@@ -43,6 +43,11 @@ import { StoreTimers } from './store-timers.js';
 const MAX_PENDING_DISPATCH = 4_000_000;
 const LOCAL_HOST = { address: new Uint8Array([127, 0, 0, 1]), port: 0 };
 
+/** brokerId of a master, and the slave a slow consumer is sent to (RocketMQ's
+ * whichBrokerWhenConsumeSlowly default). */
+const MASTER_ID = 0;
+const SLAVE_READ_BROKER_ID = 1;
+
 export interface MessageStoreDependencies {
   logger?: Logger;
   clock?: Clock;
@@ -195,7 +200,7 @@ export class MessageStore {
     this.drainDispatch();
     const maxPhy = this.commitLog.maxOffset;
     const q = this.consumeQueues.find(request.topic, request.queueId);
-    const base = { messages: [] as StoredMessage[], suggestPullingFromSlave: false };
+    const base = { messages: [] as StoredMessage[], suggestPullingFromSlave: false, suggestWhichBrokerId: MASTER_ID };
     if (!q) return { ...base, status: GetMessageStatus.NO_MATCHED_LOGIC_QUEUE, nextBeginOffset: 0, minOffset: 0, maxOffset: 0 };
     const minOffset = q.minOffset;
     const maxOffset = q.maxOffset;
@@ -225,13 +230,15 @@ export class MessageStore {
       bytes += e.size;
       lastPhysical = e.commitLogOffset;
     }
+    const tooSlow = maxPhy - lastPhysical > this.inMemoryBytes;
     return {
       status: messages.length > 0 ? GetMessageStatus.FOUND : GetMessageStatus.OFFSET_FOUND_NULL,
       messages,
       nextBeginOffset: offset + scanned,
       minOffset,
       maxOffset,
-      suggestPullingFromSlave: maxPhy - lastPhysical > this.inMemoryBytes,
+      suggestPullingFromSlave: tooSlow,
+      suggestWhichBrokerId: tooSlow && this.config.slaveReadEnable ? SLAVE_READ_BROKER_ID : MASTER_ID,
     };
   }
 

@@ -71,7 +71,13 @@ export interface GetMessageResult {
   nextBeginOffset: number;
   minOffset: number;
   maxOffset: number;
+  /** RocketMQ's store rule: the last message read is further behind the write head than
+   * accessMessageInMemoryMaxRatio % of RAM (likely no longer in the page cache). */
   suggestPullingFromSlave: boolean;
+  /** Where the consumer should pull next (RocketMQ's broker rule): 1, the first slave
+   * (whichBrokerWhenConsumeSlowly's default), when slaveReadEnable and suggestPullingFromSlave;
+   * else 0, the master. */
+  suggestWhichBrokerId: number;
 }
 
 /** Whether a put's bytes are in the log (RocketMQ PutMessageResult.isOk). */
