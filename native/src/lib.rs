@@ -16,6 +16,7 @@ mod js;
 mod mmap;
 mod napi;
 mod sendfile;
+mod socket;
 mod sys;
 
 use entry::{method, raw_method, value};
@@ -63,6 +64,9 @@ fn define_exports(env: napi_env, exports: napi_value) -> JsResult<()> {
         method(c"attachAligned", aligned::attach_aligned),
         method(c"releaseAligned", aligned::release_aligned),
         method(c"sendfile", sendfile::sendfile),
+        method(c"writeFd", socket::write_fd),
+        method(c"pollWritable", socket::js_poll_writable),
+        method(c"dupFd", socket::dup_fd),
         method(c"crc32", crc32::js_crc32),
         method(c"crc32c", crc32c::js_crc32c),
         method(c"cpuFeatures", cpu::js_cpu_features),

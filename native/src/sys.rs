@@ -42,7 +42,26 @@ pub const FALLOC_FL_ZERO_RANGE: c_int = 0x10;
 
 // errno values the code branches on
 pub const EINTR: c_int = 4;
+pub const EBADF: c_int = 9;
 pub const EAGAIN: c_int = 11;
+pub const EPIPE: c_int = 32;
+
+// poll(2) events, fcntl(2) and getsockopt(2) values (asm-generic; x86_64 and aarch64 agree)
+pub const POLLOUT: i16 = 0x4;
+pub const POLLERR: i16 = 0x8;
+pub const POLLHUP: i16 = 0x10;
+pub const POLLNVAL: i16 = 0x20;
+pub const F_DUPFD_CLOEXEC: c_int = 1030;
+pub const SOL_SOCKET: c_int = 1;
+pub const SO_ERROR: c_int = 4;
+
+/// struct pollfd
+#[repr(C)]
+pub struct pollfd {
+    pub fd: c_int,
+    pub events: i16,
+    pub revents: i16,
+}
 
 pub const SC_PAGESIZE: c_int = 30;
 
@@ -59,6 +78,16 @@ extern "C" {
     pub fn pread(fd: c_int, buf: *mut c_void, count: usize, offset: off_t) -> isize;
     pub fn pwrite(fd: c_int, buf: *const c_void, count: usize, offset: off_t) -> isize;
     pub fn sendfile(out_fd: c_int, in_fd: c_int, offset: *mut off_t, count: usize) -> isize;
+    pub fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
+    pub fn poll(fds: *mut pollfd, nfds: u64, timeout: c_int) -> c_int;
+    pub fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
+    pub fn getsockopt(
+        fd: c_int,
+        level: c_int,
+        name: c_int,
+        value: *mut c_void,
+        len: *mut u32,
+    ) -> c_int;
 
     pub fn mmap(
         addr: *mut c_void,

@@ -43,6 +43,13 @@ export interface NativeAddon {
   attachAligned(id: number): ArrayBuffer;
   releaseAligned(buffer: ArrayBuffer): void;
   sendfile(outFd: number, inFd: number, offset: number, length: number): { bytes: number; wouldBlock: boolean };
+  /** write(2) of all of `data` to a non-blocking fd; stops early with wouldBlock on EAGAIN. */
+  writeFd(fd: number, data: NativeData): { bytes: number; wouldBlock: boolean };
+  /** poll(2) for POLLOUT, blocking this thread up to timeoutMs (0..60000; worker threads only).
+   * false = timed out; a dead fd throws (POLLERR: the socket's error, POLLHUP: EPIPE, POLLNVAL: EBADF). */
+  pollWritable(fd: number, timeoutMs: number): boolean;
+  /** A new close-on-exec descriptor for the same open file; the caller closes it. */
+  dupFd(fd: number): number;
   crc32(data: NativeData, initial?: number): number;
   crc32c(data: NativeData, initial?: number): number;
   cpuFeatures(): { sse42: boolean; pclmulqdq: boolean; crc32Hardware: boolean; crc32cHardware: boolean };
