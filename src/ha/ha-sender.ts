@@ -1,13 +1,15 @@
 // The master's sending side of one HA connection, as an interface: what HaConnection needs from
-// whatever streams CommitLog bytes to a slave. The first implementation writes frames from the
-// main thread over node:net (ha-tcp-sender.ts); a worker-thread sender using sendfile from the
-// segment files (ReplicationSource.segmentPath) can replace it behind this interface.
+// whatever streams CommitLog bytes to a slave. Two implementations: frames written from the main
+// thread over node:net (ha-tcp-sender.ts), and a worker thread per slave sending frame bodies by
+// sendfile from the segment files (ha-sendfile-sender.ts); ha-sender-choice.ts picks one from
+// the haTransferMode key.
 //
 // Contract:
 //   - start(offset) is called once, with the first byte to send; frames follow the wire format
 //     of ha-protocol.ts: body <= transferBatchBytes, never crossing a segment, heartbeats
 //     (empty frames) when nothing was sent for heartbeatIntervalMs.
-//   - nextOffset: every byte below it has been handed to the transport (a slave may ack it).
+//   - nextOffset: no byte at or above it has been handed to the transport; bytes below it have
+//     been or are being handed to it (a slave may ack up to it, not beyond).
 //   - buffering is bounded: the sender waits for the transport to drain instead of queueing.
 //   - a failure is reported once through onError; after close() nothing more is written.
 import type { Socket } from 'node:net';

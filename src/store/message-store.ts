@@ -383,6 +383,7 @@ export class MessageStore {
       read: (offset, maxBytes) => log.read(offset, maxBytes),
       waitForData: (offset, timeoutMs) => log.block.waitAtLeastAsync('committed', offset + 1, timeoutMs),
       segmentPath: (offset) => log.segments.find(offset)?.path ?? null,
+      shared: () => ({ buffer: log.block.buffer, committedIndex: log.block.slotOf('committed'), segmentDir: this.config.storePathCommitLog }),
     };
   }
 

@@ -23,4 +23,16 @@ export interface ReplicationSource {
   waitForData(offset: number, timeoutMs: number): Promise<WaitOutcome>;
   /** The segment file holding `offset` (for sendfile from another thread), or null. */
   segmentPath(offset: number): string | null;
+  /** For a sender in another thread: where `committed` lives in shared memory and where the
+   * segment files are. Absent when the source cannot be shared. */
+  shared?(): SharedReplicationSource;
+}
+
+export interface SharedReplicationSource {
+  /** `committed` (= maxOffset()) is the BigInt64 at `committedIndex` of this buffer: read it
+   * with Atomics.load, wait on it with Atomics.wait (the log notifies it when it moves). */
+  buffer: SharedArrayBuffer;
+  committedIndex: number;
+  /** Directory of the segment files (20-digit start-offset names, segmentBytes each). */
+  segmentDir: string;
 }

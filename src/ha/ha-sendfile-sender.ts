@@ -1,0 +1,193 @@
+// HaSender whose transfer loop runs in a worker thread and sends frame bodies with sendfile(2)
+// from the segment files (ha-sendfile-loop.ts); the main thread only starts it, reads its
+// positions (nextOffset, transferredBytes, frameCount from shared memory) and stops it.
+//
+// Handover: the main thread may have written to the socket before start() (the connection's
+// first bytes). start() waits until Node has handed every such byte to the kernel
+// (writableLength 0, or the callback of an empty write queued behind them) before the worker
+// writes; after start() the main thread never writes to the socket again.
+// Descriptor ownership: the worker gets its own dup of the socket fd and closes it itself, so
+// HaConnection may destroy the socket at any time without the worker ever writing into a
+// reused descriptor number. The TCP connection ends when both are closed (the worker stops
+// within one poll slice of close()).
+// Failures (EPIPE, ECONNRESET, a deleted segment, a dead worker) reach onError once; nothing
+// after close(). A worker that does not exit within STOP_TIMEOUT_MS of close() is terminated.
+import type { Socket } from 'node:net';
+import type { Worker } from 'node:worker_threads';
+import { loadNativeAddon, type NativeAddon } from '../io/native-addon.js';
+import type { ReplicationSource, SharedReplicationSource } from '../store/replication.js';
+import { ControlBlock } from '../util/control-block.js';
+import type { Logger } from '../util/logger.js';
+import { spawnWorker } from '../util/spawn-worker.js';
+import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
+import { SENDFILE_POSITIONS, type SendfileWorkerData, type SendfileWorkerEvent } from './ha-sendfile-layout.js';
+import { HaTransferError } from './ha-tcp-sender.js';
+
+const STOP_TIMEOUT_MS = 5000;
+const EMPTY = Buffer.alloc(0);
+let liveWorkers = 0;
+
+/** Worker threads of sendfile senders that have not exited yet (for tests and status). */
+export function liveSendfileWorkers(): number {
+  return liveWorkers;
+}
+
+/** Why sendfileSender cannot run in this process, or null when it can. */
+export function sendfileUnavailableReason(): string | null {
+  if (process.platform !== 'linux') return `sendfile transfer is Linux-only (this is ${process.platform})`;
+  const load = loadNativeAddon();
+  if (!load.addon) return `the native addon is not loaded (${load.error})`;
+  if (typeof load.addon.writeFd !== 'function' || typeof load.addon.pollWritable !== 'function' || typeof load.addon.dupFd !== 'function') {
+    return `the native addon at ${load.path} has no writeFd/pollWritable/dupFd (built from older sources: run npm run build:native)`;
+  }
+  return null;
+}
+
+export function sendfileSender(context: HaSenderContext): SendfileHaSender {
+  return new SendfileHaSender(context.socket, context.source, context.options, context.logger, context.onError);
+}
+
+export class SendfileHaSender implements HaSender {
+  private readonly positions = ControlBlock.create(SENDFILE_POSITIONS);
+  private state: 'new' | 'handover' | 'running' | 'closed' = 'new';
+  private failed = false;
+  private worker: Worker | null = null;
+  private committed: { slots: BigInt64Array; index: number } | null = null;
+  private ownedFd = -1;
+  private markStopped: () => void = () => {};
+  /** Resolves once no worker runs for this sender (never started, or exited). */
+  readonly stopped: Promise<void>;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly source: ReplicationSource,
+    private readonly options: HaSenderOptions,
+    private readonly logger: Logger,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.positions.store('next', -1);
+    this.stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
+  }
+
+  get nextOffset(): number {
+    return this.positions.load('next');
+  }
+
+  get transferredBytes(): number {
+    return this.positions.load('transferred');
+  }
+
+  get frameCount(): number {
+    return this.positions.load('frames');
+  }
+
+  start(fromOffset: number): void {
+    if (this.state !== 'new') return;
+    this.state = 'handover';
+    const addon = loadNativeAddon().addon;
+    const shared = this.source.shared?.();
+    if (!addon || !shared) {
+      const why = !addon ? `sendfile transfer needs the native addon: ${sendfileUnavailableReason()}` : 'this replication source cannot be shared with a worker thread';
+      queueMicrotask(() => this.fail(new HaTransferError(why))); // not inside the caller's start()
+      return;
+    }
+    this.positions.store('next', fromOffset);
+    this.committed = { slots: new BigInt64Array(shared.buffer), index: shared.committedIndex };
+    this.afterSocketFlushed(() => this.spawn(addon, shared, fromOffset));
+  }
+
+  kick(): void {
+    const c = this.committed;
+    // wake the worker only when it has something to send (committed moves notify it anyway)
+    if (c && this.state === 'running' && Atomics.load(c.slots, c.index) > BigInt(this.nextOffset)) Atomics.notify(c.slots, c.index);
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    const worker = this.worker;
+    this.state = 'closed';
+    this.positions.store('stop', 1);
+    const c = this.committed;
+    if (c) Atomics.notify(c.slots, c.index);
+    if (!worker) {
+      this.markStopped();
+      return;
+    }
+    const watchdog = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+    watchdog.unref();
+    void this.stopped.then(() => clearTimeout(watchdog));
+  }
+
+  /** Run `go` once every byte written to the socket so far was handed to the kernel. */
+  private afterSocketFlushed(go: () => void): void {
+    if (this.socket.writableLength === 0) return go();
+    if (this.socket.destroyed) return; // the connection is closing and closes this sender
+    // writes complete in order: this callback runs after every earlier write completed
+    this.socket.write(EMPTY, (err) => {
+      if (err) return; // the socket's own 'error' closes the connection
+      if (this.socket.writableLength !== 0) this.fail(new HaTransferError(`${this.socket.writableLength} bytes still queued in Node after the handover write`));
+      else go();
+    });
+  }
+
+  private spawn(addon: NativeAddon, source: SharedReplicationSource, fromOffset: number): void {
+    if (this.state !== 'handover') return; // closed meanwhile
+    const fd = (this.socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0) {
+      this.fail(new HaTransferError(`the slave's socket has no usable file descriptor (${String(fd)}): sendfile needs a TCP socket on Linux`));
+      return;
+    }
+    try {
+      this.ownedFd = addon.dupFd(fd);
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    const data: SendfileWorkerData = {
+      socketFd: this.ownedFd,
+      fromOffset,
+      segmentBytes: this.source.segmentBytes,
+      transferBatchBytes: this.options.transferBatchBytes,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      idleWaitMs: this.options.idleWaitMs,
+      source,
+      positions: this.positions.buffer,
+    };
+    const worker = spawnWorker(new URL(`../workers/ha-sendfile-worker${moduleExtension()}`, import.meta.url), { workerData: data });
+    liveWorkers++;
+    this.worker = worker;
+    this.state = 'running';
+    worker.on('message', (event: SendfileWorkerEvent) => {
+      if (event.type === 'failed') this.fail(Object.assign(new Error(event.message), { code: event.code }));
+    });
+    worker.once('error', (err) => this.fail(err));
+    worker.once('exit', (code) => this.onExit(addon, code));
+    worker.unref();
+  }
+
+  private onExit(addon: NativeAddon, code: number): void {
+    liveWorkers--;
+    // the worker died before giving up its descriptor: close it here (it no longer writes)
+    if (this.positions.loadFlag('released') === 0 && this.ownedFd >= 0) {
+      try {
+        addon.close(this.ownedFd);
+      } catch (err) {
+        this.logger.warn(`closing the sendfile worker's socket descriptor ${this.ownedFd} failed: ${(err as Error).message}`);
+      }
+    }
+    this.ownedFd = -1;
+    this.markStopped();
+    if (code !== 0) this.fail(new HaTransferError(`the sendfile worker exited with code ${code}`));
+  }
+
+  /** Report a failure once, and only while the sender is open. */
+  private fail(err: Error): void {
+    if (this.failed || this.state === 'closed') return;
+    this.failed = true;
+    this.onError(err);
+  }
+}
+
+function moduleExtension(): string {
+  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+}
