@@ -22,6 +22,8 @@ export const IO_BACKENDS = ['auto', 'native', 'node'] as const;
 export type IoBackendSetting = (typeof IO_BACKENDS)[number];
 
 export const COMMIT_MODES = ['pwrite', 'direct'] as const;
+export const HA_TRANSFER_MODES = ['auto', 'sendfile', 'socket'] as const;
+export type HaTransferMode = (typeof HA_TRANSFER_MODES)[number];
 export const EMULATED_DEVICES = ['none', 'hdd', 'sata-ssd', 'nvme'] as const;
 export type EmulatedDevice = (typeof EMULATED_DEVICES)[number];
 export type CommitMode = (typeof COMMIT_MODES)[number];
@@ -121,6 +123,7 @@ export interface MessageStoreConfig {
   readonly ioBackend: IoBackendSetting;
   readonly commitMode: CommitMode;
   readonly flushServiceInWorker: boolean;
+  readonly haTransferMode: HaTransferMode;
   readonly emulateDevice: EmulatedDevice;
   readonly logLevel: LogLevel;
 }
@@ -556,6 +559,13 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     type: 'boolean',
     default: true,
     doc: 'Run the persistence service (TSP commit and flush, one thread) in a worker thread; false: on the main thread.',
+    origin: 'mqstore',
+  },
+  haTransferMode: {
+    type: 'enum',
+    values: HA_TRANSFER_MODES,
+    default: 'auto',
+    doc: "How a master streams to slaves: sendfile (frame bodies by sendfile(2) from the segment files, one worker thread per slave; needs the native addon, Linux), socket (frames written by the main thread through node:net), or auto (sendfile when the addon is loaded and ioBackend is not 'node', else socket, saying why once).",
     origin: 'mqstore',
   },
   emulateDevice: {
