@@ -26,3 +26,9 @@ export type { PutMessageInput, PutMessageResult, GetMessageRequest, GetMessageRe
 export type { ReplicationGate, ReplicationSource, ReplicationWait } from './store/replication.js';
 export { loadStoreConfig, describeConfigKeys } from './config/load-config.js';
 export type { MessageStoreConfig, BrokerRole, FlushDiskType } from './config/store-config.js';
+export { startHa } from './ha/ha-service.js';
+export type { HaService, HaStatus, HaMasterStatus, HaReplicaStatus, HaOptions, HaStore } from './ha/ha-service.js';
+export { openWithRejoin } from './ha/slave-rejoin.js';
+export type { RejoinOutcome } from './ha/slave-rejoin.js';
+export { HaErrorCode } from './ha/ha-errors.js';
+export type { HaErrorCodeValue } from './ha/ha-errors.js';

@@ -22,6 +22,7 @@
 //     written.
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../util/logger.js';
+import { HaErrorCode } from './ha-errors.js';
 import { checkDivergence, formatEpochs, sameEpochs, type EpochEntry } from './epoch-history.js';
 import { encodeReport, EpochFrameDecoder, FrameDecoder, HaProtocolError, type EpochFrame, type FrameSink } from './ha-protocol.js';
 
@@ -85,7 +86,7 @@ export interface HaClientStatus {
 
 /** An append the store refused: the connection is dropped and resumed from the local end. */
 class AppendRefused extends Error {
-  readonly code = 'ERR_HA_APPEND_REFUSED';
+  readonly code = HaErrorCode.APPEND_REFUSED;
 }
 
 export class HaClient {

@@ -32,12 +32,13 @@
 // Both decoders keep at most one incomplete header (< 12 bytes) between chunks; frame bodies
 // are handed on in the pieces they arrive in (a receiver may append a frame cut anywhere).
 
+import { HaErrorCode } from './ha-errors.js';
 import { MAX_EPOCH_ENTRIES, normalizeEpochs, type EpochEntry } from './epoch-history.js';
 
 export const HA_REPORT_BYTES = 8;
 export const HA_FRAME_HEADER_BYTES = 12;
 /** Stable code of every HA wire-format violation. */
-export const HA_PROTOCOL_ERROR_CODE = 'ERR_HA_PROTOCOL';
+export const HA_PROTOCOL_ERROR_CODE = HaErrorCode.PROTOCOL;
 
 /** What exactly was wrong: stable names a test or an operator can match on. */
 export type HaProtocolViolation =

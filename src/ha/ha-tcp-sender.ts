@@ -10,6 +10,7 @@
 import type { Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ReplicationSource } from '../store/replication.js';
+import { HaErrorCode } from './ha-errors.js';
 import { encodeFrameHeader } from './ha-protocol.js';
 import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
 
@@ -20,7 +21,7 @@ const FRAMES_PER_READ = 8;
 const MAX_EMPTY_READS = 100;
 
 export class HaTransferError extends Error {
-  readonly code = 'ERR_HA_TRANSFER';
+  readonly code = HaErrorCode.TRANSFER;
   constructor(message: string) {
     super(message);
     this.name = 'HaTransferError';
