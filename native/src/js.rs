@@ -139,6 +139,14 @@ impl Ctx {
         }
     }
 
+    /// Optional boolean (missing or undefined -> `default`).
+    pub fn opt_bool(&self, i: usize, name: &str, default: bool) -> JsResult<bool> {
+        if i >= self.argc || self.is_undefined(i)? {
+            return Ok(default);
+        }
+        self.boolean(i, name)
+    }
+
     pub fn boolean(&self, i: usize, name: &str) -> JsResult<bool> {
         let mut v = false;
         match unsafe { napi_get_value_bool(self.env, self.argv[i], &mut v) } {

@@ -1,6 +1,8 @@
 //! Non-blocking socket primitives for a sender running in a worker thread: write(2) of a whole
-//! buffer until done or EAGAIN, poll(2) for POLLOUT with a timeout (blocks the calling thread:
-//! worker threads only), and dup(2) so a worker can own its own descriptor of a socket.
+//! buffer until done or EAGAIN (or send(2) with MSG_MORE, so a frame header waits for the body
+//! that follows it instead of leaving as its own TCP segment), poll(2) for POLLOUT with a timeout
+//! (blocks the calling thread: worker threads only), and dup(2) so a worker can own its own
+//! descriptor of a socket.
 //!
 //! Errors: a failed write is thrown with its errno (EPIPE, ECONNRESET, ...). poll reports
 //! POLLERR as the socket's pending error (SO_ERROR, EPIPE when there is none), POLLHUP as
@@ -17,12 +19,18 @@ use std::os::raw::{c_int, c_void};
 const MAX_POLL_MS: f64 = 60_000.0;
 
 /// Writes `data` to `fd` until all of it went out or the fd would block. Retries EINTR and
-/// partial writes. Returns (bytes written, would block) or the errno.
-pub fn write_nonblocking(fd: c_int, data: &[u8]) -> Result<(usize, bool), c_int> {
+/// partial writes. `more`: the fd is a socket and more data follows at once (send(2) with
+/// MSG_MORE | MSG_NOSIGNAL). Returns (bytes written, would block) or the errno.
+pub fn write_nonblocking(fd: c_int, data: &[u8], more: bool) -> Result<(usize, bool), c_int> {
     let mut done = 0usize;
     while done < data.len() {
         let len = (data.len() - done).min(MAX_RW_COUNT);
-        let n = unsafe { sys::write(fd, data[done..].as_ptr().cast::<c_void>(), len) };
+        let at = data[done..].as_ptr().cast::<c_void>();
+        let n = if more {
+            unsafe { sys::send(fd, at, len, sys::MSG_MORE | sys::MSG_NOSIGNAL) }
+        } else {
+            unsafe { sys::write(fd, at, len) }
+        };
         if n < 0 {
             match sys::errno() {
                 EINTR => continue,
@@ -89,12 +97,14 @@ pub fn dup_cloexec(fd: c_int) -> Result<c_int, c_int> {
     sys::retry_eintr(|| unsafe { sys::fcntl(fd, sys::F_DUPFD_CLOEXEC, 0 as c_int) })
 }
 
-/// `writeFd(fd, data) -> { bytes, wouldBlock }`.
+/// `writeFd(fd, data, more = false) -> { bytes, wouldBlock }`.
 pub fn write_fd(cx: &Ctx) -> JsResult<napi_value> {
     let fd = cx.fd(0, "fd")?;
     let data = cx.bytes(1, "data")?;
+    let more = cx.opt_bool(2, "more", false)?;
+    let syscall = if more { "send" } else { "write" };
     let (bytes, would_block) =
-        write_nonblocking(fd, data.as_slice()).map_err(|e| JsError::sys(e, "write"))?;
+        write_nonblocking(fd, data.as_slice(), more).map_err(|e| JsError::sys(e, syscall))?;
     let bytes = cx.double(bytes as f64)?;
     let would_block = cx.boolean_value(would_block)?;
     cx.object(&[(c"bytes", bytes), (c"wouldBlock", would_block)])
@@ -169,7 +179,10 @@ mod tests {
     fn writes_everything_when_there_is_room() {
         let p = Pair::new();
         assert_eq!(poll_writable(p.0[0], 0), Ok(true));
-        assert_eq!(write_nonblocking(p.0[0], b"hello, slave"), Ok((12, false)));
+        assert_eq!(
+            write_nonblocking(p.0[0], b"hello, slave", false),
+            Ok((12, false))
+        );
         assert_eq!(p.drain(100), b"hello, slave");
     }
 
@@ -181,7 +194,7 @@ mod tests {
         // a socket buffer is at most a few MiB: 64 rounds of 1 MiB must fill it
         let mut blocked = false;
         for _ in 0..64 {
-            let (n, would_block) = write_nonblocking(p.0[0], &chunk).expect("write");
+            let (n, would_block) = write_nonblocking(p.0[0], &chunk, false).expect("write");
             total += n;
             if would_block {
                 blocked = true;
@@ -201,7 +214,8 @@ mod tests {
         let mut p = Pair::new();
         unsafe { sys::close(p.0[1]) };
         p.0[1] = -1;
-        assert_eq!(write_nonblocking(p.0[0], b"x"), Err(EPIPE));
+        assert_eq!(write_nonblocking(p.0[0], b"x", false), Err(EPIPE));
+        assert_eq!(write_nonblocking(p.0[0], b"x", true), Err(EPIPE));
         assert!(poll_writable(p.0[0], 0).is_err());
     }
 
@@ -211,7 +225,7 @@ mod tests {
         let p = Pair::new();
         let copy = dup_cloexec(p.0[0]).expect("dup");
         assert_ne!(copy, p.0[0]);
-        assert_eq!(write_nonblocking(copy, b"via dup"), Ok((7, false)));
+        assert_eq!(write_nonblocking(copy, b"via dup", true), Ok((7, false)));
         unsafe { sys::close(copy) };
         assert_eq!(p.drain(100), b"via dup");
         assert_eq!(dup_cloexec(-1), Err(EBADF));

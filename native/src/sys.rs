@@ -54,6 +54,9 @@ pub const POLLNVAL: i16 = 0x20;
 pub const F_DUPFD_CLOEXEC: c_int = 1030;
 pub const SOL_SOCKET: c_int = 1;
 pub const SO_ERROR: c_int = 4;
+// send(2) flags
+pub const MSG_NOSIGNAL: c_int = 0x4000;
+pub const MSG_MORE: c_int = 0x8000;
 
 /// struct pollfd
 #[repr(C)]
@@ -79,6 +82,7 @@ extern "C" {
     pub fn pwrite(fd: c_int, buf: *const c_void, count: usize, offset: off_t) -> isize;
     pub fn sendfile(out_fd: c_int, in_fd: c_int, offset: *mut off_t, count: usize) -> isize;
     pub fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
+    pub fn send(fd: c_int, buf: *const c_void, count: usize, flags: c_int) -> isize;
     pub fn poll(fds: *mut pollfd, nfds: u64, timeout: c_int) -> c_int;
     pub fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
     pub fn getsockopt(

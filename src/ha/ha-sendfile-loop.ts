@@ -2,8 +2,8 @@
 // streams committed CommitLog bytes to one slave's socket as HA frames, header by write(2) and
 // body by sendfile(2) straight from the segment file (no copy through JS memory).
 //
-// Per frame: open (and keep) the segment file holding `next`; write the 12-byte header, then
-// sendfile the body (<= transferBatchBytes, never crossing a segment). The socket is non-blocking:
+// Per frame: open (and keep) the segment file holding `next`; write the 12-byte header (with
+// MSG_MORE, so it leaves in one TCP segment with the body), then sendfile the body (<= transferBatchBytes, never crossing a segment). The socket is non-blocking:
 // a short write or sendfile resumes where it stopped after poll(2) says writable (a header cut
 // after 5 bytes continues at byte 5). The frame's end is published as `next` BEFORE its body is
 // handed to the socket: the slave's report (checked against `next` on the main thread) may
@@ -24,7 +24,7 @@ import { HaTransferError } from './ha-tcp-sender.js';
 
 /** The system calls the loop needs (the native addon has them). */
 export interface SocketFileIO {
-  writeFd(fd: number, data: NativeData): { bytes: number; wouldBlock: boolean };
+  writeFd(fd: number, data: NativeData, more?: boolean): { bytes: number; wouldBlock: boolean };
   pollWritable(fd: number, timeoutMs: number): boolean;
   sendfile(outFd: number, inFd: number, offset: number, length: number): { bytes: number; wouldBlock: boolean };
   open(path: string, flags: number, mode: number): number;
@@ -106,7 +106,7 @@ export class SendfileLoop {
     const start = this.next - (this.next % segmentBytes);
     const size = Math.min(committed - this.next, transferBatchBytes, start + segmentBytes - this.next);
     const segment = this.segmentAt(start);
-    if (!this.writeAll(encodeFrameHeader(this.next, size))) return false;
+    if (!this.writeAll(encodeFrameHeader(this.next, size), true)) return false;
     const position = this.next - start;
     this.positions.publish(this.nextSlot, this.next + size);
     let sent = 0;
@@ -130,7 +130,7 @@ export class SendfileLoop {
   private idle(seen: number): boolean {
     const sinceSendMs = this.nowMs() - this.lastSendMs;
     if (sinceSendMs >= this.settings.heartbeatIntervalMs) {
-      if (!this.writeAll(encodeFrameHeader(this.next, 0))) return false;
+      if (!this.writeAll(encodeFrameHeader(this.next, 0), false)) return false;
       this.countFrame();
       return true;
     }
@@ -144,12 +144,13 @@ export class SendfileLoop {
     this.lastSendMs = this.nowMs();
   }
 
-  /** Write all of `bytes`, resuming after partial writes; false when stopped part-way. */
-  private writeAll(bytes: Uint8Array): boolean {
+  /** Write all of `bytes`, resuming after partial writes; false when stopped part-way. `more`:
+   * a body follows at once (the header waits for it instead of leaving as its own segment). */
+  private writeAll(bytes: Uint8Array, more: boolean): boolean {
     let done = 0;
     // each round writes bytes or waits for the socket (bounded by the stall limit)
     while (done < bytes.byteLength) {
-      const r = this.io.writeFd(this.socketFd, done === 0 ? bytes : bytes.subarray(done));
+      const r = this.io.writeFd(this.socketFd, done === 0 ? bytes : bytes.subarray(done), more);
       done += r.bytes;
       if (done < bytes.byteLength && !this.waitWritable()) return false;
     }

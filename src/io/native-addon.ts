@@ -43,8 +43,10 @@ export interface NativeAddon {
   attachAligned(id: number): ArrayBuffer;
   releaseAligned(buffer: ArrayBuffer): void;
   sendfile(outFd: number, inFd: number, offset: number, length: number): { bytes: number; wouldBlock: boolean };
-  /** write(2) of all of `data` to a non-blocking fd; stops early with wouldBlock on EAGAIN. */
-  writeFd(fd: number, data: NativeData): { bytes: number; wouldBlock: boolean };
+  /** write(2) of all of `data` to a non-blocking fd; stops early with wouldBlock on EAGAIN.
+   * more: `fd` is a socket and more bytes follow at once (send(2) with MSG_MORE | MSG_NOSIGNAL:
+   * a frame header is not pushed as its own TCP segment). */
+  writeFd(fd: number, data: NativeData, more?: boolean): { bytes: number; wouldBlock: boolean };
   /** poll(2) for POLLOUT, blocking this thread up to timeoutMs (0..60000; worker threads only).
    * false = timed out; a dead fd throws (POLLERR: the socket's error, POLLHUP: EPIPE, POLLNVAL: EBADF). */
   pollWritable(fd: number, timeoutMs: number): boolean;

@@ -1,7 +1,7 @@
 // The addon's socket calls for the sendfile HA sender: writeFd writes a whole buffer or stops at
 // a full socket with wouldBlock, pollWritable answers false while full and true once the peer
-// reads, a dead descriptor throws instead of looking writable, and dupFd gives an independent
-// descriptor of the same socket.
+// reads, a dead descriptor throws instead of looking writable, dupFd gives an independent
+// descriptor of the same socket, and a MSG_MORE write is delivered with what follows it.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { NativeAddon } from '../../src/io/native-addon.js';
@@ -64,7 +64,8 @@ describe.skipIf(!hasAddon)('native socket calls', () => {
     const copy = addon.dupFd(s.fd);
     try {
       expect(copy).not.toBe(s.fd);
-      expect(addon.writeFd(copy, Buffer.from('via the dup'))).toEqual({ bytes: 11, wouldBlock: false });
+      expect(addon.writeFd(copy, Buffer.from('via '), true)).toEqual({ bytes: 4, wouldBlock: false }); // MSG_MORE: held for what follows
+      expect(addon.writeFd(copy, Buffer.from('the dup'))).toEqual({ bytes: 7, wouldBlock: false });
       const got: Buffer[] = [];
       s.client.on('data', (c: Buffer) => got.push(c));
       s.client.resume();
