@@ -1,4 +1,4 @@
-// Benchmark runner: `npm run bench -- [--suite crc|append|fdatasync|all] [--smoke] [--dir D]`.
+// Benchmark runner: `npm run bench -- [--suite crc|append|fdatasync|store|ha|all] [--smoke] [--dir D]`.
 // Prints markdown tables (ratios to a baseline measured in the same run) and, with --json,
 // writes them to a file. --smoke runs a tiny size so CI keeps the suites from rotting.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,19 +8,22 @@ import { parseArgs } from 'node:util';
 import { appendSuite } from './append.bench.js';
 import { crcSuite } from './crc.bench.js';
 import { fdatasyncSuite } from './fdatasync.bench.js';
+import { haTransferSuite } from './ha-transfer.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
 import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | store | rss | all (default all; rss only when named)
+  --suite <name>   crc | append | fdatasync | store | ha | rss | all (default all; rss only when named)
   --gib <n>        rss: GiB to write (default 4)
+  --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
+  --rounds <n>     ha: runs per sender, alternating (default 2)
   --smoke          tiny sizes and times (CI)
   --dir <dir>      directory for bench files (default: a new temp dir, removed after)
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'store', 'rss', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'store', 'ha', 'rss', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -30,6 +33,8 @@ async function main(): Promise<void> {
       dir: { type: 'string' },
       out: { type: 'string' },
       gib: { type: 'string', default: '4' },
+      'ha-mb': { type: 'string', default: '512' },
+      rounds: { type: 'string', default: '2' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -52,6 +57,22 @@ async function main(): Promise<void> {
         onProgress: (line) => console.error(`bench: ${line}`),
       });
       sections.push(formatStoreTable(result));
+    }
+    if (suite === 'ha' || suite === 'all') {
+      const mb = Number(values['ha-mb']);
+      const rounds = Number(values.rounds);
+      if (!(mb > 0 && mb <= 100_000)) throw new Error(`--ha-mb must be in (0, 100000], got '${values['ha-mb']}'`);
+      if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`--rounds must be an integer in 1..20, got '${values.rounds}'`);
+      sections.push(
+        await haTransferSuite({
+          dir,
+          catchUpBytes: values.smoke ? 16e6 : mb * 1e6,
+          segmentBytes: values.smoke ? 8 << 20 : 256 << 20,
+          rounds: values.smoke ? 1 : rounds,
+          putMs: values.smoke ? 300 : 3000,
+          onProgress: (line) => console.error(`bench: ${line}`),
+        }),
+      );
     }
     if (suite === 'rss') {
       const totalBytes = Number(values.gib) * 2 ** 30;

@@ -1,13 +1,15 @@
 // The slave for the TPS table's replication rows: the master store (in the bench process) gets
 // the HA service, and a real slave process (`mqstore node`, compiled, SLAVE role) on loopback
-// replicates from it. The slave's max offset is read from its admin /status.
+// replicates from it. The slave's max offset is read from its admin /status. The HA transfer
+// bench (bench/ha-transfer.bench.ts) starts the same slave process with spawnSlaveNode.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startHa } from '../../src/ha/ha-service.js';
+import type { MessageStoreConfig } from '../../src/config/store-config.js';
+import { startHa, type HaOptions, type HaService } from '../../src/ha/ha-service.js';
 import type { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import type { AttachedSlave, SlaveFactory } from './measure.js';
@@ -16,11 +18,39 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 
 export async function loadSlaveFactory(): Promise<SlaveFactory | { unavailable: string }> {
-  return startSlave;
+  return slaveFactoryWith({});
 }
 
-async function startSlave(master: MessageStore, dir: string): Promise<AttachedSlave> {
-  const ha = await startHa(master, master.config, memoryLogger(100));
+/** Slaves for masters whose HA service gets these options (e.g. a senderFactory). */
+export function slaveFactoryWith(haOptions: HaOptions): SlaveFactory {
+  return (master, dir) => startSlave(master, dir, haOptions);
+}
+
+async function startSlave(master: MessageStore, dir: string, haOptions: HaOptions): Promise<AttachedSlave> {
+  const ha = await startHa(master, master.config, memoryLogger(100), haOptions);
+  try {
+    const node = await spawnSlaveNode(ha, dir, master.config);
+    return {
+      maxOffset: node.maxOffset,
+      stop: async () => {
+        await node.stop();
+        await ha.close();
+      },
+    };
+  } catch (err) {
+    await ha.close();
+    throw err;
+  }
+}
+
+export interface SlaveNode {
+  maxOffset(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A `mqstore node` SLAVE process in `dir` replicating from `ha`; resolves once the master saw
+ * its first offset report. */
+export async function spawnSlaveNode(ha: HaService, dir: string, masterConfig: Readonly<MessageStoreConfig>): Promise<SlaveNode> {
   mkdirSync(dir, { recursive: true });
   const props = join(dir, 'slave.properties');
   writeFileSync(
@@ -30,8 +60,8 @@ async function startSlave(master: MessageStore, dir: string): Promise<AttachedSl
       'brokerRole=SLAVE',
       'brokerId=1',
       `haMasterAddress=127.0.0.1:${ha.port}`,
-      `mappedFileSizeCommitLog=${master.config.mappedFileSizeCommitLog}`,
-      `flushDiskType=${master.config.flushDiskType}`,
+      `mappedFileSizeCommitLog=${masterConfig.mappedFileSizeCommitLog}`,
+      `flushDiskType=${masterConfig.flushDiskType}`,
       'listenPort=0',
       'adminPort=0',
       'logLevel=error',
@@ -46,14 +76,10 @@ async function startSlave(master: MessageStore, dir: string): Promise<AttachedSl
     });
     return {
       maxOffset: async () => ((await getJson(adminPort, '/status')) as { maxPhyOffset: number }).maxPhyOffset,
-      stop: async () => {
-        await stopChild(child);
-        await ha.close();
-      },
+      stop: () => stopChild(child),
     };
   } catch (err) {
     child.kill('SIGKILL');
-    await ha.close();
     throw err;
   }
 }
