@@ -153,7 +153,15 @@ export class SendfileHaSender implements HaSender {
       source,
       positions: this.positions.buffer,
     };
-    const worker = spawnWorker(new URL(`../workers/ha-sendfile-worker${moduleExtension()}`, import.meta.url), { workerData: data });
+    let worker: Worker;
+    try {
+      worker = spawnWorker(new URL(`../workers/ha-sendfile-worker${moduleExtension()}`, import.meta.url), { workerData: data });
+    } catch (err) {
+      addon.close(this.ownedFd); // no thread ever saw it
+      this.ownedFd = -1;
+      this.fail(err as Error);
+      return;
+    }
     liveWorkers++;
     this.worker = worker;
     this.state = 'running';
