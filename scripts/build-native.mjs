@@ -5,7 +5,7 @@
 // MQSTORE_SKIP_NATIVE=1 skips the build (to test the pure-Node backend);
 // MQSTORE_NATIVE_OUT=<dir> writes the two files there instead of build/ (used by tests).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,11 @@ function build() {
     return finish(false, `cargo build failed (exit ${result.status}):\n${tail}`);
   }
   mkdirSync(outDir, { recursive: true });
-  copyFileSync(join(root, 'target', 'release', 'libmqstore_native.so'), outFile);
+  // copy then rename: a process that has the old addon loaded keeps its (unlinked) file intact;
+  // overwriting it in place would change the code under that process
+  const tmpFile = `${outFile}.${process.pid}.tmp`;
+  copyFileSync(join(root, 'target', 'release', 'libmqstore_native.so'), tmpFile);
+  renameSync(tmpFile, outFile);
   return finish(true, `built with ${cargo}`);
 }
 
