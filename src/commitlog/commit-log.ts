@@ -223,8 +223,20 @@ export class CommitLog {
     return true;
   }
 
-  /** Fault in the next window of the mapping with MADV_POPULATE_WRITE (batched page faults). */
+  /** Fault in the next window of the mapping with MADV_POPULATE_WRITE (batched page faults).
+   * With the persistence service in a worker, the worker does it through its own mapping of the
+   * file, ahead of the writer: populating allocates the page cache (about 2 ms per MiB on this
+   * machine's ext4, stalls of 18 ms per 4 MiB window inside a put), while the writer's own first
+   * touch of a page already in the cache costs only a minor fault. */
   private prefault(a: ActiveSegment): void {
+    if (this.runner?.placement === 'worker') {
+      const ahead = Math.min(a.file.sizeBytes, a.wrotePos + 2 * PREFAULT_STEP_BYTES);
+      this.block.advance('prefaultRequest', a.file.fromOffset + ahead);
+      this.runner.wake();
+      // ask again a window before the requested end (never again once the segment end is asked)
+      a.prefaultedTo = ahead === a.file.sizeBytes ? ahead : Math.max(a.prefaultedTo, ahead - PREFAULT_STEP_BYTES);
+      return;
+    }
     const from = a.prefaultedTo;
     const to = Math.min(a.file.sizeBytes, Math.max(from, a.wrotePos) + PREFAULT_STEP_BYTES);
     try {

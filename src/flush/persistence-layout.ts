@@ -11,11 +11,13 @@
 //   diskFull    1 while commits fail with ENOSPC (they are retried; nothing is lost)
 //   commitRequest  commit up to here now, whatever the commit interval (SYNC_MASTER puts: the
 //               HA service can only ship committed bytes)
+//   prefaultRequest  mmap mode: fault the file's pages in up to here, through the service's own
+//               mapping, ahead of the writer (page-cache allocation off the writer thread)
 // Invariant: flushed <= committed <= wrote.
 import type { SharedMemoryHandle } from '../segment/write-buffer.js';
 import type { DeviceProfile } from './device-emulation.js';
 
-export const PERSISTENCE_POSITIONS = ['wrote', 'committed', 'flushed', 'wakeups', 'stop', 'failed', 'diskFull', 'commitRequest'] as const;
+export const PERSISTENCE_POSITIONS = ['wrote', 'committed', 'flushed', 'wakeups', 'stop', 'failed', 'diskFull', 'commitRequest', 'prefaultRequest'] as const;
 export type PersistencePosition = (typeof PERSISTENCE_POSITIONS)[number];
 
 /** A segment the service may commit to and flush. Sent in offset order, before any byte of it is written. */

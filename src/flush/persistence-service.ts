@@ -9,10 +9,12 @@
 // covers every put that arrived meanwhile). ASYNC_FLUSH: commit every commitIntervalMs when
 // at least commitLeastPages are pending (or the thorough interval passed), flush every
 // flushIntervalMs likewise.
+// Prefault (mmap mode, prefaultRequest): fault the file's next pages in through this service's
+// own mapping ahead of the writer, so page-cache allocation happens here, not inside puts.
 // Errors: ENOSPC on commit sets `diskFull` and is retried (the bytes stay in the buffer);
 // any other commit error and every fdatasync error are final: `failed` is set, positions never
 // pass the failed range, and the writer stops accepting puts.
-import type { FileIO } from '../io/file-io.js';
+import type { FileIO, MappedRegion } from '../io/file-io.js';
 import { loadNativeAddon } from '../io/native-addon.js';
 import { assert } from '../util/assert.js';
 import type { ControlBlock } from '../util/control-block.js';
@@ -27,6 +29,9 @@ import {
   type PersistenceSettings,
   type SegmentAnnouncement,
 } from './persistence-layout.js';
+
+/** Most bytes faulted in per step (so a flush that is due waits at most a few ms). */
+const MAX_PREFAULT_PER_STEP = 4 << 20;
 
 /** How long to wait before retrying a commit that hit ENOSPC. */
 const DISK_FULL_RETRY_MS = 200;
@@ -53,6 +58,11 @@ export class PersistenceService {
   private nowMs = 0;
   /** A step found offsets in a segment whose announcement had not arrived: retry soon. */
   private stalled = false;
+  /** mmap mode: pages up to this offset were faulted in for the writer (prefaultRequest). */
+  private prefaultedTo = 0;
+  private prefaultMapping: { segment: TrackedSegment; region: MappedRegion } | null = null;
+  /** Set after a failed mmap/madvise: the writer then faults its pages itself. */
+  private prefaultDisabled = false;
 
   constructor(
     private readonly io: FileIO,
@@ -89,6 +99,7 @@ export class PersistenceService {
     if (this.failed) return IDLE_WAIT_MS;
     const sync = this.settings.flushDiskType === 'SYNC_FLUSH';
     let waitMs = IDLE_WAIT_MS;
+    if (this.prefaultIfRequested()) waitMs = 0;
     if (this.hasBufferedSegments()) waitMs = Math.min(waitMs, this.commitIfDue(nowMs, sync));
     if (this.failed) return IDLE_WAIT_MS;
     waitMs = Math.min(waitMs, this.flushIfDue(nowMs, sync));
@@ -107,11 +118,42 @@ export class PersistenceService {
   }
 
   close(): void {
+    this.dropPrefaultMapping();
     for (const s of this.segments) {
       if (s.directFd >= 0) this.io.close(s.directFd);
       if (s.memory) this.memory.unmap(s.memory);
     }
     this.segments.length = 0;
+  }
+
+  /** Fault pages in up to `prefaultRequest` (at most MAX_PREFAULT_PER_STEP now); returns
+   * whether more is requested. Content is never changed (MADV_POPULATE_WRITE only faults). */
+  private prefaultIfRequested(): boolean {
+    const target = this.block.load('prefaultRequest');
+    const from = Math.max(this.prefaultedTo, this.block.load('wrote'));
+    if (this.prefaultDisabled || target <= from) return false;
+    const s = this.segmentAtOrPull(from);
+    if (!s) return false; // announced with its first bytes: the next request finds it
+    const to = Math.min(target, s.endOffset, from + MAX_PREFAULT_PER_STEP);
+    try {
+      if (this.prefaultMapping?.segment !== s) {
+        this.dropPrefaultMapping();
+        this.prefaultMapping = { segment: s, region: this.io.mmap(s.fd, 0, s.endOffset - s.fromOffset, true) };
+      }
+      const start = from - s.fromOffset - ((from - s.fromOffset) % OS_PAGE_BYTES);
+      this.prefaultMapping.region.advise(start, to - s.fromOffset - start, 'populate-write');
+    } catch {
+      this.prefaultDisabled = true; // not fatal: the writer's own page faults do the same work
+      this.dropPrefaultMapping();
+      return false;
+    }
+    this.prefaultedTo = to;
+    return to < target;
+  }
+
+  private dropPrefaultMapping(): void {
+    this.prefaultMapping?.region.unmap();
+    this.prefaultMapping = null;
   }
 
   private hasBufferedSegments(): boolean {
@@ -247,6 +289,7 @@ export class PersistenceService {
   }
 
   private retire(s: TrackedSegment): void {
+    if (this.prefaultMapping?.segment === s) this.dropPrefaultMapping();
     if (s.directFd >= 0) this.io.close(s.directFd);
     const i = this.segments.indexOf(s);
     if (i >= 0) this.segments.splice(i, 1);
