@@ -69,15 +69,15 @@ export class ConsumeQueueStore {
     for (const q of this.all()) q.recover(durableOffset);
   }
 
-  writeTails(): void {
-    for (const q of this.all()) q.writeTail();
-  }
-
-  sync(): void {
+  /** Write every tail; return the descriptors to fdatasync before the written entries count as
+   * durable (the caller does it off the writer thread). */
+  writeTails(): number[] {
+    const fds: number[] = [];
     for (const q of this.all()) {
       q.writeTail();
-      q.sync();
+      fds.push(...q.takeUnsyncedFiles());
     }
+    return fds;
   }
 
   close(): void {

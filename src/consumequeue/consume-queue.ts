@@ -153,15 +153,19 @@ export class ConsumeQueue {
     if (this.tail.byteLength > 4 * TAIL_INITIAL_ENTRIES * CQ_ENTRY_BYTES) this.tail = new Uint8Array(TAIL_INITIAL_ENTRIES * CQ_ENTRY_BYTES);
   }
 
-  /** fdatasync the files that took writes since the last call (nothing when none did). */
-  sync(): void {
+  /** The descriptors of the files that took writes since the last call, for the caller to
+   * fdatasync (off this thread); from now on they count as synced, so a failed fdatasync must
+   * stop the store (it does: fail-stop). */
+  takeUnsyncedFiles(): number[] {
+    const fds: number[] = [];
     for (let at = this.syncedBytes; at < this.writtenBytes; ) {
       const file = this.segments.find(at);
       if (!file) break;
-      this.io.fdatasync(file.fd);
+      fds.push(file.fd);
       at = file.endOffset;
     }
     this.syncedBytes = this.writtenBytes;
+    return fds;
   }
 
   /** Drop every entry whose CommitLog record starts at or after `physicalOffset`. */
