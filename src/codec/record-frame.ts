@@ -2,7 +2,8 @@
 // property parsing): reads TOTALSIZE and MAGIC, then walks the length fields and records where
 // each variable-width part starts. Never reads outside [position, position + TOTALSIZE) nor past
 // source.length, never throws on bad bytes. Field order: the table in record-layout.ts.
-// Outcomes: FRAME_MESSAGE (all lengths consistent and add up to TOTALSIZE), FRAME_BLANK
+// Outcomes: FRAME_MESSAGE (all lengths consistent and add up to TOTALSIZE, no NUL in the topic
+// or properties and the properties ending with 0x02: see "torn" below), FRAME_BLANK
 // (end-of-file blank, TOTALSIZE >= 8), FRAME_INVALID (frame.reason says why).
 import { readInt16, readInt32, readInt8 } from './bytes-be.js';
 import {
@@ -18,6 +19,8 @@ import {
   SYSFLAG_BORNHOST_V6,
   SYSFLAG_STOREHOST_V6,
 } from './record-layout.js';
+
+const PROPERTY_SEPARATOR_BYTE = 0x02;
 
 export const FRAME_MESSAGE = 0;
 export const FRAME_BLANK = 1;
@@ -117,6 +120,15 @@ function frameFields(source: Uint8Array, start: number, end: number, frame: Reco
   const computedEnd = frame.propertiesStart + propertiesLength;
   if (computedEnd !== end) {
     return invalid(frame, `field lengths add up to ${computedEnd - start} bytes but TOTALSIZE is ${end - start}`);
+  }
+  // A write cut short (a process killed inside a multi-page pwrite) or pages lost in a power cut
+  // leave zeros where the record's later bytes belong; the body CRC does not cover the topic and
+  // properties, so look for the zeros there: neither may hold a NUL, and properties (every pair
+  // ends with 0x02, RocketMQ's format) must end with 0x02.
+  if (source.subarray(frame.topicStart, frame.topicStart + topicLength).includes(0)) return invalid(frame, `torn record: the topic has a NUL byte`);
+  if (propertiesLength > 0) {
+    const props = source.subarray(frame.propertiesStart, end);
+    if (props[propertiesLength - 1] !== PROPERTY_SEPARATOR_BYTE || props.includes(0)) return invalid(frame, `torn record: the properties have a NUL byte or do not end with 0x02`);
   }
   frame.kind = FRAME_MESSAGE;
   return FRAME_MESSAGE;

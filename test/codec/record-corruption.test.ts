@@ -1,9 +1,12 @@
 // Damaged bytes: truncations, flipped bits, zeros and garbage are classified 'invalid' (or at
-// worst something else) but never throw, as recovery and dispatch require (§3.4).
+// worst something else) but never throw, as recovery and dispatch require (§3.4). A torn write
+// (zeros from a byte of the topic or properties to the end) is invalid even where the body CRC
+// cannot see it.
 import { randomFillSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { peekRecordHeader, readRecord } from '../../src/codec/read-record.js';
+import { FRAME_MESSAGE, frameRecord, RecordFrame } from '../../src/codec/record-frame.js';
 import { BLANK_MAGIC, MAGIC_V1, MAGIC_V2 } from '../../src/codec/record-layout.js';
 import { encodeAlone, HOST_V6, knownInput } from './record-fixtures.js';
 
@@ -200,4 +203,20 @@ describe('zeros and garbage', () => {
       { numRuns: 3000 },
     );
   });
+});
+
+describe('torn writes (zeros from some byte to the end, as a write cut short leaves them)', () => {
+  for (const [name, record] of Object.entries(records)) {
+    it(`the ${name} record with its tail zeroed from any byte of the topic on is invalid, even without the CRC check`, () => {
+      const frame = new RecordFrame();
+      expect(frameRecord(record, 0, frame)).toBe(FRAME_MESSAGE);
+      for (let from = frame.topicStart; from < record.length; from++) {
+        const torn = record.slice();
+        torn.fill(0, from);
+        if (torn.every((b, i) => b === record[i])) continue; // those bytes were zero already
+        const read = readRecord(torn, 0, UNCHECKED);
+        expect(read.kind, `${name} zeroed from byte ${from} of ${record.length}`).toBe('invalid');
+      }
+    });
+  }
 });
