@@ -125,11 +125,16 @@ function frameFields(source: Uint8Array, start: number, end: number, frame: Reco
   // leave zeros where the record's later bytes belong; the body CRC does not cover the topic and
   // properties, so look for the zeros there: neither may hold a NUL, and properties (every pair
   // ends with 0x02, RocketMQ's format) must end with 0x02.
-  if (source.subarray(frame.topicStart, frame.topicStart + topicLength).includes(0)) return invalid(frame, `torn record: the topic has a NUL byte`);
-  if (propertiesLength > 0) {
-    const props = source.subarray(frame.propertiesStart, end);
-    if (props[propertiesLength - 1] !== PROPERTY_SEPARATOR_BYTE || props.includes(0)) return invalid(frame, `torn record: the properties have a NUL byte or do not end with 0x02`);
+  if (hasNul(source, frame.topicStart, frame.topicStart + topicLength)) return invalid(frame, `torn record: the topic has a NUL byte`);
+  if (propertiesLength > 0 && (source[end - 1] !== PROPERTY_SEPARATOR_BYTE || hasNul(source, frame.propertiesStart, end))) {
+    return invalid(frame, `torn record: the properties have a NUL byte or do not end with 0x02`);
   }
   frame.kind = FRAME_MESSAGE;
   return FRAME_MESSAGE;
+}
+
+/** Whether source[from, to) holds a 0 byte (a plain loop: no view allocated per record). */
+function hasNul(source: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (source[i] === 0) return true;
+  return false;
 }
