@@ -139,11 +139,13 @@ export class CommitLog {
     return { status: 'PUT_OK', physicalOffset, wroteBytes: length };
   }
 
-  /** Replication (slave side): append bytes copied verbatim from the master's log at `offset`,
-   * which must be this log's end (an empty log may start at any segment boundary). The bytes
+  /** Replication (slave side): append bytes copied verbatim from the master's log at `offset`
+   * (given in pieces that follow each other), which must be this log's end (an empty log may start at any segment boundary). The bytes
    * stay inside one segment; a full segment rolls to the next without writing a blank (the
    * master's blank arrives as data). */
-  appendRaw(offset: number, bytes: Uint8Array): 'PUT_OK' | 'OFFSET_MISMATCH' | 'CROSSES_SEGMENT' | 'CREATE_MAPPED_FILE_FAILED' {
+  appendRaw(offset: number, pieces: readonly Uint8Array[]): 'PUT_OK' | 'OFFSET_MISMATCH' | 'CROSSES_SEGMENT' | 'CREATE_MAPPED_FILE_FAILED' {
+    let length = 0;
+    for (const p of pieces) length += p.byteLength;
     const size = this.options.segmentBytes;
     if (offset !== this.wroteOffset) {
       const empty = this.segments.count === 0 && this.active === null && this.wroteOffset === this.block.load('flushed');
@@ -156,11 +158,13 @@ export class CommitLog {
       a = this.openNextSegment();
     }
     if (!a) return 'CREATE_MAPPED_FILE_FAILED';
-    if (a.wrotePos + bytes.byteLength > size) return 'CROSSES_SEGMENT';
-    if (a.region && a.wrotePos + bytes.byteLength > a.prefaultedTo) this.prefault(a);
-    a.buffer.bytes.set(bytes, a.wrotePos);
-    a.wrotePos += bytes.byteLength;
-    this.publish(offset + bytes.byteLength);
+    if (a.wrotePos + length > size) return 'CROSSES_SEGMENT';
+    if (a.region && a.wrotePos + length > a.prefaultedTo) this.prefault(a);
+    for (const p of pieces) {
+      a.buffer.bytes.set(p, a.wrotePos);
+      a.wrotePos += p.byteLength;
+    }
+    this.publish(offset + length);
     if (a.wrotePos === size) this.seal(a);
     return 'PUT_OK';
   }

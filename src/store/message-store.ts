@@ -425,8 +425,8 @@ export class MessageStore {
       this.logger.error(`refusing replicated bytes: ${scan.error}`);
       return { status: 'INVALID_DATA', maxOffset: logEnd, reason: scan.error };
     }
-    if (scan.appendBytes.byteLength > 0) {
-      const status = this.commitLog.appendRaw(scan.appendFrom, scan.appendBytes);
+    if (scan.appendPieces.length > 0) {
+      const status = this.commitLog.appendRaw(scan.appendFrom, scan.appendPieces);
       if (status !== 'PUT_OK') return { status, maxOffset: this.commitLog.wroteOffset };
     }
     replica.apply(scan);

@@ -11,13 +11,16 @@ import { BLANK_MAGIC, END_FILE_MIN_BLANK_BYTES, MAGIC_V1, MAGIC_V2 } from '../co
 
 export interface ReplicaScan {
   readonly records: ReadonlyArray<{ header: RecordHeader; offset: number }>;
-  /** Complete records (and blank filler) to append to the log, starting at `appendFrom`. */
+  /** Complete records (and blank filler) to append to the log, starting at `appendFrom`, in
+   * pieces that follow each other (the carried record's head, then the chunk in place). */
   readonly appendFrom: number;
-  readonly appendBytes: Uint8Array;
+  readonly appendPieces: readonly Uint8Array[];
   readonly carry: Uint8Array;
   readonly carryOffset: number;
   readonly skipUntil: number;
 }
+
+const HEADER_BYTES = 8;
 
 export class ReplicaDispatcher {
   private carry: Uint8Array = new Uint8Array(0);
@@ -43,19 +46,64 @@ export class ReplicaDispatcher {
     return this.carryOffset;
   }
 
-  /** Find the records completed by `bytes` at `offset`; changes nothing. */
+  /** Find the records completed by `bytes` at `offset`; changes nothing. Only the carried
+   * partial record is copied (joined with the bytes that complete it); the rest of the chunk is
+   * scanned where it is. */
   scan(offset: number, bytes: Uint8Array): ReplicaScan | { error: string } {
     if (offset !== this.nextOffset) return { error: `replica bytes at ${offset} do not continue ${this.nextOffset}` };
-    let data = bytes;
-    let dataOffset = offset;
-    if (this.carry.byteLength > 0) {
-      data = new Uint8Array(this.carry.byteLength + bytes.byteLength);
-      data.set(this.carry);
-      data.set(bytes, this.carry.byteLength);
-      dataOffset = this.carryOffset;
-    }
     const records: Array<{ header: RecordHeader; offset: number }> = [];
+    const pieces: Uint8Array[] = [];
     let skipUntil = this.skipUntil;
+    let rest = bytes;
+    let restOffset = offset;
+    if (this.carry.byteLength > 0) {
+      const take = this.bytesCompletingCarry(bytes);
+      const head = new Uint8Array(this.carry.byteLength + take);
+      head.set(this.carry);
+      head.set(bytes.subarray(0, take), this.carry.byteLength);
+      const run = this.scanRun(head, this.carryOffset, skipUntil, records);
+      if ('error' in run) return run;
+      skipUntil = run.skipUntil;
+      if (run.pos < head.byteLength) {
+        // still incomplete: everything seen so far waits (take was all of `bytes`)
+        return { records, appendFrom: this.carryOffset, appendPieces: run.pos > 0 ? [head.subarray(0, run.pos)] : [], carry: head.slice(run.pos), carryOffset: this.carryOffset + run.pos, skipUntil };
+      }
+      pieces.push(head);
+      rest = bytes.subarray(take);
+      restOffset = offset + take;
+    }
+    const run = this.scanRun(rest, restOffset, skipUntil, records);
+    if ('error' in run) return run;
+    if (run.pos > 0) pieces.push(rest.subarray(0, run.pos));
+    return { records, appendFrom: this.carryOffset, appendPieces: pieces, carry: rest.slice(run.pos), carryOffset: restOffset + run.pos, skipUntil: run.skipUntil };
+  }
+
+  apply(scan: ReplicaScan): void {
+    this.carry = scan.carry;
+    this.carryOffset = scan.carryOffset;
+    this.skipUntil = scan.skipUntil;
+  }
+
+  /** How many leading bytes of `bytes` finish the carried record: its header first, then the
+   * rest of its TOTALSIZE (a blank needs only its header; a bad header only enough bytes for
+   * scanRun to see and report it). */
+  private bytesCompletingCarry(bytes: Uint8Array): number {
+    const carry = this.carry;
+    const have = carry.byteLength;
+    if (have + bytes.byteLength < HEADER_BYTES) return bytes.byteLength;
+    const header = new Uint8Array(HEADER_BYTES);
+    header.set(carry.subarray(0, HEADER_BYTES));
+    if (have < HEADER_BYTES) header.set(bytes.subarray(0, HEADER_BYTES - have), have);
+    const size = readInt32(header, 0);
+    const magic = readInt32(header, 4);
+    const headerRest = Math.max(0, HEADER_BYTES - have);
+    if (magic === BLANK_MAGIC || (magic !== MAGIC_V1 && magic !== MAGIC_V2) || size < END_FILE_MIN_BLANK_BYTES) return headerRest;
+    return Math.min(bytes.byteLength, Math.max(headerRest, size - have));
+  }
+
+  /** Scan complete records in `data` (at `dataOffset`); returns how far they go. */
+  private scanRun(data: Uint8Array, dataOffset: number, skipFrom: number, records: Array<{ header: RecordHeader; offset: number }>): { pos: number; skipUntil: number } | { error: string } {
+    let skipUntil = skipFrom;
     let pos = 0;
     for (let guard = 0; pos < data.byteLength && guard <= data.byteLength; guard++) {
       const at = dataOffset + pos;
@@ -63,7 +111,7 @@ export class ReplicaDispatcher {
         pos = Math.min(data.byteLength, skipUntil - dataOffset);
         continue;
       }
-      if (pos + 8 > data.byteLength) break;
+      if (pos + HEADER_BYTES > data.byteLength) break;
       const size = readInt32(data, pos);
       const magic = readInt32(data, pos + 4);
       if (magic !== MAGIC_V1 && magic !== MAGIC_V2 && magic !== BLANK_MAGIC) {
@@ -83,12 +131,6 @@ export class ReplicaDispatcher {
       records.push({ header: r, offset: at });
       pos += r.size;
     }
-    return { records, appendFrom: dataOffset, appendBytes: data.subarray(0, pos), carry: data.slice(pos), carryOffset: dataOffset + pos, skipUntil };
-  }
-
-  apply(scan: ReplicaScan): void {
-    this.carry = scan.carry;
-    this.carryOffset = scan.carryOffset;
-    this.skipUntil = scan.skipUntil;
+    return { pos, skipUntil };
   }
 }
