@@ -62,6 +62,7 @@ export async function spawnSlaveNode(ha: HaService, dir: string, masterConfig: R
       `haMasterAddress=127.0.0.1:${ha.port}`,
       `mappedFileSizeCommitLog=${masterConfig.mappedFileSizeCommitLog}`,
       `flushDiskType=${masterConfig.flushDiskType}`,
+      `emulateDevice=${masterConfig.emulateDevice}`, // an emulated device slows the slave's flushes too
       'listenPort=0',
       'adminPort=0',
       'logLevel=error',
