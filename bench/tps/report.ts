@@ -83,9 +83,9 @@ export function writeResults(report: TpsReport, dir: string): { json: string; la
 export function svgChart(report: TpsReport): string {
   const rows = report.rows;
   const rowH = 26;
-  const left = 300;
-  const width = 980;
-  const plotW = width - left - 40;
+  const left = 380; // room for the longest label (mode +TSP size x in-flight [EMULATED device])
+  const width = 1120;
+  const plotW = width - left - 170; // room right of the longest bar for its value text
   const top1 = 50;
   const h1 = rows.length * rowH;
   const top2 = top1 + h1 + 70;
