@@ -7,28 +7,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ORIGIN_EPOCH } from '../../src/ha/epoch-history.js';
 import { encodeEpochFrame, encodeFrameHeader, encodeReport } from '../../src/ha/ha-protocol.js';
-import { masterStatus, startMaster, startNode, startSlave, stopNode, waitCaughtUp, waitSlaves, type HaNode } from '../helpers/ha-inproc.js';
+import { masterStatus, startMaster, startNode, startSlave, stopNode, waitCaughtUp, waitSlaves, stopNodesAfterEach, type HaNode } from '../helpers/ha-inproc.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { fakeMaster, rawPeer, withDeadline, type FakeMaster } from '../helpers/ha-raw-peer.js';
 import { SMALL_SEGMENT_BYTES, waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-ha-bad-');
-let nodes: HaNode[] = [];
+const track = stopNodesAfterEach();
 let fakes: FakeMaster[] = [];
 
 afterEach(async () => {
-  for (const n of nodes.reverse()) await stopNode(n);
   for (const f of fakes) await f.close();
-  nodes = [];
   fakes = [];
 });
-
-async function track(p: Promise<HaNode>): Promise<HaNode> {
-  const n = await p;
-  nodes.push(n);
-  return n;
-}
 
 /** What a fake master sends first: the epoch frame of a log that never changed master. */
 function originEpochFrame(masterMaxOffset: number): Buffer {
@@ -90,7 +82,6 @@ describe('bad slaves on the master HA port', () => {
     const end = max();
     await stopNode(good);
     await stopNode(master);
-    nodes = [];
     expectIdenticalLogs(master.dir, good.dir, 0, end, SMALL_SEGMENT_BYTES);
   });
 

@@ -2,10 +2,10 @@
 // slave has the bytes, ASYNC_MASTER replicates in the background, an empty slave receives the
 // whole log, several slaves with inSyncReplicas = 2, and the logs end byte-identical with the
 // same ConsumeQueues.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessageStore } from '../../src/store/message-store.js';
 import type { PutMessageResult } from '../../src/store/statuses.js';
-import { masterStatus, startMaster, startSlave, stopNode, waitCaughtUp, waitSlaves, type HaNode } from '../helpers/ha-inproc.js';
+import { masterStatus, startMaster, startSlave, stopNode, waitCaughtUp, waitSlaves, stopNodesAfterEach, type HaNode } from '../helpers/ha-inproc.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { AVAILABLE_BACKENDS, bodyOf, SMALL_SEGMENT_BYTES } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
@@ -13,18 +13,7 @@ import { tempDirs } from '../helpers/temp-dir.js';
 const newDir = tempDirs('mqstore-ha-');
 const TOPIC = 'HaLoop';
 const QUEUES = 3;
-let nodes: HaNode[] = [];
-
-afterEach(async () => {
-  for (const n of nodes.reverse()) await stopNode(n);
-  nodes = [];
-});
-
-async function track(p: Promise<HaNode>): Promise<HaNode> {
-  const n = await p;
-  nodes.push(n);
-  return n;
-}
+const track = stopNodesAfterEach();
 
 /** `count` puts, `inFlight` at a time, bodies of varying size (segments roll). `check` runs as
  * each put resolves, before anything else can happen on the event loop. */
@@ -56,7 +45,6 @@ async function expectSameStores(master: HaNode, slaves: HaNode[]): Promise<void>
   // stop everything (flushes the files), then compare the segment files byte by byte
   const dirs = [master, ...slaves].map((n) => n.dir);
   for (const n of [...slaves, master]) await stopNode(n);
-  nodes = nodes.filter((n) => !slaves.includes(n) && n !== master);
   for (const d of dirs.slice(1)) expectIdenticalLogs(dirs[0]!, d, min, end, SMALL_SEGMENT_BYTES);
 }
 

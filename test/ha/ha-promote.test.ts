@@ -3,8 +3,8 @@
 // three logs end byte-identical. Divergence: an old master that wrote after the promotion point
 // is cut back to it when it rejoins (bytes dropped reported), and a divergence seen on a live
 // connection stops replication before any byte is appended.
-import { afterEach, describe, expect, it } from 'vitest';
-import { masterStatus, startMaster, startNode, startSlave, stopNode, waitCaughtUp, waitSlaves, type HaNode } from '../helpers/ha-inproc.js';
+import { describe, expect, it } from 'vitest';
+import { masterStatus, startMaster, startNode, startSlave, stopNode, waitCaughtUp, waitSlaves, stopNodesAfterEach, type HaNode } from '../helpers/ha-inproc.js';
 import { ORIGIN_EPOCH } from '../../src/ha/epoch-history.js';
 import { encodeEpochFrame } from '../../src/ha/ha-protocol.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
@@ -14,18 +14,7 @@ import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-ha-promote-');
 const TOPIC = 'Promo';
-let nodes: HaNode[] = [];
-
-afterEach(async () => {
-  for (const n of nodes.reverse()) await stopNode(n);
-  nodes = [];
-});
-
-async function track(p: Promise<HaNode>): Promise<HaNode> {
-  const n = await p;
-  nodes.push(n);
-  return n;
-}
+const track = stopNodesAfterEach();
 
 describe.each(AVAILABLE_BACKENDS)('promote (%s backend)', (backend) => {
   it('a promoted slave accepts writes that continue the queue offsets; the old master rejoins as its slave', async () => {
@@ -41,7 +30,6 @@ describe.each(AVAILABLE_BACKENDS)('promote (%s backend)', (backend) => {
     const oldQueues = [0, 1, 2].map((q) => oldMaster.store.getMaxOffsetInQueue(TOPIC, q));
     expect(oldQueues).toEqual([80, 80, 80]);
     await stopNode(oldMaster);
-    nodes = nodes.filter((n) => n !== oldMaster);
 
     expect((await slave.store.putMessage({ topic: TOPIC, body: 'refused' })).status).toBe('SERVICE_NOT_AVAILABLE');
     await slave.ha.promote();
@@ -77,7 +65,6 @@ describe.each(AVAILABLE_BACKENDS)('promote (%s backend)', (backend) => {
     }
     const end = slave.store.getMaxPhyOffset();
     for (const n of [fresh, rejoined, slave]) await stopNode(n);
-    nodes = [];
     expectIdenticalLogs(slave.dir, rejoined.dir, 0, end, SMALL_SEGMENT_BYTES);
     expectIdenticalLogs(slave.dir, fresh.dir, 0, end, SMALL_SEGMENT_BYTES);
   });
@@ -98,7 +85,6 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
     const oldEnd = oldMaster.store.runtimeInfo().wroteOffset; // (maxPhyOffset may lag: buffer mode commits in the background)
     expect(oldEnd).toBeGreaterThan(promotedAt);
     await stopNode(oldMaster);
-    nodes = [];
 
     // the slave comes back while the old master is down, is promoted and takes new writes
     const newMaster = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${deadPort}` }));
@@ -123,7 +109,6 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
     expect(rejoined.ha.status()).toMatchObject({ role: 'SLAVE', connected: true, diverged: null });
     const end = newMaster.store.getMaxPhyOffset();
     for (const n of [rejoined, newMaster]) await stopNode(n);
-    nodes = [];
     expectIdenticalLogs(newMaster.dir, rejoined.dir, 0, end, SMALL_SEGMENT_BYTES);
   });
 
@@ -134,7 +119,6 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
     await waitCaughtUp(master, slave);
     const end = slave.store.runtimeInfo().wroteOffset;
     for (const n of [slave, master]) await stopNode(n);
-    nodes = [];
     // connection 0 is the start-up check (answered: same history); connection 1 is replication,
     // answered by a "master" whose epoch 5 began before this slave's end
     const received: number[] = [];

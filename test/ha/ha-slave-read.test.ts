@@ -3,27 +3,16 @@
 // RocketMQ's rule: suggestPullingFromSlave when the last message read is more than
 // accessMessageInMemoryMaxRatio % of RAM behind the write head, and suggestWhichBrokerId = 1
 // only with slaveReadEnable.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetMessageStatus } from '../../src/store/statuses.js';
 import type { MessageStore } from '../../src/store/message-store.js';
-import { startMaster, startSlave, stopNode, waitCaughtUp, waitSlaves, type HaNode } from '../helpers/ha-inproc.js';
+import { startMaster, startSlave, stopNode, waitCaughtUp, waitSlaves, stopNodesAfterEach, type HaNode } from '../helpers/ha-inproc.js';
 import { waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-ha-read-');
 const TOPIC = 'Reads';
-let nodes: HaNode[] = [];
-
-afterEach(async () => {
-  for (const n of nodes.reverse()) await stopNode(n);
-  nodes = [];
-});
-
-async function track(p: Promise<HaNode>): Promise<HaNode> {
-  const n = await p;
-  nodes.push(n);
-  return n;
-}
+const track = stopNodesAfterEach();
 
 function pull(store: MessageStore, offset: number, maxMsgNums = 8) {
   return store.getMessage({ group: 'G', topic: TOPIC, queueId: 0, offset, maxMsgNums });

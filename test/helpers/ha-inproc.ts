@@ -1,6 +1,7 @@
 // In-process HA pairs for tests: a master and slaves (real stores in temp dirs, real TCP on
 // 127.0.0.1 with OS-chosen ports), small segments and short HA periods, and deadline-bounded
 // waits on their positions.
+import { afterEach } from 'vitest';
 import { startHa, type HaMasterStatus, type HaOptions, type HaService } from '../../src/ha/ha-service.js';
 import { openWithRejoin, type RejoinOutcome } from '../../src/ha/slave-rejoin.js';
 import type { MessageStore } from '../../src/store/message-store.js';
@@ -67,9 +68,27 @@ export function waitCaughtUp(master: HaNode, slave: HaNode, timeoutMs = 20_000):
   );
 }
 
-/** Close HA first (no more appends), then the store; never throws past the first error. */
+const stoppedNodes = new WeakSet<HaNode>();
+
+/** Close HA first (no more appends), then the store; never throws past the first error. A node
+ * already stopped is left alone. */
 export async function stopNode(node: HaNode | undefined): Promise<void> {
-  if (!node) return;
+  if (!node || stoppedNodes.has(node)) return;
+  stoppedNodes.add(node);
   await node.ha.close();
   await node.store.close();
+}
+
+/** For a test file: returns `track`, which remembers a started node; every node tracked in a
+ * test is stopped (newest first) after it, whatever the test stopped itself. */
+export function stopNodesAfterEach(): (started: Promise<HaNode>) => Promise<HaNode> {
+  const nodes: HaNode[] = [];
+  afterEach(async () => {
+    for (const n of nodes.splice(0).reverse()) await stopNode(n);
+  });
+  return async (started) => {
+    const n = await started;
+    nodes.push(n);
+    return n;
+  };
 }
