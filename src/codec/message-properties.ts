@@ -62,7 +62,7 @@ export function encodeMessageProperties(
   return slab.subarray(start, at);
 }
 
-/** Writes name 0x01 value 0x02 into the slab at `at`; -1 if either is empty, non-ASCII or has a separator or NUL. */
+/** Writes name 0x01 value 0x02 into the slab at `at`; -1 if either is empty, non-ASCII or has a separator. */
 function writeAsciiPair(at: number, name: string, value: string): number {
   if (name.length === 0 || value.length === 0) return -1;
   at = writeAscii(at, name);
@@ -79,7 +79,7 @@ function writeAscii(at: number, text: string): number {
   const length = text.length;
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0x80 || code === SEP_NAME || code === SEP_PROPERTY || code === 0) return -1;
+    if (code >= 0x80 || code === SEP_NAME || code === SEP_PROPERTY) return -1;
     target[at + i] = code;
   }
   return at + length;

@@ -9,7 +9,6 @@
 
 export const NAME_VALUE_SEPARATOR = '\u0001';
 export const PROPERTY_SEPARATOR = '\u0002';
-const NUL = '\u0000';
 /** Separator between the keys in the KEYS property (`MessageConst.KEY_SEPARATOR`). */
 export const KEY_SEPARATOR = ' ';
 
@@ -40,8 +39,6 @@ export function checkProperty(name: string, value: string): string | null {
   if (value.indexOf(NAME_VALUE_SEPARATOR) >= 0 || value.indexOf(PROPERTY_SEPARATOR) >= 0) {
     return `property '${clip(name)}' has a value containing a 0x01 or 0x02 separator character`;
   }
-  // recovery reads a NUL in the properties as the zeros of a torn write (record-frame.ts)
-  if (name.indexOf(NUL) >= 0 || value.indexOf(NUL) >= 0) return `property '${clip(name)}' has a NUL character in its name or value`;
   return null;
 }
 

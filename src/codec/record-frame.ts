@@ -3,7 +3,7 @@
 // each variable-width part starts. Never reads outside [position, position + TOTALSIZE) nor past
 // source.length, never throws on bad bytes. Field order: the table in record-layout.ts.
 // Outcomes: FRAME_MESSAGE (all lengths consistent and add up to TOTALSIZE, no NUL in the topic
-// or properties and the properties ending with 0x02: see "torn" below), FRAME_BLANK
+// and non-empty properties ending with 0x02: see "torn" below), FRAME_BLANK
 // (end-of-file blank, TOTALSIZE >= 8), FRAME_INVALID (frame.reason says why).
 import { readInt16, readInt32, readInt8 } from './bytes-be.js';
 import {
@@ -121,13 +121,14 @@ function frameFields(source: Uint8Array, start: number, end: number, frame: Reco
   if (computedEnd !== end) {
     return invalid(frame, `field lengths add up to ${computedEnd - start} bytes but TOTALSIZE is ${end - start}`);
   }
-  // A write cut short (a process killed inside a multi-page pwrite) or pages lost in a power cut
-  // leave zeros where the record's later bytes belong; the body CRC does not cover the topic and
-  // properties, so look for the zeros there: neither may hold a NUL, and properties (every pair
-  // ends with 0x02, RocketMQ's format) must end with 0x02.
+  // A write cut short (a process killed inside a multi-page pwrite) leaves zeros from a page
+  // boundary to the end of the record; the body CRC does not cover the topic and properties, so
+  // look for those zeros there: a topic never holds a NUL (RocketMQ's topic charset), and
+  // non-empty properties end with 0x02 (every pair does, RocketMQ's format). A NUL inside a
+  // property value is legal (Java strings may hold one) and is not taken for a tear.
   if (hasNul(source, frame.topicStart, frame.topicStart + topicLength)) return invalid(frame, `torn record: the topic has a NUL byte`);
-  if (propertiesLength > 0 && (source[end - 1] !== PROPERTY_SEPARATOR_BYTE || hasNul(source, frame.propertiesStart, end))) {
-    return invalid(frame, `torn record: the properties have a NUL byte or do not end with 0x02`);
+  if (propertiesLength > 0 && source[end - 1] !== PROPERTY_SEPARATOR_BYTE) {
+    return invalid(frame, `torn record: the properties do not end with 0x02`);
   }
   frame.kind = FRAME_MESSAGE;
   return FRAME_MESSAGE;

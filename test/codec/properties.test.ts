@@ -28,7 +28,7 @@ describe('encodeProperties', () => {
   });
 
   it('returns an error value (does not throw) for separators, empty names/values, lone surrogates', () => {
-    const bad: Record<string, string>[] = [{ 'a\u0001': 'v' }, { a: 'v\u0002' }, { '': 'v' }, { a: '' }, { a: '\udc00' }, { a: 'v\u0000' }, { 'a\u0000': 'v' }];
+    const bad: Record<string, string>[] = [{ 'a\u0001': 'v' }, { a: 'v\u0002' }, { '': 'v' }, { a: '' }, { a: '\udc00' }];
     for (const props of bad) {
       const result = encodeProperties(props);
       expect(result).not.toBeInstanceOf(Uint8Array);
@@ -77,7 +77,7 @@ describe('decodeProperties (string2messageProperties)', () => {
 });
 
 describe('round trip', () => {
-  const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).filter((s) => !/[\u0000\u0001\u0002]/.test(s));
+  const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).filter((s) => !/[\u0001\u0002]/.test(s));
   it('decodeProperties(encodeProperties(p)) = p for every accepted p', () => {
     fc.assert(
       fc.property(fc.dictionary(text, text, { maxKeys: 10 }), (props) => {
