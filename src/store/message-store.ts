@@ -369,9 +369,23 @@ export class MessageStore {
   changeRole(role: BrokerRole): void {
     this.assertOpen();
     if (role === this.role) return;
+    if (this.role === 'SLAVE') this.completeReplicatedFiller();
     this.logger.info(`role change: ${this.role} -> ${role} at offset ${this.commitLog.wroteOffset}`);
     this.role = role;
     this.replica = null;
+  }
+
+  /** A slave whose log ends inside an end-of-file blank (its header arrived, part of the filler
+   * not yet) fills the segment up before it leaves the SLAVE role: the blank says the segment
+   * ends there, so the next record, and a new master's epoch, start at the next segment, as
+   * on the old master. The filler's bytes carry no data (zeros, as on the master). */
+  private completeReplicatedFiller(): void {
+    const end = this.replica?.fillerEnd ?? 0;
+    const at = this.commitLog.wroteOffset;
+    if (end <= at) return;
+    const status = this.commitLog.appendRaw(at, [new Uint8Array(end - at)]);
+    if (status !== 'PUT_OK') throw new StoreError(ErrorCode.IO, `completing the end-of-file blank [${at}, ${end}) before the role change failed: ${status}`);
+    this.logger.info(`completed the end-of-file blank up to ${end} (the master's filler had not all arrived)`);
   }
 
   /** SYNC_MASTER: puts also wait for this gate (the HA service's slave acknowledgements). */

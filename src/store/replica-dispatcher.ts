@@ -46,6 +46,12 @@ export class ReplicaDispatcher {
     return this.carryOffset;
   }
 
+  /** Where the end-of-file blank being received ends (its segment's end), or 0 when the log
+   * does not end inside a blank's filler. */
+  get fillerEnd(): number {
+    return this.skipUntil > this.carryOffset ? this.skipUntil : 0;
+  }
+
   /** Find the records completed by `bytes` at `offset`; changes nothing. Only the carried
    * partial record is copied (joined with the bytes that complete it); the rest of the chunk is
    * scanned where it is. */

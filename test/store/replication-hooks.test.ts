@@ -134,3 +134,34 @@ describe('promotion with a partial record received', () => {
     }
   });
 });
+
+describe('promotion while an end-of-file blank is half received', () => {
+  it('the slave fills the segment up, so its first own record (and a new epoch) starts at the next segment', async () => {
+    const segment = base.mappedFileSizeCommitLog;
+    const master = await MessageStore.open({ ...base, storePathRootDir: newDir(), brokerRole: 'ASYNC_MASTER' }, { logger: memoryLogger() });
+    const slave = await MessageStore.open({ ...base, storePathRootDir: newDir(), brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: '127.0.0.1:1' }, { logger: memoryLogger() });
+    try {
+      let lastInFirst = -1;
+      for (let i = 0; i < 400; i++) {
+        const r = await master.putMessage({ topic: 'Fill', body: `f${i}-${'b'.repeat(900 + ((i * 37) % 2000))}` });
+        if (r.physicalOffset < segment) lastInFirst = r.physicalOffset + r.wroteBytes;
+        if (r.physicalOffset >= segment) break;
+      }
+      expect(lastInFirst).toBeLessThan(segment); // a blank fills [lastInFirst, segment)
+      const source = master.replicationSource();
+      await expect.poll(() => source.maxOffset(), { timeout: 5000, interval: 2 }).toBeGreaterThan(segment);
+      const cut = lastInFirst + 20; // the blank's 8-byte header and 12 bytes of its filler
+      expect(slave.appendReplicated(0, source.read(0, cut)).status).toBe('PUT_OK');
+      expect(slave.runtimeInfo().wroteOffset).toBe(cut);
+      slave.changeRole('ASYNC_MASTER');
+      expect(slave.runtimeInfo().wroteOffset).toBe(segment);
+      const own = await slave.putMessage({ topic: 'Fill', body: 'first own record' });
+      expect(own.status).toBe('PUT_OK');
+      expect(own.physicalOffset).toBe(segment);
+      expect(Buffer.from(slave.lookMessageByOffset(segment)!.body!).toString()).toBe('first own record');
+    } finally {
+      await slave.close();
+      await master.close();
+    }
+  });
+});
