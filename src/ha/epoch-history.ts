@@ -46,12 +46,19 @@ export function normalizeEpochs(entries: readonly EpochEntry[], what: string): E
   return out;
 }
 
-/** A node becomes master with its log ending at `logEnd`: a new epoch, one above every epoch it
- * knows, starting there. Entries starting beyond its end (adopted from a master whose bytes it
- * never received) are dropped; the oldest entries go when the list is full. */
-export function beginEpoch(entries: readonly EpochEntry[], logEnd: number): EpochEntry[] {
+/** An epoch number is term * EPOCH_NODE_SLOTS + (brokerId mod EPOCH_NODE_SLOTS): two nodes that
+ * become master from the same history (an old master restarting while its slave, which has not
+ * heard of that restart, is promoted) pick different epochs, so their logs never pass for one. */
+export const EPOCH_NODE_SLOTS = 1024;
+
+/** A node becomes master with its log ending at `logEnd`: a new epoch in the next term above
+ * every epoch it knows, tagged with its brokerId, starting there. Entries starting beyond its
+ * end (adopted from a master whose bytes it never received) are dropped; the oldest entries go
+ * when the list is full. */
+export function beginEpoch(entries: readonly EpochEntry[], logEnd: number, brokerId: number): EpochEntry[] {
   const list = normalizeEpochs(entries, 'beginEpoch');
-  const next = list[list.length - 1]!.epoch + 1;
+  const term = Math.floor(list[list.length - 1]!.epoch / EPOCH_NODE_SLOTS) + 1;
+  const next = term * EPOCH_NODE_SLOTS + (Math.abs(Math.trunc(brokerId)) % EPOCH_NODE_SLOTS);
   const kept = list.filter((e) => e.startOffset <= logEnd);
   kept.push({ epoch: next, startOffset: logEnd });
   return kept.length > MAX_EPOCH_ENTRIES ? [ORIGIN_EPOCH, ...kept.slice(kept.length - MAX_EPOCH_ENTRIES + 1)] : kept;

@@ -28,7 +28,7 @@ export interface HaStore {
   replicationSource(): ReplicationSource;
   appendReplicated(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
   /** Resolve once bytes below `offset` are committed (page cache); see MessageStore. */
-  waitReplicaCommitted(offset: number, timeoutMs: number): Promise<'ok' | 'timed-out'>;
+  waitCommitted(offset: number, timeoutMs: number): Promise<'ok' | 'timed-out'>;
   runtimeInfo(): { wroteOffset: number; committedOffset: number };
 }
 
@@ -49,6 +49,7 @@ export type HaConfig = Pick<
   | 'inSyncReplicas'
   | 'mappedFileSizeCommitLog'
   | 'storePathRootDir'
+  | 'brokerId'
 >;
 
 export interface HaOptions {
@@ -107,6 +108,8 @@ export interface HaService {
 }
 
 const DEFAULT_IDLE_WAIT_MS = 10;
+/** Longest wait, when promoted, for the written log to be committed before slaves connect. */
+const PROMOTE_COMMIT_WAIT_MS = 5000;
 
 export async function startHa(store: HaStore, config: Readonly<HaConfig>, logger: Logger, options: HaOptions = {}): Promise<HaService> {
   const service = new HaNode(store, config, logger, options);
@@ -140,8 +143,12 @@ class HaNode implements HaService {
   }
 
   async start(): Promise<void> {
-    if (this.store.brokerRole === 'SLAVE') this.startClient();
-    else await this.startServer();
+    if (this.store.brokerRole === 'SLAVE') {
+      this.startClient();
+      return;
+    }
+    this.beginNewEpoch();
+    await this.startServer();
   }
 
   status(): HaStatus {
@@ -181,9 +188,13 @@ class HaNode implements HaService {
     const client = this.client;
     this.client = null;
     await client?.close();
-    const at = this.store.runtimeInfo().wroteOffset;
+    // the role change and the new epoch in one synchronous step: no put can land between them
+    // (its bytes would count for the old master's epoch)
     this.store.changeRole(role);
+    const at = this.beginNewEpoch();
     this.logger.info(`promoted to ${role} at offset ${at}`);
+    // slaves are told the master's committed end: let it reach the epoch's start first
+    await this.store.waitCommitted(at, PROMOTE_COMMIT_WAIT_MS);
     await this.startServer();
   }
 
@@ -226,13 +237,19 @@ class HaNode implements HaService {
     this.client.start();
   }
 
-  private async startServer(): Promise<void> {
-    const c = this.config;
+  /** This node becomes master at its log end: a new epoch there, saved before any slave hears
+   * of it. Returns the offset. */
+  private beginNewEpoch(): number {
     const at = this.store.runtimeInfo().wroteOffset;
-    const epochs = beginEpoch(this.epochs, at);
+    const epochs = beginEpoch(this.epochs, at, this.config.brokerId);
     this.epochFile.save(epochs);
     this.epochs = epochs;
     this.logger.info(`epoch ${epochs[epochs.length - 1]!.epoch} begins at offset ${at}`);
+    return at;
+  }
+
+  private async startServer(): Promise<void> {
+    const c = this.config;
     this.server = await HaServer.listen(
       this.store.replicationSource(),
       {
@@ -264,7 +281,7 @@ function replicaLog(store: HaStore, epochs: { epochs(): readonly EpochEntry[]; a
     adoptEpochs: (entries) => epochs.adopt(entries),
     ackableOffset: () => store.runtimeInfo().committedOffset,
     whenAckable: async (offset, timeoutMs) => {
-      await store.waitReplicaCommitted(offset, timeoutMs);
+      await store.waitCommitted(offset, timeoutMs);
     },
     maxOffset: () => (end >= 0 ? end : store.runtimeInfo().wroteOffset),
     append: (offset, bytes) => {

@@ -408,10 +408,11 @@ export class MessageStore {
     };
   }
 
-  /** Slave side: resolve once the CommitLog's bytes below `offset` are committed (in the page
-   * cache, where a process crash cannot lose them), asking the commit service to run now; what a
-   * slave acknowledges to its master. 'timed-out' after `timeoutMs`. */
-  waitReplicaCommitted(offset: number, timeoutMs: number): Promise<WaitOutcome> {
+  /** Resolve once the CommitLog's bytes below `offset` are committed (in the page cache, where a
+   * process crash cannot lose them), asking the commit service to run now: what a slave
+   * acknowledges to its master, and where a promoted slave's epoch starts. 'timed-out' after
+   * `timeoutMs`. */
+  waitCommitted(offset: number, timeoutMs: number): Promise<WaitOutcome> {
     this.commitLog.requestCommit(offset);
     return this.commitLog.block.waitAtLeastAsync('committed', offset, timeoutMs);
   }

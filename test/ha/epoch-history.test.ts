@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EpochFile } from '../../src/ha/epoch-file.js';
-import { beginEpoch, checkDivergence, MAX_EPOCH_ENTRIES, normalizeEpochs, ORIGIN_EPOCH, type EpochEntry } from '../../src/ha/epoch-history.js';
+import { beginEpoch, checkDivergence, EPOCH_NODE_SLOTS, MAX_EPOCH_ENTRIES, normalizeEpochs, ORIGIN_EPOCH, type EpochEntry } from '../../src/ha/epoch-history.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-epochs-');
@@ -41,18 +41,29 @@ describe('checkDivergence', () => {
 });
 
 describe('beginEpoch and normalizeEpochs', () => {
-  it('a new epoch is one above every known epoch and drops entries past the log end', () => {
-    expect(beginEpoch([], 0)).toEqual([ORIGIN_EPOCH, e(1, 0)]);
-    expect(beginEpoch([e(0, 0), e(3, 100), e(4, 900)], 500)).toEqual([ORIGIN_EPOCH, e(3, 100), e(5, 500)]);
-    expect(beginEpoch([e(0, 0), e(3, 500)], 500)).toEqual([ORIGIN_EPOCH, e(3, 500), e(4, 500)]);
+  const T = EPOCH_NODE_SLOTS;
+  it('a new epoch is in the term above every known epoch, tagged with the brokerId, and drops entries past the log end', () => {
+    expect(beginEpoch([], 0, 0)).toEqual([ORIGIN_EPOCH, e(T, 0)]);
+    expect(beginEpoch([e(0, 0), e(3 * T, 100), e(4 * T + 1, 900)], 500, 2)).toEqual([ORIGIN_EPOCH, e(3 * T, 100), e(5 * T + 2, 500)]);
+    expect(beginEpoch([e(0, 0), e(3 * T + 7, 500)], 500, 1)).toEqual([ORIGIN_EPOCH, e(3 * T + 7, 500), e(4 * T + 1, 500)]);
+  });
+
+  it('two nodes that become master from the same history get different epochs, so their logs never pass for one', () => {
+    // X (brokerId 0) restarts as master at 1000 and writes to 1200; Y (brokerId 1), which never
+    // heard of that restart, is promoted at 1000; X then rejoins Y as a slave
+    const shared = [e(0, 0), e(T, 0)];
+    const x = beginEpoch(shared, 1000, 0);
+    const y = beginEpoch(shared, 1000, 1);
+    expect(x.at(-1)!.epoch).not.toBe(y.at(-1)!.epoch);
+    expect(checkDivergence(x, 1200, y, 5000)).toEqual({ kind: 'diverged', commonEpoch: T, truncateTo: 1000, droppedBytes: 200 });
   });
 
   it('a full list keeps the origin and the newest entries', () => {
     let list: EpochEntry[] = [];
-    for (let i = 0; i < MAX_EPOCH_ENTRIES + 5; i++) list = beginEpoch(list, i * 10);
+    for (let i = 0; i < MAX_EPOCH_ENTRIES + 5; i++) list = beginEpoch(list, i * 10, 0);
     expect(list).toHaveLength(MAX_EPOCH_ENTRIES);
     expect(list[0]).toEqual(ORIGIN_EPOCH);
-    expect(list[list.length - 1]).toEqual(e(MAX_EPOCH_ENTRIES + 5, (MAX_EPOCH_ENTRIES + 4) * 10));
+    expect(list[list.length - 1]).toEqual(e((MAX_EPOCH_ENTRIES + 5) * T, (MAX_EPOCH_ENTRIES + 4) * 10));
   });
 
   it('refuses lists whose epochs do not grow or whose starts go back', () => {

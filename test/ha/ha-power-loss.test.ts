@@ -7,6 +7,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EPOCH_NODE_SLOTS as T } from '../../src/ha/epoch-history.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { HaNodeProcess, waitStatus, type Json } from '../helpers/ha-node-process.js';
 import { missingPrerequisite, mountLoopFs, type MountedFs } from '../helpers/loop-fs.js';
@@ -81,7 +82,7 @@ describe.skipIf(MISSING !== null)(`HA across a master power cut${MISSING ? ` —
     // 2. the master is back (epoch 2) and writes a tail the slave receives but the master never flushes
     const m2 = await node('master#2', master);
     await waitStatus(m2, oneSlave, 'slave reconnected');
-    expect(m2.logged(`epoch 2 begins at offset ${durableEnd}`)).toBe(true);
+    expect(m2.logged(`epoch ${2 * T} begins at offset ${durableEnd}`)).toBe(true); // term 2, brokerId 0
     const tail = await m2.command('put 400 400 HaTest 0 64');
     expect(tail.statuses).toEqual({ PUT_OK: 400 });
     const slaveEnd = (await waitStatus(s1, (x) => x.wroteOffset === tail.endOffset, 'slave holds the unflushed tail')).wroteOffset as number;
@@ -98,15 +99,15 @@ describe.skipIf(MISSING !== null)(`HA across a master power cut${MISSING ? ` —
 
     // 4. the running slave reconnects, sees the divergence and stops without appending
     const stopped = await waitStatus(s1, (x) => x.ha.diverged !== null, 'slave detects the divergence');
-    expect(m3.logged(`epoch 3 begins at offset ${recoveredEnd}`)).toBe(true);
-    expect(stopped.ha.diverged).toEqual({ truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 });
+    expect(m3.logged(`epoch ${3 * T} begins at offset ${recoveredEnd}`)).toBe(true);
+    expect(stopped.ha.diverged).toEqual({ truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T });
     expect(stopped.wroteOffset).toBe(slaveEnd);
     expect(s1.logged('this log diverged from master')).toBe(true);
     await s1.close();
 
     // 5. restarted, the slave drops exactly the lost bytes and follows epoch 3
     const s2 = await node('slave#2', slaveStore);
-    expect((await s2.ready).rejoin).toEqual({ kind: 'truncated', truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 });
+    expect((await s2.ready).rejoin).toEqual({ kind: 'truncated', truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T });
     await waitStatus(m3, oneSlave, 'restarted slave connected');
     expect((await m3.command('put 300 400 HaTest 0 64')).statuses).toEqual({ PUT_OK: 300 });
     const ms = await waitStatus(m3, (x) => x.wroteOffset === x.maxPhyOffset, 'master committed everything');

@@ -6,6 +6,7 @@
 // the old master is down takes writes, and the old master, which wrote past the promotion
 // point, rejoins as its slave with those bytes dropped and ends byte-identical.
 import { afterAll, describe, expect, it } from 'vitest';
+import { EPOCH_NODE_SLOTS } from '../../src/ha/epoch-history.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { HaNodeProcess, waitStatus, type Json } from '../helpers/ha-node-process.js';
 import { tempDirs } from '../helpers/temp-dir.js';
@@ -154,7 +155,7 @@ describe('HA between processes', () => {
     expect(promoted.role).toBe('SYNC_MASTER');
     const a2 = await node('old master', { storePathRootDir: ad, brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${promoted.haPort}` });
     const rejoin = (await a2.ready).rejoin;
-    expect(rejoin).toEqual({ kind: 'truncated', truncateTo: shared.maxPhyOffset, droppedBytes: lost.endOffset - shared.maxPhyOffset, commonEpoch: 1 });
+    expect(rejoin).toEqual({ kind: 'truncated', truncateTo: shared.maxPhyOffset, droppedBytes: lost.endOffset - shared.maxPhyOffset, commonEpoch: EPOCH_NODE_SLOTS });
     expect(a2.logged(`dropping ${rejoin.droppedBytes} bytes`)).toBe(true);
     await waitStatus(b2, reporting, 'old master connected as a slave');
     const after = await b2.command('put 400 500 HaTest 0 64');

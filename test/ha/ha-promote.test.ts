@@ -5,7 +5,7 @@
 // connection stops replication before any byte is appended.
 import { describe, expect, it } from 'vitest';
 import { masterStatus, startMaster, startNode, startSlave, stopNode, waitCaughtUp, waitSlaves, stopNodesAfterEach, type HaNode } from '../helpers/ha-inproc.js';
-import { ORIGIN_EPOCH } from '../../src/ha/epoch-history.js';
+import { EPOCH_NODE_SLOTS as T, ORIGIN_EPOCH } from '../../src/ha/epoch-history.js';
 import { encodeEpochFrame } from '../../src/ha/ha-protocol.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { fakeMaster } from '../helpers/ha-raw-peer.js';
@@ -90,12 +90,12 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
     const newMaster = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${deadPort}` }));
     expect(newMaster.rejoin.kind).toBe('master-unreachable');
     await newMaster.ha.promote('SYNC_MASTER');
-    expect(newMaster.logger.lines.some((l) => l.includes(`epoch 2 begins at offset ${promotedAt}`))).toBe(true);
+    expect(newMaster.logger.lines.some((l) => l.includes(`epoch ${2 * T + 1} begins at offset ${promotedAt}`))).toBe(true);
     const queuesAtPromotion = [0, 1, 2].map((q) => newMaster.store.getMaxOffsetInQueue(TOPIC, q));
 
     // the old master rejoins as a slave: cut back to the promotion point, then it follows
     const rejoined = await track(startNode(oldMaster.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${newMaster.ha.port}` }));
-    expect(rejoined.rejoin).toEqual({ kind: 'truncated', truncateTo: promotedAt, droppedBytes: oldEnd - promotedAt, commonEpoch: 1 });
+    expect(rejoined.rejoin).toEqual({ kind: 'truncated', truncateTo: promotedAt, droppedBytes: oldEnd - promotedAt, commonEpoch: T });
     expect(rejoined.logger.lines.some((l) => l.includes(`dropping ${oldEnd - promotedAt} bytes [${promotedAt}, ${oldEnd})`))).toBe(true);
     for (let q = 0; q < 3; q++) expect(rejoined.store.getMaxOffsetInQueue(TOPIC, q)).toBe(queuesAtPromotion[q]);
     await waitSlaves(newMaster, 1);
@@ -120,19 +120,19 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
     const end = slave.store.runtimeInfo().wroteOffset;
     for (const n of [slave, master]) await stopNode(n);
     // connection 0 is the start-up check (answered: same history); connection 1 is replication,
-    // answered by a "master" whose epoch 5 began before this slave's end
+    // answered by a "master" whose later epoch began before this slave's end
     const received: number[] = [];
     const fake = await fakeMaster((socket, index) => {
       received[index] = 0;
       socket.on('data', (chunk: Buffer) => (received[index]! += chunk.byteLength));
-      const entries = index === 0 ? [ORIGIN_EPOCH, { epoch: 1, startOffset: 0 }] : [ORIGIN_EPOCH, { epoch: 1, startOffset: 0 }, { epoch: 5, startOffset: 1000 }];
+      const entries = index === 0 ? [ORIGIN_EPOCH, { epoch: T, startOffset: 0 }] : [ORIGIN_EPOCH, { epoch: T, startOffset: 0 }, { epoch: 5 * T + 3, startOffset: 1000 }];
       socket.write(encodeEpochFrame({ masterMaxOffset: end + 5000, entries }));
     });
     try {
       const s = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${fake.port}` }));
       expect(s.rejoin.kind).toBe('consistent');
       await waitUntil(() => s.ha.status().role === 'SLAVE' && (s.ha.status() as { diverged: unknown }).diverged !== null, 'divergence detected', 10_000);
-      expect(s.ha.status()).toMatchObject({ connected: false, diverged: { truncateTo: 1000, droppedBytes: end - 1000, commonEpoch: 1 } });
+      expect(s.ha.status()).toMatchObject({ connected: false, diverged: { truncateTo: 1000, droppedBytes: end - 1000, commonEpoch: T } });
       expect(s.logger.lines.some((l) => l.includes(`its ${end - 1000} bytes [1000, ${end}) are not the master's`))).toBe(true);
       expect(s.store.runtimeInfo().wroteOffset).toBe(end);
       expect(received[1]).toBe(0); // not even an offset report
