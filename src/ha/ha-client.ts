@@ -260,14 +260,14 @@ export class HaClient {
       this.reportScheduled = true;
       setImmediate(() => {
         this.reportScheduled = false;
-        if (gen === this.generation) this.acknowledge(gen);
+        if (gen === this.generation) this.acknowledge();
       });
     }
   }
 
   /** Report what is committed; if appended bytes are not yet, report again once they are (one
    * wait at a time, each bounded by the heartbeat interval). */
-  private acknowledge(gen: number): void {
+  private acknowledge(): void {
     const own = this.log.maxOffset();
     const ackable = this.log.ackableOffset();
     if (ackable > this.reportedOffset) this.report(ackable, false);
@@ -276,7 +276,8 @@ export class HaClient {
     this.log.whenAckable(own, this.options.heartbeatIntervalMs).then(
       () => {
         this.ackWaitPending = false;
-        if (gen === this.generation) this.acknowledge(gen);
+        // the connection may have changed meanwhile: acknowledge on the current one, if it is past its handshake
+        if (this.decoder !== null) this.acknowledge();
       },
       (err: unknown) => {
         this.ackWaitPending = false;

@@ -65,8 +65,12 @@ export class HaConnection {
     this.decoder = new ReportDecoder((first) => (first ? source.maxOffset() : this.sender.nextOffset));
     this.sender = senderFactory({ socket, source, options, logger, onError: (err) => this.close(`sending failed: ${describe(err)}`) });
     socket.setNoDelay(true);
-    // before any data frame (the sender starts at the first report, which follows this)
-    socket.write(encodeEpochFrame({ masterMaxOffset: source.maxOffset(), entries: [...options.epochs()] }));
+    // before any data frame (the sender starts at the first report, which follows this); the
+    // max offset is never below the newest epoch's start (a decoder refuses that), even while a
+    // just-promoted master still commits its last replicated bytes
+    const epochs = options.epochs();
+    const newestStart = epochs[epochs.length - 1]?.startOffset ?? 0;
+    socket.write(encodeEpochFrame({ masterMaxOffset: Math.max(source.maxOffset(), newestStart), entries: [...epochs] }));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     socket.on('end', () => this.close(this.decoder.pendingBytes > 0 ? `slave ended the connection in the middle of a report (${this.decoder.pendingBytes} of 8 bytes)` : 'slave ended the connection'));
