@@ -719,6 +719,9 @@ export class MessageStore {
       this.diskFullReason = null;
       this.logger.info(`disk ${percent}% used: puts resume`);
     }
+    // Retention closes ConsumeQueue files: never while an fdatasync of the last round may be
+    // running on one of them (the next check, cleanResourceInterval later, does it)
+    if (this.cqSyncInFlight) return;
     runRetention(this.commitLog, this.consumeQueues, this.config, pressure, new Date(this.clock.nowMs()), this.logger.child('retention'));
   }
 
