@@ -19,6 +19,7 @@ import { tcpSender } from '../src/ha/ha-tcp-sender.js';
 import { MessageStore } from '../src/store/message-store.js';
 import { memoryLogger } from '../src/util/logger.js';
 import { measureDiskLimits } from './lib/disk-limits.js';
+import { waitUntil } from './lib/wait-until.js';
 import { measureTps, type TpsRow } from './tps/measure.js';
 import { slaveFactoryWith, spawnSlaveNode } from './tps/slave.js';
 
@@ -122,7 +123,7 @@ async function catchUpRun(master: MessageStore, sender: SenderName, slave: Catch
       const s = firstSlave(ha);
       return s !== null && (slave === 'sink' ? s.transferFromOffset >= end : s.ackedOffset >= end);
     };
-    await until(done, `the ${slave} caught up (${sender})`, CATCH_UP_DEADLINE_MS);
+    await waitUntil(done, `the ${slave} caught up (${sender})`, CATCH_UP_DEADLINE_MS);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
@@ -155,20 +156,12 @@ async function spawnSink(ha: HaService): Promise<() => Promise<void>> {
       child.kill('SIGTERM');
     });
   try {
-    await until(() => (firstSlave(ha)?.ackedOffset ?? -1) >= 0, 'the sink reported', 30_000);
+    await waitUntil(() => (firstSlave(ha)?.ackedOffset ?? -1) >= 0, 'the sink reported', 30_000);
   } catch (err) {
     await stop();
     throw err;
   }
   return stop;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
 }
 
 function mean(values: number[]): number {

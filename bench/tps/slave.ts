@@ -12,6 +12,7 @@ import type { MessageStoreConfig } from '../../src/config/store-config.js';
 import { startHa, type HaOptions, type HaService } from '../../src/ha/ha-service.js';
 import type { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
+import { waitUntil } from '../lib/wait-until.js';
 import type { AttachedSlave, SlaveFactory } from './measure.js';
 
 const READY_TIMEOUT_MS = 30_000;
@@ -71,10 +72,16 @@ export async function spawnSlaveNode(ha: HaService, dir: string, masterConfig: R
   const child = spawn(process.execPath, [cliEntry(), 'node', '-c', props], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const adminPort = await readyPort(child);
-    await untilConnected(() => {
-      const status = ha.status() as { slaves?: Array<{ ackedOffset: number }> };
-      return (status.slaves ?? []).some((s) => s.ackedOffset >= 0);
-    });
+    // the master must see the slave's first offset report: no put of a measurement may meet a
+    // master without its slave
+    await waitUntil(
+      () => {
+        const status = ha.status() as { slaves?: Array<{ ackedOffset: number }> };
+        return (status.slaves ?? []).some((s) => s.ackedOffset >= 0);
+      },
+      'the slave connected and reported',
+      READY_TIMEOUT_MS,
+    );
     return {
       maxOffset: async () => ((await getJson(adminPort, '/status')) as { maxPhyOffset: number }).maxPhyOffset,
       stop: () => stopChild(child),
@@ -101,16 +108,6 @@ function readyPort(child: ChildProcess): Promise<number> {
       else reject(new Error(`unexpected first line from the slave: ${line}`));
     });
   });
-}
-
-/** Wait (bounded) until the master sees the slave's first offset report, so no put of the
- * measurement meets a master without a slave. */
-async function untilConnected(connected: () => boolean): Promise<void> {
-  const deadline = performance.now() + READY_TIMEOUT_MS;
-  while (!connected()) {
-    if (performance.now() > deadline) throw new Error(`the slave did not connect within ${READY_TIMEOUT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
