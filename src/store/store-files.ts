@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, StoreError } from '../errors.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 /** Store directories this process has open (a second open in the same process is refused too). */
 const openInThisProcess = new Set<string>();
@@ -26,7 +27,7 @@ export class StoreFiles {
     }
     if (existsSync(this.lockPath)) {
       const owner = Number.parseInt(readFileSync(this.lockPath, 'utf8').trim(), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+      if (Number.isInteger(owner) && owner !== process.pid && isProcessAlive(owner)) {
         throw new StoreError(ErrorCode.INVALID_ARGUMENT, `store directory ${this.rootDir} is in use by process ${owner}`);
       }
     }
@@ -50,14 +51,5 @@ export class StoreFiles {
 
   markCleanShutdown(): void {
     rmSync(this.abortPath, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -7,6 +7,7 @@
 // crashed run (its pid gone) are removed by removeStaleNamespaces(). Needs root and `ip`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { isProcessAlive } from '../../src/util/process-alive.js';
 
 export const NETNS_PREFIX = 'mqt-';
 const IP = existsSync('/usr/sbin/ip') ? '/usr/sbin/ip' : 'ip';
@@ -35,22 +36,13 @@ function namespaceNames(): string[] {
     .filter((name) => name !== '');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Delete `<prefix><pid>-*` namespaces whose pid no longer runs (an earlier run that crashed). */
 export function removeStaleNamespaces(prefix = NETNS_PREFIX): string[] {
   const removed: string[] = [];
   for (const ns of namespaceNames()) {
     if (!ns.startsWith(prefix)) continue;
     const pid = Number(/^(\d+)-/.exec(ns.slice(prefix.length))?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
     if (spawnSync(IP, ['netns', 'del', ns], { stdio: 'ignore', timeout: IP_TIMEOUT_MS }).status === 0) removed.push(ns);
   }
   return removed;
