@@ -9,7 +9,7 @@
 // Needs root (ip netns); skips with the reason otherwise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
-import { HaNodeProcess, waitStatus, type Json } from '../helpers/ha-node-process.js';
+import { HaNodeProcess, NODE_SEGMENT_BYTES, NODE_STORE_BASE, waitStatus, type Json } from '../helpers/ha-node-process.js';
 import { netnsUnavailable, ownNamespacesLeft, SwitchedHosts } from '../helpers/netns.js';
 import { skipNotice } from '../helpers/skip-notice.js';
 import { tempDirs } from '../helpers/temp-dir.js';
@@ -18,19 +18,12 @@ const MISSING = netnsUnavailable();
 skipNotice('ha-netns.test.ts (network namespaces)', MISSING);
 
 const newDir = tempDirs('mqstore-ha-netns-');
-const SEGMENT_BYTES = 256 * 1024;
+const SEGMENT_BYTES = NODE_SEGMENT_BYTES;
 const HOUSEKEEPING_MS = 2000;
 const SLAVE_TIMEOUT_MS = 500;
 const BASE = {
-  mappedFileSizeCommitLog: SEGMENT_BYTES,
-  maxMessageSize: 4096,
-  listenPort: 0, // haListenPort follows: any free port
-  haTransferBatchSize: 16 * 1024,
-  haSendHeartbeatInterval: 500,
+  ...NODE_STORE_BASE,
   haHousekeepingInterval: HOUSEKEEPING_MS, // a silent peer is dropped after 2 s (default 20 s)
-  commitIntervalCommitLog: 2,
-  commitCommitLogLeastPages: 0,
-  logLevel: 'info',
 };
 // short connect timeout and back-off cap, so the slave retries during the cut and is back soon after the heal
 const HA_OPTIONS = { connectTimeoutMs: 1000, backoffMaxMs: 1000 };

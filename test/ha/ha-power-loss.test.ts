@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EPOCH_NODE_SLOTS as T } from '../../src/ha/epoch-history.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
-import { HaNodeProcess, waitStatus, type Json } from '../helpers/ha-node-process.js';
+import { HaNodeProcess, NODE_SEGMENT_BYTES, NODE_STORE_BASE, waitStatus, type Json } from '../helpers/ha-node-process.js';
 import { missingPrerequisite, mountLoopFs, type MountedFs } from '../helpers/loop-fs.js';
 import { skipNotice } from '../helpers/skip-notice.js';
 import { tempDirs } from '../helpers/temp-dir.js';
@@ -18,17 +18,8 @@ const MISSING = missingPrerequisite(['mkfs.xfs', 'xfs_io', 'losetup'], true);
 skipNotice('ha-power-loss.test.ts (xfs on a loop device)', MISSING);
 
 const newDir = tempDirs('mqstore-ha-power-');
-const SEGMENT_BYTES = 256 * 1024;
-const BASE = {
-  mappedFileSizeCommitLog: SEGMENT_BYTES,
-  maxMessageSize: 4096,
-  haTransferBatchSize: 16 * 1024,
-  haSendHeartbeatInterval: 300,
-  haHousekeepingInterval: 2000,
-  commitIntervalCommitLog: 2,
-  commitCommitLogLeastPages: 0,
-  logLevel: 'info',
-};
+const SEGMENT_BYTES = NODE_SEGMENT_BYTES;
+const BASE = { ...NODE_STORE_BASE, haSendHeartbeatInterval: 300, haHousekeepingInterval: 2000 };
 /** The master never flushes while it runs (only its clean close does): what it wrote after
  * its last start is exactly what the power cut takes. */
 const NEVER_FLUSH = { flushDiskType: 'ASYNC_FLUSH', flushIntervalCommitLog: 600_000, flushCommitLogThoroughInterval: 600_000, flushCommitLogLeastPages: 1_000_000 };

@@ -8,21 +8,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { EPOCH_NODE_SLOTS } from '../../src/ha/epoch-history.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
-import { HaNodeProcess, waitStatus, type Json } from '../helpers/ha-node-process.js';
+import { HaNodeProcess, NODE_SEGMENT_BYTES, NODE_STORE_BASE, waitStatus, type Json } from '../helpers/ha-node-process.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-ha-proc-');
-const SEGMENT_BYTES = 256 * 1024;
-const BASE = {
-  mappedFileSizeCommitLog: SEGMENT_BYTES,
-  maxMessageSize: 4096,
-  listenPort: 0, // haListenPort follows: any free port
-  haTransferBatchSize: 16 * 1024,
-  haSendHeartbeatInterval: 500,
-  commitIntervalCommitLog: 2,
-  commitCommitLogLeastPages: 0,
-  logLevel: 'info',
-};
+const SEGMENT_BYTES = NODE_SEGMENT_BYTES;
+const BASE = NODE_STORE_BASE;
 const children: HaNodeProcess[] = [];
 
 afterAll(async () => {

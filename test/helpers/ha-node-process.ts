@@ -9,6 +9,20 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/ha/ha-node-main.ts', import.meta.url));
 const STDERR_TAIL_LINES = 200;
 
+/** Segment size of the HA process tests' stores (small: segments roll within a test). */
+export const NODE_SEGMENT_BYTES = 256 * 1024;
+/** Store settings the HA process tests share: small segments, short HA periods, commits at once. */
+export const NODE_STORE_BASE = {
+  mappedFileSizeCommitLog: NODE_SEGMENT_BYTES,
+  maxMessageSize: 4096,
+  listenPort: 0, // haListenPort follows: any free port
+  haTransferBatchSize: 16 * 1024,
+  haSendHeartbeatInterval: 500,
+  commitIntervalCommitLog: 2,
+  commitCommitLogLeastPages: 0,
+  logLevel: 'info',
+};
+
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 interface Pending {
