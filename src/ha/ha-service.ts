@@ -29,7 +29,9 @@ export interface HaStore {
   appendReplicated(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
   /** Resolve once bytes below `offset` are committed (page cache); see MessageStore. */
   waitCommitted(offset: number, timeoutMs: number): Promise<'ok' | 'timed-out'>;
-  runtimeInfo(): { wroteOffset: number; committedOffset: number };
+  runtimeInfo(): { wroteOffset: number };
+  /** The committed end of the CommitLog (cheap: read on every acknowledgement). */
+  getMaxPhyOffset(): number;
 }
 
 export type HaConfig = Pick<
@@ -279,7 +281,7 @@ function replicaLog(store: HaStore, epochs: { epochs(): readonly EpochEntry[]; a
   return {
     epochs: () => epochs.epochs(),
     adoptEpochs: (entries) => epochs.adopt(entries),
-    ackableOffset: () => store.runtimeInfo().committedOffset,
+    ackableOffset: () => store.getMaxPhyOffset(),
     whenAckable: async (offset, timeoutMs) => {
       await store.waitCommitted(offset, timeoutMs);
     },
