@@ -73,7 +73,7 @@ describe.skipIf(MISSING !== null)(`HA across a master power cut${MISSING ? ` —
     // 2. the master is back (epoch 2) and writes a tail the slave receives but the master never flushes
     const m2 = await node('master#2', master);
     await waitStatus(m2, oneSlave, 'slave reconnected');
-    expect(m2.logged(`epoch ${2 * T} begins at offset ${durableEnd}`)).toBe(true); // term 2, brokerId 0
+    await m2.waitLogged(`epoch ${2 * T} begins at offset ${durableEnd}`); // term 2, brokerId 0
     const tail = await m2.command('put 400 400 HaTest 0 64');
     expect(tail.statuses).toEqual({ PUT_OK: 400 });
     const slaveEnd = (await waitStatus(s1, (x) => x.wroteOffset === tail.endOffset, 'slave holds the unflushed tail')).wroteOffset as number;
@@ -90,10 +90,10 @@ describe.skipIf(MISSING !== null)(`HA across a master power cut${MISSING ? ` —
 
     // 4. the running slave reconnects, sees the divergence and stops without appending
     const stopped = await waitStatus(s1, (x) => x.ha.diverged !== null, 'slave detects the divergence');
-    expect(m3.logged(`epoch ${3 * T} begins at offset ${recoveredEnd}`)).toBe(true);
+    await s1.waitLogged('this log diverged from master');
+    await m3.waitLogged(`epoch ${3 * T} begins at offset ${recoveredEnd}`);
     expect(stopped.ha.diverged).toEqual({ truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T });
     expect(stopped.wroteOffset).toBe(slaveEnd);
-    expect(s1.logged('this log diverged from master')).toBe(true);
     await s1.close();
 
     // 5. restarted, the slave drops exactly the lost bytes and follows epoch 3

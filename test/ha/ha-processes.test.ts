@@ -94,7 +94,7 @@ describe('HA between processes', () => {
     expect(starts[1]).toBeGreaterThanOrEqual(at.ha.slaveMaxOffset - SEGMENT_BYTES);
     expect(starts[1]).toBeLessThan(more.endOffset);
     await expectReplicated(m.proc, s2, md, sd);
-    expect(s2.logged('recovery (abnormal)')).toBe(true);
+    await s2.waitLogged('recovery (abnormal)');
   });
 
   it('a SIGSTOPped slave: SYNC_MASTER puts time out within slaveTimeout + margin, ASYNC_MASTER puts stay PUT_OK; PUT_OK again after SIGCONT', async () => {
@@ -147,7 +147,7 @@ describe('HA between processes', () => {
     const a2 = await node('old master', { storePathRootDir: ad, brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${promoted.haPort}` });
     const rejoin = (await a2.ready).rejoin;
     expect(rejoin).toEqual({ kind: 'truncated', truncateTo: shared.maxPhyOffset, droppedBytes: lost.endOffset - shared.maxPhyOffset, commonEpoch: EPOCH_NODE_SLOTS });
-    expect(a2.logged(`dropping ${rejoin.droppedBytes} bytes`)).toBe(true);
+    await a2.waitLogged(`dropping ${rejoin.droppedBytes} bytes`);
     await waitStatus(b2, reporting, 'old master connected as a slave');
     const after = await b2.command('put 400 500 HaTest 0 64');
     expect(after.statuses).toEqual({ PUT_OK: 400 });

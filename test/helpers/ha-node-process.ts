@@ -122,6 +122,29 @@ export class HaNodeProcess {
     return this.stderrTail.some((l) => l.includes(text));
   }
 
+  /** Resolve once a stderr line holds `text`. Log lines (stderr) and answers (stdout) travel in
+   * separate pipes: a line written before an answer may still arrive after it. */
+  waitLogged(text: string, deadlineMs = 10_000): Promise<void> {
+    if (this.logged(text)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err: Error | null): void => {
+        clearTimeout(timer);
+        this.child.stderr!.off('data', check);
+        this.child.off('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      // after the tail's own listener (registered first) has taken the chunk in
+      const check = (): void => {
+        if (this.logged(text)) done(null);
+      };
+      const onClose = (): void => done(this.logged(text) ? null : new Error(`${this.name} exited without logging '${text}'\n${this.tail()}`));
+      const timer = setTimeout(() => done(new Error(`${this.name} did not log '${text}' within ${deadlineMs} ms\n${this.tail()}`)), deadlineMs);
+      this.child.stderr!.on('data', check);
+      this.child.once('close', onClose);
+    });
+  }
+
   tail(): string {
     return `--- ${this.name} stderr tail ---\n${this.stderrTail.slice(-40).join('\n')}`;
   }
