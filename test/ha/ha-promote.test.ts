@@ -119,19 +119,24 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
     await waitCaughtUp(master, slave);
     const end = slave.store.runtimeInfo().wroteOffset;
     for (const n of [slave, master]) await stopNode(n);
-    // connection 0 is the start-up check (answered: same history); connection 1 is replication,
-    // answered by a "master" whose later epoch began before this slave's end
+    // the start-up check is answered with the same history; once the node is up (its replication
+    // connection is accepted after that), a "master" whose later epoch began before this slave's end
+    let diverge = false;
     const received: number[] = [];
     const fake = await fakeMaster((socket, index) => {
       received[index] = 0;
       socket.on('data', (chunk: Buffer) => (received[index]! += chunk.byteLength));
-      const entries = index === 0 ? [ORIGIN_EPOCH, { epoch: T, startOffset: 0 }] : [ORIGIN_EPOCH, { epoch: T, startOffset: 0 }, { epoch: 5 * T + 3, startOffset: 1000 }];
+      const entries = diverge ? [ORIGIN_EPOCH, { epoch: T, startOffset: 0 }, { epoch: 5 * T + 3, startOffset: 1000 }] : [ORIGIN_EPOCH, { epoch: T, startOffset: 0 }];
       socket.write(encodeEpochFrame({ masterMaxOffset: end + 5000, entries }));
     });
     try {
       const s = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${fake.port}` }));
+      diverge = true;
       expect(s.rejoin.kind).toBe('consistent');
-      await waitUntil(() => s.ha.status().role === 'SLAVE' && (s.ha.status() as { diverged: unknown }).diverged !== null, 'divergence detected', 10_000);
+      const diverged = (): boolean => (s.ha.status() as { diverged: unknown }).diverged !== null;
+      await waitUntil(diverged, 'divergence detected', 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}; ${fake.accepted.length} connection(s); status ${JSON.stringify(s.ha.status())}; log tail:\n${s.logger.lines.slice(-15).join('\n')}`);
+      });
       expect(s.ha.status()).toMatchObject({ connected: false, diverged: { truncateTo: 1000, droppedBytes: end - 1000, commonEpoch: T } });
       expect(s.logger.lines.some((l) => l.includes(`its ${end - 1000} bytes [1000, ${end}) are not the master's`))).toBe(true);
       expect(s.store.runtimeInfo().wroteOffset).toBe(end);
