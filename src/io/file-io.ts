@@ -70,4 +70,20 @@ export interface FileIO {
   mmap(fd: number, offset: number, length: number, writable: boolean): MappedRegion;
   /** Copy file bytes to a socket fd in the kernel; throws ERR_STORE_UNSUPPORTED on the node backend. */
   sendfile(socketFd: number, fd: number, offset: number, length: number): SendfileResult;
+
+  // ---- names and directories: every durable change of a name goes through these, so a
+  // fault-injecting FileIO (the simulator's disk) reaches it. A created, renamed or unlinked
+  // name survives a power cut only once its directory was fsynced (fsyncDir).
+  /** Atomically replace `to` with `from` (rename(2)). */
+  rename(from: string, to: string): void;
+  /** Remove a file; a missing file is ENOENT. */
+  unlink(path: string): void;
+  /** Names in a directory (no '.' / '..'), sorted; ENOENT when it does not exist. */
+  readdir(dir: string): string[];
+  /** Create a directory and its missing parents (no error when it exists). */
+  mkdirp(dir: string): void;
+  /** Whether a file or directory exists at `path`. */
+  exists(path: string): boolean;
+  /** fsync a directory, so the names created, renamed or removed in it are durable. */
+  fsyncDir(dir: string): void;
 }
