@@ -1,6 +1,7 @@
 // The native FileIO backend: every call goes to the Rust addon (pwrite/pread/fdatasync,
 // fallocate, mmap + msync/madvise/mlock, O_DIRECT with addon-aligned memory, sendfile).
 import * as fs from 'node:fs';
+import { fsNames } from './fs-names.js';
 import type { FileIO, MadviseAdvice, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
 import type { NativeAddon } from './native-addon.js';
 
@@ -81,6 +82,30 @@ export class NativeFileIO implements FileIO {
 
   sendfile(socketFd: number, fd: number, offset: number, length: number): SendfileResult {
     return this.addon.sendfile(socketFd, fd, offset, length);
+  }
+
+  rename(from: string, to: string): void {
+    fsNames.rename(from, to);
+  }
+
+  unlink(path: string): void {
+    fsNames.unlink(path);
+  }
+
+  readdir(dir: string): string[] {
+    return fsNames.readdir(dir);
+  }
+
+  mkdirp(dir: string): void {
+    fsNames.mkdirp(dir);
+  }
+
+  exists(path: string): boolean {
+    return fsNames.exists(path);
+  }
+
+  fsyncDir(dir: string): void {
+    fsNames.fsyncDir(dir);
   }
 }
 

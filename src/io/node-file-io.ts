@@ -2,6 +2,7 @@
 // O_DIRECT is reported unavailable because Node cannot allocate aligned memory.
 import * as fs from 'node:fs';
 import { ErrorCode, StoreError } from '../errors.js';
+import { fsNames } from './fs-names.js';
 import type { FileIO, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
 
 /** Chunk used to reserve space by writing zeros (Node has no fallocate). */
@@ -80,6 +81,30 @@ export class NodeFileIO implements FileIO {
 
   sendfile(): SendfileResult {
     throw unsupported('sendfile');
+  }
+
+  rename(from: string, to: string): void {
+    fsNames.rename(from, to);
+  }
+
+  unlink(path: string): void {
+    fsNames.unlink(path);
+  }
+
+  readdir(dir: string): string[] {
+    return fsNames.readdir(dir);
+  }
+
+  mkdirp(dir: string): void {
+    fsNames.mkdirp(dir);
+  }
+
+  exists(path: string): boolean {
+    return fsNames.exists(path);
+  }
+
+  fsyncDir(dir: string): void {
+    fsNames.fsyncDir(dir);
   }
 }
 

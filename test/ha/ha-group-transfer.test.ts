@@ -15,6 +15,7 @@ function setup(timeoutMs = 100, maxWaiters?: number) {
       armed++;
       return manual.after(delayMs, task);
     },
+    soon: (task) => manual.soon(task),
   };
   const gt = new GroupTransfer(timeoutMs, scheduler, () => clock.nowMs(), maxWaiters);
   const outcomes = new Map<number, ReplicationWait>();
