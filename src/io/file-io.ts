@@ -57,6 +57,8 @@ export interface FileIO {
   /** Write all of `source` at `position`; returns its length. */
   pwrite(fd: number, source: Uint8Array, position: number): number;
   fdatasync(fd: number): void;
+  /** fdatasync off the calling thread (libuv's pool for real descriptors); resolves when done. */
+  fdatasyncAsync(fd: number): Promise<void>;
   fsync(fd: number): void;
   ftruncate(fd: number, length: number): void;
   /** Reserve [offset, offset+length) on disk so later writes there cannot fail with ENOSPC. */

@@ -1,8 +1,15 @@
-// Name and directory operations shared by both FileIO backends (the addon has no reason to do
-// them: they are not on a hot path). fsyncDir opens the directory read-only and fsyncs it.
+// Operations shared by both FileIO backends through `fs` (the addon has no reason to do them:
+// they are not on a hot path): names and directories, and fdatasync on libuv's pool.
+// fsyncDir opens the directory read-only and fsyncs it.
 import * as fs from 'node:fs';
+import { promisify } from 'node:util';
+
+const fdatasyncCallback = promisify(fs.fdatasync);
 
 export const fsNames = {
+  fdatasyncAsync(fd: number): Promise<void> {
+    return fdatasyncCallback(fd);
+  },
   rename(from: string, to: string): void {
     fs.renameSync(from, to);
   },

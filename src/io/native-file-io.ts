@@ -84,6 +84,10 @@ export class NativeFileIO implements FileIO {
     return this.addon.sendfile(socketFd, fd, offset, length);
   }
 
+  fdatasyncAsync(fd: number): Promise<void> {
+    return fsNames.fdatasyncAsync(fd);
+  }
+
   rename(from: string, to: string): void {
     fsNames.rename(from, to);
   }

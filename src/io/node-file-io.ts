@@ -83,6 +83,10 @@ export class NodeFileIO implements FileIO {
     throw unsupported('sendfile');
   }
 
+  fdatasyncAsync(fd: number): Promise<void> {
+    return fsNames.fdatasyncAsync(fd);
+  }
+
   rename(from: string, to: string): void {
     fsNames.rename(from, to);
   }

@@ -2,9 +2,7 @@
 // lifecycle only: open (lock, load, recover, start services), put, get, offsets, status, close.
 // The work is done by the CommitLog (append/read), the persistence service (commit + flush,
 // in a worker thread by default), the dispatch queue and the ConsumeQueues.
-import { fdatasync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { isRecordError, prepareMessage, type MessageInput, type PreparedMessage } from '../codec/prepare-message.js';
 import { prepareBatch, writeBatch, type PreparedBatch } from '../codec/batch.js';
@@ -45,8 +43,6 @@ import { StoreTimers } from './store-timers.js';
 const MAX_PENDING_DISPATCH = 4_000_000;
 const LOCAL_HOST = { address: new Uint8Array([127, 0, 0, 1]), port: 0 };
 
-const fdatasyncAsync = promisify(fdatasync);
-
 /** brokerId of a master, and the slave a slow consumer is sent to (RocketMQ's
  * whichBrokerWhenConsumeSlowly default). */
 const MASTER_ID = 0;
@@ -58,6 +54,8 @@ export interface MessageStoreDependencies {
   scheduler?: Scheduler;
   /** Used fraction of the disk holding a directory (default: statfs). */
   diskUsage?: DiskUsageProbe;
+  /** The file backend (default: chosen by the ioBackend key); the simulator passes its disk. */
+  io?: FileIO;
 }
 
 export interface StoreRuntimeInfo {
@@ -137,7 +135,7 @@ export class MessageStore {
   static async open(input: StoreConfigInput = {}, deps: MessageStoreDependencies = {}): Promise<MessageStore> {
     const config = loadStoreConfig(input, { warn: (m) => (deps.logger ?? consoleLogger('config')).warn(m) });
     const logger = deps.logger ?? consoleLogger('store', config.logLevel);
-    const io = selectFileIO(config.ioBackend, logger.child('io'));
+    const io = deps.io ?? selectFileIO(config.ioBackend, logger.child('io'));
     const files = new StoreFiles(config.storePathRootDir);
     files.lock();
     const pool = config.transientStorePoolEnable
@@ -683,7 +681,7 @@ export class MessageStore {
       synced();
       return;
     }
-    this.cqSyncInFlight = Promise.all(fds.map((fd) => fdatasyncAsync(fd)))
+    this.cqSyncInFlight = Promise.all(fds.map((fd) => this.io.fdatasyncAsync(fd)))
       .then(synced, (err: NodeJS.ErrnoException) => this.onConsumeQueueSyncFailed(err))
       .finally(() => {
         this.cqSyncInFlight = null;
