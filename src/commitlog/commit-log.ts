@@ -208,6 +208,38 @@ export class CommitLog {
     this.segments.closeAll();
   }
 
+  /** Live truncation, first step: the persistence service was stopped (its final drain made
+   * every written byte durable); let go of it and of every write buffer. start() attaches the next
+   * one. */
+  detach(): void {
+    this.active?.buffer.release();
+    this.active = null;
+    for (const r of this.retiring) r.buffer.release();
+    this.retiring.length = 0;
+    this.runner = null;
+  }
+
+  /** Live truncation, second step (detached): make `offset` the end of the log. Segments that
+   * start at or after it are deleted, the rest of the one holding it is zeroed and synced (a
+   * later recovery must not find the cut records there), and every position moves to `offset`.
+   * Copy the bytes first if they must be kept (log-truncation.ts does). */
+  cutBack(offset: number): { deletedSegments: number; zeroedBytes: number } {
+    assert(this.runner === null && this.active === null, 'cutBack on an attached CommitLog (detach it first)');
+    assert(offset >= 0 && offset <= this.wroteOffset, `cutBack to ${offset} outside [0, ${this.wroteOffset}]`);
+    const deleted = this.segments.dropFrom(offset).length;
+    let zeroedBytes = 0;
+    const holding = this.segments.find(offset);
+    if (holding && offset < holding.endOffset) {
+      zeroedBytes = holding.endOffset - offset;
+      this.options.io.zeroRange(holding.fd, offset - holding.fromOffset, zeroedBytes);
+      this.options.io.fdatasync(holding.fd);
+    }
+    for (const p of ['wrote', 'committed', 'flushed', 'commitRequest', 'prefaultRequest'] as const) this.block.store(p, Math.min(this.block.load(p), offset));
+    for (const p of ['wrote', 'committed', 'flushed'] as const) this.block.store(p, offset);
+    this.block.store('stop', 0);
+    return { deletedSegments: deleted, zeroedBytes };
+  }
+
   private publish(offset: number): void {
     this.block.publish(this.wroteSlot, offset);
     if (!this.mmapMode) return;

@@ -1,0 +1,225 @@
+// The put path: validate a message (or a batch), ask the replication policy and the store's
+// health whether it is admitted, append it to the CommitLog with its queue offset, queue its
+// ConsumeQueue entry for dispatch, wake the persistence service, and resolve the put once what
+// it waits for is done: its flush (SYNC_FLUSH group commit, PositionWaiters on `flushed`) and
+// what the policy asks (SYNC_MASTER: the slaves' acks). Bad input and refusals are statuses,
+// never exceptions. Offsets (physical and queue) are assigned here, in one place, in order.
+//
+// Hot path: no work is repeated between validation, encoding and dispatch; an ASYNC_FLUSH put
+// that waits for nothing resolves with an already-settled promise; the result's message id is
+// built only when read (PutOk).
+import { inspect } from 'node:util';
+import { prepareBatch, writeBatch, type PreparedBatch } from '../codec/batch.js';
+import { offsetMsgId } from '../codec/offset-msg-id.js';
+import { isRecordError, prepareMessage, type MessageInput, type PreparedMessage } from '../codec/prepare-message.js';
+import { SYSFLAG_TRANSACTION_MASK, SYSFLAG_TRANSACTION_PREPARED, SYSFLAG_TRANSACTION_ROLLBACK } from '../codec/record-layout.js';
+import { writeRecord } from '../codec/write-record.js';
+import type { PositionWaiters, WaitResult } from '../flush/position-waiters.js';
+import type { PersistencePosition } from '../flush/persistence-layout.js';
+import type { ReplicationWait } from '../replication/replication-types.js';
+import { PutMessageStatus, type PutMessageInput, type PutMessageResult } from './statuses.js';
+import type { StoreCore } from './store-core.js';
+
+const LOCAL_HOST = { address: new Uint8Array([127, 0, 0, 1]), port: 0 };
+const REPLICATION_NOT_WAITED: Promise<ReplicationWait> = Promise.resolve('ok');
+const FLUSH_NOT_WAITED: Promise<WaitResult> = Promise.resolve('ok');
+
+export interface StoreHost {
+  address: Uint8Array;
+  port: number;
+}
+
+export class PutPath {
+  private readonly sync: boolean;
+  private readonly wakeOnPut: boolean;
+  private readonly limits: { maxMessageSizeBytes: number; maxTopicBytes: number };
+
+  constructor(
+    private readonly core: StoreCore,
+    private readonly flushWaiters: PositionWaiters<PersistencePosition>,
+    readonly storeHost: StoreHost,
+  ) {
+    const c = core.config;
+    this.sync = c.flushDiskType === 'SYNC_FLUSH';
+    this.wakeOnPut = this.sync || c.wakeFlushWhenPutMessage || (core.pool !== null && c.wakeCommitWhenPutMessage);
+    this.limits = { maxMessageSizeBytes: c.maxMessageSize, maxTopicBytes: c.maxTopicLength };
+  }
+
+  /** Whether appends wake the persistence service at once (also used by replicated appends). */
+  get wakesOnAppend(): boolean {
+    return this.wakeOnPut;
+  }
+
+  putMessage(input: PutMessageInput): Promise<PutMessageResult> {
+    const refused = this.refusal();
+    if (refused) return Promise.resolve(refused);
+    const now = this.core.clock.nowMs();
+    const prepared = prepareMessage(this.toMessageInput(input, now), this.limits);
+    if (isRecordError(prepared)) return Promise.resolve(failedPut(prepared.status, prepared.reason));
+    const queueRefusal = this.checkQueueId(prepared.queueId) ?? this.dispatchBusy(1);
+    if (queueRefusal) return Promise.resolve(queueRefusal);
+    return this.appendAndWait(prepared, null, input.properties?.WAIT !== 'false', now);
+  }
+
+  /** One batch, appended atomically (all to one queue, consecutive queue offsets). */
+  putMessages(inputs: readonly PutMessageInput[]): Promise<PutMessageResult> {
+    const refused = this.refusal();
+    if (refused) return Promise.resolve(refused);
+    const now = this.core.clock.nowMs();
+    const batch = prepareBatch(
+      inputs.map((i) => this.toMessageInput(i, now)),
+      this.limits,
+    );
+    if (isRecordError(batch)) return Promise.resolve(failedPut(batch.status, batch.reason));
+    const queueRefusal = this.checkQueueId(batch.messages[0]!.queueId) ?? this.dispatchBusy(batch.messages.length);
+    if (queueRefusal) return Promise.resolve(queueRefusal);
+    return this.appendAndWait(null, batch, inputs[0]?.properties?.WAIT !== 'false', now);
+  }
+
+  private appendAndWait(single: PreparedMessage | null, batch: PreparedBatch | null, waitStoreMsgOk: boolean, storeTimestamp: number): Promise<PutMessageResult> {
+    const core = this.core;
+    const first = (single ?? batch!.messages[0])!;
+    const count = single ? 1 : batch!.messages.length;
+    const length = single ? single.totalSizeBytes : batch!.totalSizeBytes;
+    const q = core.consumeQueues.findOrCreate(first.topic, first.queueId);
+    const txType = first.sysFlag & SYSFLAG_TRANSACTION_MASK;
+    const indexed = txType !== SYSFLAG_TRANSACTION_PREPARED && txType !== SYSFLAG_TRANSACTION_ROLLBACK;
+    const queueOffset = indexed ? q.nextQueueOffset : 0;
+    const appended = core.commitLog.append(length, (target, position, physicalOffset) => {
+      if (single) writeRecord(target, position, single, queueOffset, physicalOffset, storeTimestamp);
+      else writeBatch(target, position, batch!, queueOffset, physicalOffset, storeTimestamp);
+    });
+    if (appended.status !== 'PUT_OK') {
+      return Promise.resolve(failedPut(PutMessageStatus.CREATE_MAPPED_FILE_FAILED, core.commitLog.lastCreateError ?? 'segment creation failed'));
+    }
+    core.putCount += count;
+    if (indexed) {
+      q.nextQueueOffset += count;
+      const messages = single ? [single] : batch!.messages;
+      let at = appended.physicalOffset;
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
+        core.dispatch.push(q, queueOffset + i, at, m.totalSizeBytes, m.tagsCode);
+        at += m.totalSizeBytes;
+      }
+    }
+    const end = appended.physicalOffset + appended.wroteBytes;
+    // a replicating master's slaves only receive committed bytes: commit now
+    const woke = waitStoreMsgOk && core.policy.wantsPromptCommit && core.commitLog.requestCommit(end);
+    if (this.wakeOnPut) {
+      if (!woke) core.runner!.wake();
+    } else if (core.dispatch.pending > 0 && core.commitLog.maxOffset >= end) {
+      core.dispatch.drain();
+    }
+    // Chores only once the record waits for dispatch: the ConsumeQueue durable offset must never
+    // pass a record whose entry is not queued yet (the worker may flush it at any moment).
+    if ((core.putCount & 255) < count) core.timers.runDue();
+    const replicated = waitStoreMsgOk ? core.policy.afterAppend(end) : null;
+    const result = new PutOk(this.storeHost, single, batch, appended.physicalOffset, queueOffset, appended.wroteBytes, count, storeTimestamp);
+    const flushWaited = this.sync && waitStoreMsgOk;
+    if (!flushWaited && replicated === null) return Promise.resolve(result);
+    const flushed = flushWaited ? this.flushWaiters.wait(end) : FLUSH_NOT_WAITED;
+    return Promise.all([flushed, replicated ?? REPLICATION_NOT_WAITED]).then(([flush, replica]) => this.combine(result, flush, replica));
+  }
+
+  /** RocketMQ's rule: a replication failure status wins over a flush timeout. */
+  private combine(result: PutOk, flush: WaitResult, replica: ReplicationWait): PutMessageResult {
+    const c = this.core.config;
+    if (replica === 'timed-out') return { ...result.toJSON(), status: PutMessageStatus.FLUSH_SLAVE_TIMEOUT, reason: `no slave acknowledged within slaveTimeout=${c.slaveTimeout} ms` };
+    if (replica === 'not-available') return { ...result.toJSON(), status: PutMessageStatus.SLAVE_NOT_AVAILABLE, reason: 'no slave connected, or every slave is too far behind' };
+    if (flush === 'ok') return result;
+    if (flush === 'timed-out') return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason: `not flushed within syncFlushTimeout=${c.syncFlushTimeout} ms` };
+    if (flush === 'stalled') {
+      const reason = 'disk full: the commit to the CommitLog file failed with ENOSPC; the message is kept in memory and written when space frees';
+      return { ...result.toJSON(), status: PutMessageStatus.FLUSH_DISK_TIMEOUT, reason };
+    }
+    return { ...result.toJSON(), status: PutMessageStatus.SERVICE_NOT_AVAILABLE, reason: this.core.health.failure ?? 'store failed' };
+  }
+
+  private refusal(): PutMessageResult | null {
+    const core = this.core;
+    const reason = core.health.failureRefusal() ?? core.policy.putRefusal() ?? core.health.diskRefusal();
+    return reason === null ? null : failedPut(PutMessageStatus.SERVICE_NOT_AVAILABLE, reason);
+  }
+
+  /** Room in the dispatch queue for `count` more records (checked before anything is appended). */
+  private dispatchBusy(count: number): PutMessageResult | null {
+    if (this.core.dispatch.hasRoomFor(count)) return null;
+    return failedPut(PutMessageStatus.OS_PAGE_CACHE_BUSY, `too many records wait for dispatch (${this.core.dispatch.pending})`);
+  }
+
+  private checkQueueId(queueId: number): PutMessageResult | null {
+    const max = this.core.config.maxQueueId;
+    if (queueId > max) return failedPut(PutMessageStatus.MESSAGE_ILLEGAL, `queueId ${queueId} is above maxQueueId=${max}`);
+    return null;
+  }
+
+  private toMessageInput(input: PutMessageInput, nowMs: number): MessageInput {
+    const body = typeof input.body === 'string' ? new TextEncoder().encode(input.body) : input.body;
+    return {
+      topic: input.topic,
+      queueId: input.queueId ?? 0,
+      body,
+      flag: input.flag ?? 0,
+      tags: input.tags,
+      keys: input.keys,
+      properties: input.properties,
+      bornTimestamp: input.bornTimestamp ?? nowMs,
+      bornHost: LOCAL_HOST,
+      storeHost: this.storeHost,
+    } as MessageInput;
+  }
+}
+
+/** A PUT_OK result; the message id string is built only when read. console.log and JSON show
+ * the plain result (the fields a user reads), not the internals. */
+class PutOk implements PutMessageResult {
+  readonly status = PutMessageStatus.PUT_OK;
+  private ids: string | null = null;
+
+  constructor(
+    private readonly storeHost: StoreHost,
+    private readonly single: PreparedMessage | null,
+    private readonly batch: PreparedBatch | null,
+    readonly physicalOffset: number,
+    readonly queueOffset: number,
+    readonly wroteBytes: number,
+    readonly messageCount: number,
+    readonly storeTimestamp: number,
+  ) {}
+
+  get offsetMsgId(): string {
+    this.ids ??= this.single ? offsetMsgId(this.storeHost, this.physicalOffset) : this.batchIds();
+    return this.ids;
+  }
+
+  toJSON(): PutMessageResult {
+    const { status, offsetMsgId, physicalOffset, queueOffset, wroteBytes, messageCount, storeTimestamp } = this;
+    return { status, offsetMsgId, physicalOffset, queueOffset, wroteBytes, messageCount, storeTimestamp };
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    return inspect(this.toJSON(), options);
+  }
+
+  private batchIds(): string {
+    const ids: string[] = [];
+    let at = this.physicalOffset;
+    for (const m of this.batch!.messages) {
+      ids.push(offsetMsgId(this.storeHost, at));
+      at += m.totalSizeBytes;
+    }
+    return ids.join(',');
+  }
+}
+
+/** The STOREHOST written into records: brokerIP1 (IPv4; 127.0.0.1 when it is not one) and listenPort. */
+export function storeHostOf(config: { brokerIP1: string; listenPort: number }): StoreHost {
+  const parts = config.brokerIP1.split('.').map(Number);
+  const ipv4 = parts.length === 4 && parts.every((p) => Number.isInteger(p) && p >= 0 && p <= 255);
+  return { address: ipv4 ? new Uint8Array(parts) : new Uint8Array([127, 0, 0, 1]), port: config.listenPort };
+}
+
+export function failedPut(status: PutMessageResult['status'], reason: string): PutMessageResult {
+  return { status, offsetMsgId: null, physicalOffset: -1, queueOffset: -1, wroteBytes: 0, messageCount: 0, storeTimestamp: 0, reason };
+}

@@ -1,0 +1,62 @@
+// What consumers may see, and getting it into the ConsumeQueues: records appended to the
+// CommitLog wait in the dispatch queue until their bytes are visible, then get their queue
+// entries. Visible means: below `committed` (readers never see bytes past it), and under
+// SYNC_FLUSH below `flushed` too (RocketMQ 5.3's rule, unless readUnCommitted), and below the
+// replication policy's confirm offset where it sets one (unless readUnCommitted).
+import type { ConsumeQueue } from '../consumequeue/consume-queue.js';
+import { DispatchQueue } from '../consumequeue/dispatch-queue.js';
+import type { PersistencePosition } from '../flush/persistence-layout.js';
+import type { ReplicationPolicy } from '../replication/replication-policy.js';
+import type { ControlBlock } from '../util/control-block.js';
+
+/** Records that may wait for dispatch before puts are refused with OS_PAGE_CACHE_BUSY. */
+export const MAX_PENDING_DISPATCH = 4_000_000;
+
+export class StoreDispatch {
+  private readonly queue = new DispatchQueue(MAX_PENDING_DISPATCH);
+  private readonly visibleAtFlush: boolean;
+
+  constructor(
+    private readonly block: ControlBlock<PersistencePosition>,
+    syncFlush: boolean,
+    private readonly readUnCommitted: boolean,
+    private readonly policy: () => ReplicationPolicy,
+  ) {
+    this.visibleAtFlush = syncFlush && !readUnCommitted;
+  }
+
+  get pending(): number {
+    return this.queue.pending;
+  }
+
+  /** Room for `count` more records (checked before anything is appended). */
+  hasRoomFor(count: number): boolean {
+    return this.queue.pending + count <= MAX_PENDING_DISPATCH;
+  }
+
+  push(queue: ConsumeQueue, queueOffset: number, physicalOffset: number, size: number, tagsCode: number): void {
+    this.queue.push(queue, queueOffset, physicalOffset, size, tagsCode);
+  }
+
+  /** The end of what consumers may see now. */
+  visibleOffset(): number {
+    const local = this.visibleAtFlush ? this.block.load('flushed') : this.block.load('committed');
+    if (this.readUnCommitted) return local;
+    const confirm = this.policy().confirmOffset();
+    return confirm === null ? local : Math.min(local, confirm);
+  }
+
+  /** Dispatch every record that is visible; returns the visible offset (every record that ends
+   * at or below it is dispatched: every appended record is queued before any chore runs). */
+  drain(): number {
+    const visible = this.visibleOffset();
+    this.queue.drain(visible);
+    return visible;
+  }
+
+  /** Log truncation at `offset`: dispatch the records below it, forget the rest. */
+  cutAt(offset: number): void {
+    this.queue.drain(offset);
+    this.queue.clear();
+  }
+}
