@@ -18,6 +18,7 @@ import { stagingBuffer, type WriteBuffer } from '../segment/write-buffer.js';
 import { assert } from '../util/assert.js';
 import { ControlBlock } from '../util/control-block.js';
 import type { Logger } from '../util/logger.js';
+import type { Scheduler } from '../util/scheduler.js';
 import { PERSISTENCE_POSITIONS, type PersistencePosition } from '../flush/persistence-layout.js';
 import type { PersistenceRunner } from '../flush/persistence-runner.js';
 
@@ -43,6 +44,8 @@ export interface CommitLogOptions {
   /** warmMapedFileEnable: fault every page of a new mapping in up front (MADV_POPULATE_WRITE). */
   warmMappedFile: boolean;
   logger: Logger;
+  /** Runs the next segment's preallocation soon after a roll (off the put path). */
+  scheduler: Scheduler;
 }
 
 interface ActiveSegment {
@@ -330,7 +333,7 @@ export class CommitLog {
   private schedulePreallocation(): void {
     if (this.preallocationPending) return;
     this.preallocationPending = true;
-    setImmediate(() => {
+    this.options.scheduler.soon(() => {
       this.preallocationPending = false;
       const a = this.active;
       if (!a || this.closed || this.segments.last !== a.file) return;

@@ -2,14 +2,13 @@
 // for its epoch history (one short connection to its HA port: the epoch frame, then close) and
 // check this log against it (epoch-history.ts). A log that diverged — an old master rejoining
 // after its slave was promoted and written to, or a slave ahead of a master that lost unflushed
-// bytes — is cut back to where the two agree: the store is closed, the CommitLog files are
-// truncated (commitlog/truncate-files.ts) and the store is opened again, which re-dispatches
-// its ConsumeQueues to the new end. The dropped byte count is logged and returned.
+// bytes — is cut back to where the two agree while the store is open (MessageStore.truncateLog:
+// the dropped bytes are copied to quarantine/ first, the ConsumeQueues follow). The dropped byte
+// count and the copy's place are logged and returned.
 //
 // An unreachable master does not block the start: the HaClient makes the same check on every
 // connection and stops replication (never appends) if it finds a divergence then.
 import { connect } from 'node:net';
-import { truncateCommitLogFiles } from '../commitlog/truncate-files.js';
 import { parseHostPort } from '../config/value-formats.js';
 import type { Logger } from '../util/logger.js';
 import { EpochFile } from './epoch-file.js';
@@ -26,13 +25,14 @@ export interface RejoinStore {
     readonly haMasterAddress: string | null;
   };
   getMaxPhyOffset(): number;
+  truncateLog(offset: number): Promise<{ droppedBytes: number; deletedSegments: number; quarantineDir: string | null }>;
   close(): Promise<void>;
 }
 
 export type RejoinOutcome =
   | { kind: 'not-a-slave' | 'empty-log' | 'consistent' }
   | { kind: 'master-unreachable'; reason: string }
-  | { kind: 'truncated'; truncateTo: number; droppedBytes: number; commonEpoch: number };
+  | { kind: 'truncated'; truncateTo: number; droppedBytes: number; commonEpoch: number; quarantineDir: string | null };
 
 export interface RejoinOptions {
   /** Longest wait for the master's epoch frame (default 5000 ms). */
@@ -72,11 +72,15 @@ export async function openWithRejoin<S extends RejoinStore>(open: () => Promise<
     `rejoin: this log diverged from master ${c.haMasterAddress} after offset ${truncateTo} (last common epoch ${commonEpoch}; master ${formatEpochs(frame.entries)}, local ${formatEpochs(local)}): ` +
       `dropping ${droppedBytes} bytes [${truncateTo}, ${end})`,
   );
-  await store.close();
-  const cut = truncateCommitLogFiles(c.storePathCommitLog, c.mappedFileSizeCommitLog, truncateTo);
-  logger.warn(`rejoin: truncated the CommitLog to ${truncateTo} (${cut.deletedSegments} segment file(s) deleted, ${cut.zeroedBytes} bytes zeroed); reopening`);
-  const reopened = await open();
-  return { store: reopened, rejoin: { kind: 'truncated', truncateTo, droppedBytes, commonEpoch } };
+  let cut;
+  try {
+    cut = await store.truncateLog(truncateTo);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  logger.warn(`rejoin: truncated the CommitLog to ${truncateTo} (${cut.deletedSegments} segment file(s) deleted); the dropped bytes are kept in ${cut.quarantineDir}`);
+  return { store, rejoin: { kind: 'truncated', truncateTo, droppedBytes, commonEpoch, quarantineDir: cut.quarantineDir } };
 }
 
 /** Connect to a master's HA port, read its epoch frame, close. */

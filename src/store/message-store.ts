@@ -28,6 +28,7 @@ import type { ReplicationGate, ReplicationSource } from '../replication/replicat
 import { TransientStorePool } from '../segment/transient-store-pool.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { WaitOutcome } from '../util/control-block.js';
+import { LocalWaits } from '../util/local-waits.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler, type Scheduler } from '../util/scheduler.js';
 import { ConsumeQueuePersistence } from './consume-queue-persistence.js';
@@ -104,7 +105,7 @@ export class MessageStore {
       pool,
       health,
       dispatch: new StoreDispatch(block, config.flushDiskType === 'SYNC_FLUSH', config.readUnCommitted, () => this.core.policy),
-      timers: new StoreTimers(scheduler, logger.child('timers'), () => clock.nowMs()),
+      timers: new StoreTimers(scheduler, logger.child('timers'), () => clock.monotonicMs()),
       policy: this.classic,
       runner: null,
       truncating: false,
@@ -130,6 +131,7 @@ export class MessageStore {
     const pool = config.transientStorePoolEnable
       ? new TransientStorePool(io, config.transientStorePoolSize, config.mappedFileSizeCommitLog, logger.child('pool'))
       : null;
+    const scheduler = deps.scheduler ?? realScheduler;
     const commitLog = new CommitLog({
       io,
       dir: config.storePathCommitLog,
@@ -138,8 +140,9 @@ export class MessageStore {
       pool,
       warmMappedFile: config.warmMapedFileEnable,
       logger: logger.child('commitlog'),
+      scheduler,
     });
-    const store = new MessageStore(config, io, logger, deps.clock ?? systemClock, deps.scheduler ?? realScheduler, files, commitLog, pool, deps.diskUsage ?? statfsUsage);
+    const store = new MessageStore(config, io, logger, deps.clock ?? systemClock, scheduler, files, commitLog, pool, deps.diskUsage ?? statfsUsage);
     try {
       store.core.lastRecovery = loadAndRecover(store.core, files.lastExitAbnormal);
       await store.start();
@@ -350,6 +353,8 @@ export class MessageStore {
    * truncation). */
   private async startPersistence(): Promise<PersistenceRunner> {
     const runner = createPersistenceRunner(this.core, (e) => this.onPersistenceEvent(e));
+    // every position then moves on this thread: serve waits here, on the store's scheduler
+    if (runner.placement === 'in-thread') this.core.commitLog.block.serveWaitsLocally(new LocalWaits(this.core.scheduler, this.core.clock));
     this.core.runner = runner;
     this.core.commitLog.start(runner);
     await runner.ready();

@@ -21,14 +21,16 @@ export class StoreTimers {
   private readonly chores: Chore[] = [];
   private stopped = false;
   private sample: { offset: number; timestampMs: number } | null = null;
-  private tpsBase = { count: 0, atMs: performance.now() };
+  private tpsBase: { count: number; atMs: number };
   private lastTps = 0;
 
   constructor(
     private readonly scheduler: Scheduler,
     private readonly logger: Logger,
     private readonly nowMs: () => number,
-  ) {}
+  ) {
+    this.tpsBase = { count: 0, atMs: nowMs() };
+  }
 
   /** Run `task` every `periodMs` until cancelAll(). A task that throws is logged and runs again
    * next period (each task handles its own failures; this is the last line). */
@@ -56,7 +58,7 @@ export class StoreTimers {
 
   /** Puts per second over the last window, given the running put count. */
   putTps(putCount: number): number {
-    const now = performance.now();
+    const now = this.nowMs();
     const elapsed = now - this.tpsBase.atMs;
     if (elapsed >= TPS_WINDOW_MS) {
       this.lastTps = ((putCount - this.tpsBase.count) * 1000) / elapsed;

@@ -6,6 +6,7 @@
 // Positions only move forward through `advance` (a CAS loop keeping the maximum); every change
 // notifies waiters. Values are exposed as JS numbers, exact up to 2^53 bytes (8 PiB).
 import { assert } from './assert.js';
+import type { LocalWaits } from './local-waits.js';
 
 const SLOT_STRIDE_BYTES = 64;
 const SLOT_STRIDE = SLOT_STRIDE_BYTES / BigInt64Array.BYTES_PER_ELEMENT;
@@ -18,6 +19,8 @@ export class ControlBlock<Name extends string = string> {
   private readonly slots: BigInt64Array;
   private readonly words: Int32Array;
   private readonly indexOf: Map<Name, number>;
+  /** Set by serveWaitsLocally: async waits are served on this thread (local-waits.ts). */
+  private local: LocalWaits | null = null;
 
   private constructor(buffer: SharedArrayBuffer, names: readonly Name[]) {
     assert(new Set(names).size === names.length, 'control block names must be unique');
@@ -40,6 +43,13 @@ export class ControlBlock<Name extends string = string> {
     return new ControlBlock(buffer, names);
   }
 
+  /** Every change of this block happens on this thread from now on (an in-thread service): serve
+   * waitAtLeastAsync / waitChangeAsync with listeners and `waits`' scheduler instead of
+   * Atomics.waitAsync (deterministic under a manual scheduler). */
+  serveWaitsLocally(waits: LocalWaits): void {
+    this.local = waits;
+  }
+
   load(name: Name): number {
     return Number(Atomics.load(this.slots, this.slot(name)));
   }
@@ -49,6 +59,7 @@ export class ControlBlock<Name extends string = string> {
     const i = this.slot(name);
     Atomics.store(this.slots, i, toBig(value));
     Atomics.notify(this.slots, i);
+    this.local?.notified(i, Atomics.load(this.slots, i));
   }
 
   /** A small flag value (0..2^31) read as the slot's low 32-bit word: no BigInt on hot paths.
@@ -77,6 +88,7 @@ export class ControlBlock<Name extends string = string> {
       if (current >= target) return false;
       if (Atomics.compareExchange(this.slots, i, current, target) === current) {
         Atomics.notify(this.slots, i);
+        this.local?.notified(i, target);
         return true;
       }
     }
@@ -87,12 +99,15 @@ export class ControlBlock<Name extends string = string> {
     const i = this.slot(name);
     const next = Atomics.add(this.slots, i, toBig(delta)) + toBig(delta);
     Atomics.notify(this.slots, i);
+    this.local?.notified(i, next);
     return Number(next);
   }
 
   /** Wake every waiter on `name` without changing it (they re-check their own conditions). */
   notify(name: Name): void {
-    Atomics.notify(this.slots, this.slot(name));
+    const i = this.slot(name);
+    Atomics.notify(this.slots, i);
+    this.local?.notified(i, Atomics.load(this.slots, i));
   }
 
   /** Block this thread until `name >= target` or the timeout passes. For worker threads only. */
@@ -117,6 +132,10 @@ export class ControlBlock<Name extends string = string> {
   /** Resolve when `name >= target`, or with 'timed-out'; never blocks the event loop. */
   async waitAtLeastAsync(name: Name, target: number, timeoutMs: number): Promise<WaitOutcome> {
     const i = this.slot(name);
+    if (this.local !== null) {
+      const wanted = toBig(target);
+      return Atomics.load(this.slots, i) >= wanted ? 'ok' : this.local.waitAtLeast(i, wanted, timeoutMs);
+    }
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const current = Atomics.load(this.slots, i);
@@ -130,6 +149,10 @@ export class ControlBlock<Name extends string = string> {
 
   /** Resolve when `name` differs from `seen` or is notified, or with 'timed-out'. */
   async waitChangeAsync(name: Name, seen: number, timeoutMs: number): Promise<WaitOutcome> {
+    if (this.local !== null) {
+      const i = this.slot(name);
+      return Atomics.load(this.slots, i) !== toBig(seen) ? 'ok' : this.local.waitNotify(i, timeoutMs);
+    }
     const waited = Atomics.waitAsync(this.slots, this.slot(name), toBig(seen), timeoutMs);
     const result = waited.async ? await waited.value : waited.value;
     return result === 'timed-out' ? 'timed-out' : 'ok';

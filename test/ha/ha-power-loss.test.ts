@@ -92,13 +92,13 @@ describe.skipIf(MISSING !== null)(`HA across a master power cut${MISSING ? ` —
     const stopped = await waitStatus(s1, (x) => x.ha.diverged !== null, 'slave detects the divergence');
     await s1.waitLogged('this log diverged from master');
     await m3.waitLogged(`epoch ${3 * T} begins at offset ${recoveredEnd}`);
-    expect(stopped.ha.diverged).toEqual({ truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T });
+    expect(stopped.ha.diverged).toEqual({ truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T, quarantineDir: expect.stringContaining('quarantine') });
     expect(stopped.wroteOffset).toBe(slaveEnd);
     await s1.close();
 
     // 5. restarted, the slave drops exactly the lost bytes and follows epoch 3
     const s2 = await node('slave#2', slaveStore);
-    expect((await s2.ready).rejoin).toEqual({ kind: 'truncated', truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T });
+    expect((await s2.ready).rejoin).toEqual({ kind: 'truncated', truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T, quarantineDir: expect.stringContaining('quarantine') });
     await waitStatus(m3, oneSlave, 'restarted slave connected');
     expect((await m3.command('put 300 400 HaTest 0 64')).statuses).toEqual({ PUT_OK: 300 });
     const ms = await waitStatus(m3, (x) => x.wroteOffset === x.maxPhyOffset, 'master committed everything');

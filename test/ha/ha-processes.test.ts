@@ -146,7 +146,7 @@ describe('HA between processes', () => {
     expect(promoted.role).toBe('SYNC_MASTER');
     const a2 = await node('old master', { storePathRootDir: ad, brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${promoted.haPort}` });
     const rejoin = (await a2.ready).rejoin;
-    expect(rejoin).toEqual({ kind: 'truncated', truncateTo: shared.maxPhyOffset, droppedBytes: lost.endOffset - shared.maxPhyOffset, commonEpoch: EPOCH_NODE_SLOTS });
+    expect(rejoin).toEqual({ kind: 'truncated', truncateTo: shared.maxPhyOffset, droppedBytes: lost.endOffset - shared.maxPhyOffset, commonEpoch: EPOCH_NODE_SLOTS, quarantineDir: expect.stringContaining('quarantine') });
     await a2.waitLogged(`dropping ${rejoin.droppedBytes} bytes`);
     await waitStatus(b2, reporting, 'old master connected as a slave');
     const after = await b2.command('put 400 500 HaTest 0 64');

@@ -95,7 +95,7 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
 
     // the old master rejoins as a slave: cut back to the promotion point, then it follows
     const rejoined = await track(startNode(oldMaster.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${newMaster.ha.port}` }));
-    expect(rejoined.rejoin).toEqual({ kind: 'truncated', truncateTo: promotedAt, droppedBytes: oldEnd - promotedAt, commonEpoch: T });
+    expect(rejoined.rejoin).toEqual({ kind: 'truncated', truncateTo: promotedAt, droppedBytes: oldEnd - promotedAt, commonEpoch: T, quarantineDir: expect.stringContaining('quarantine') });
     expect(rejoined.logger.lines.some((l) => l.includes(`dropping ${oldEnd - promotedAt} bytes [${promotedAt}, ${oldEnd})`))).toBe(true);
     for (let q = 0; q < 3; q++) expect(rejoined.store.getMaxOffsetInQueue(TOPIC, q)).toBe(queuesAtPromotion[q]);
     await waitSlaves(newMaster, 1);
