@@ -61,16 +61,10 @@ export interface MessageStoreConfig {
   readonly flushCommitLogThoroughInterval: number;
   readonly syncFlushTimeout: number;
   readonly flushIntervalConsumeQueue: number;
-  readonly flushConsumeQueueLeastPages: number;
-  readonly flushConsumeQueueThoroughInterval: number;
   readonly flushConsumerOffsetInterval: number;
-  readonly flushDelayOffsetInterval: number;
-  readonly putMessageTimeout: number;
-  readonly osPageCacheBusyTimeOutMills: number;
   // --- TransientStorePool and commit
   readonly transientStorePoolEnable: boolean;
   readonly transientStorePoolSize: number;
-  readonly fastFailIfNoBufferInStorePool: boolean;
   readonly commitIntervalCommitLog: number;
   readonly commitCommitLogLeastPages: number;
   readonly commitCommitLogThoroughInterval: number;
@@ -79,8 +73,6 @@ export interface MessageStoreConfig {
   // --- segment allocation, recovery, reads
   readonly writeWithoutMmap: boolean;
   readonly warmMapedFileEnable: boolean;
-  readonly flushLeastPagesWhenWarmMapedFile: number;
-  readonly dataReadAheadEnable: boolean;
   readonly checkCRCOnRecover: boolean;
   readonly readUnCommitted: boolean;
   readonly maxTransferBytesOnMessageInMemory: number;
@@ -89,7 +81,6 @@ export interface MessageStoreConfig {
   readonly maxTransferCountOnMessageInDisk: number;
   readonly accessMessageInMemoryMaxRatio: number;
   readonly slaveReadEnable: boolean;
-  readonly offsetCheckInSlave: boolean;
   // --- retention
   readonly fileReservedTime: number;
   readonly deleteWhen: string;
@@ -98,9 +89,6 @@ export interface MessageStoreConfig {
   readonly diskSpaceCleanForciblyRatio: number;
   readonly cleanFileForciblyEnable: boolean;
   readonly cleanResourceInterval: number;
-  readonly deleteCommitLogFilesInterval: number;
-  readonly deleteConsumeQueueFilesInterval: number;
-  readonly destroyMapedFileIntervalForcibly: number;
   readonly deleteFileBatchMax: number;
   // --- broker identity, roles, HA
   readonly brokerRole: BrokerRole;
@@ -238,28 +226,7 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   flushCommitLogThoroughInterval: ms(10_000, 'ASYNC_FLUSH: flush everything (0 pages) at least this often, in ms.', 0),
   syncFlushTimeout: ms(5000, 'SYNC_FLUSH: a put not flushed within this many ms returns FLUSH_DISK_TIMEOUT.'),
   flushIntervalConsumeQueue: ms(1000, 'Period of the ConsumeQueue flush service in ms.'),
-  flushConsumeQueueLeastPages: pages(2, 'Flush a ConsumeQueue only when at least this many pages are dirty (0 = any).'),
-  flushConsumeQueueThoroughInterval: ms(60_000, 'Flush ConsumeQueues (and the checkpoint) fully at least this often, in ms.', 0),
   flushConsumerOffsetInterval: ms(5000, 'Period in ms of writing config/consumerOffset.json (a RocketMQ BrokerConfig key).'),
-  flushDelayOffsetInterval: {
-    type: 'long',
-    default: 10_000,
-    min: 1,
-    max: LONG_MAX,
-    unit: 'ms',
-    doc: 'Period in ms of writing config/delayOffset.json.',
-    origin: 'rocketmq',
-  },
-  putMessageTimeout: ms(8000, 'Longest a blocking put waits for its flush/replication result, in ms.'),
-  osPageCacheBusyTimeOutMills: {
-    type: 'long',
-    default: 1000,
-    min: 1,
-    max: LONG_MAX,
-    unit: 'ms',
-    doc: 'A put is refused with OS_PAGE_CACHE_BUSY while the current append has taken longer than this, in ms.',
-    origin: 'rocketmq',
-  },
   // --- TransientStorePool
   transientStorePoolEnable: flag(
     false,
@@ -274,7 +241,6 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     doc: 'Number of pool buffers, each one CommitLog segment large.',
     origin: 'rocketmq',
   },
-  fastFailIfNoBufferInStorePool: flag(false, 'Refuse to create a segment (CREATE_MAPPED_FILE_FAILED) when the pool is empty.'),
   commitIntervalCommitLog: ms(200, 'TSP: period of the commit service in ms.'),
   commitCommitLogLeastPages: pages(4, 'TSP: commit only when at least this many pages are pending (0 = any).'),
   commitCommitLogThoroughInterval: ms(200, 'TSP: commit everything at least this often, in ms.', 0),
@@ -292,11 +258,6 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     doc: 'Touch every page of a new CommitLog segment (and mlock it) before use.',
     origin: 'rocketmq',
   },
-  flushLeastPagesWhenWarmMapedFile: {
-    ...pages(4096, 'SYNC_FLUSH + warm-up: msync every this many pages while warming a segment.'),
-    aliases: ['flushLeastPagesWhenWarmMappedFile'],
-  },
-  dataReadAheadEnable: flag(true, 'false = madvise(MADV_RANDOM) on CommitLog segments (no kernel read-ahead).'),
   checkCRCOnRecover: flag(true, 'Check the body CRC of every record scanned during recovery.'),
   readUnCommitted: flag(
     false,
@@ -348,7 +309,6 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     origin: 'rocketmq',
   },
   slaveReadEnable: flag(false, 'Let lagging consumers be redirected to a slave (a RocketMQ BrokerConfig key).'),
-  offsetCheckInSlave: flag(false, 'On a SLAVE, also correct out-of-range pull offsets (masters always do).'),
   // --- retention
   fileReservedTime: {
     type: 'int',
@@ -400,12 +360,6 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   },
   cleanFileForciblyEnable: flag(true, 'Allow deleting unexpired files when the disk passes diskSpaceCleanForciblyRatio.'),
   cleanResourceInterval: ms(10_000, 'Period of the retention (clean) service in ms.'),
-  deleteCommitLogFilesInterval: ms(100, 'Pause between deleting two CommitLog segments, in ms.', 0),
-  deleteConsumeQueueFilesInterval: ms(100, 'Pause between deleting two ConsumeQueue segments, in ms.', 0),
-  destroyMapedFileIntervalForcibly: {
-    ...ms(120_000, 'A segment still referenced this many ms after deletion started is destroyed anyway.', 0),
-    aliases: ['destroyMappedFileIntervalForcibly'],
-  },
   deleteFileBatchMax: {
     type: 'int',
     default: 10,

@@ -97,6 +97,14 @@ describe('loadStoreConfig: a real-looking broker.conf', () => {
     expect(lines[0]).toContain('does not implement; it is ignored');
   });
 
+  it('warns, naming what mqstore does instead, for RocketMQ store keys it accepts but does not act on', () => {
+    const { warn, lines } = collect();
+    const config = loadStoreConfig({ putMessageTimeout: 8000, osPageCacheBusyTimeOutMills: '1000', flushConsumeQueueLeastPages: 2, offsetCheckInSlave: true }, { warn });
+    expect(config).not.toHaveProperty('putMessageTimeout');
+    expect(lines.map((l) => /^config key '([^']+)'/.exec(l)?.[1])).toEqual(['putMessageTimeout', 'osPageCacheBusyTimeOutMills', 'flushConsumeQueueLeastPages', 'offsetCheckInSlave']);
+    expect(lines[0]).toMatch(/syncFlushTimeout .*slaveTimeout/);
+  });
+
   it('loads a slave broker.conf', () => {
     const file = writeConf(
       'brokerClusterName=DefaultCluster\nbrokerName=broker-a\nbrokerId=1\nbrokerRole=SLAVE\nflushDiskType=ASYNC_FLUSH\n' +
