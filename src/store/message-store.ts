@@ -17,7 +17,7 @@ import type { BrokerRole, MessageStoreConfig } from '../config/store-config.js';
 import { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import { ConsumerOffsets } from '../consumequeue/consumer-offsets.js';
 import { ErrorCode, StoreError } from '../errors.js';
-import type { PersistenceEvent, PersistencePosition } from '../flush/persistence-layout.js';
+import type { PersistencePosition } from '../flush/persistence-layout.js';
 import type { PersistenceRunner } from '../flush/persistence-runner.js';
 import { PositionWaiters } from '../flush/position-waiters.js';
 import type { FileIO } from '../io/file-io.js';
@@ -46,6 +46,7 @@ import type { StoreCore } from './store-core.js';
 import { StoreDispatch } from './store-dispatch.js';
 import { StoreFiles } from './store-files.js';
 import { StoreHealth } from './store-health.js';
+import { closeStore } from './store-shutdown.js';
 import { loadAndRecover } from './store-recovery.js';
 import { StoreTimers } from './store-timers.js';
 
@@ -222,38 +223,7 @@ export class MessageStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const core = this.core;
-    core.timers.cancelAll();
-    let clean = core.health.failure === null;
-    const step = (what: string, fn: () => void): void => {
-      try {
-        fn();
-      } catch (err) {
-        clean = false;
-        core.logger.error(`close: ${what} failed: ${(err as Error).message}`);
-      }
-    };
-    try {
-      await core.runner!.stop();
-    } catch (err) {
-      clean = false;
-      core.logger.error(`close: stopping the persistence service failed: ${(err as Error).message}`);
-    }
-    await this.cqPersistence.idle;
-    step('writing ConsumeQueues', () => {
-      this.cqPersistence.persist(true);
-      if (core.health.cqFailure !== null) throw new Error(core.health.cqFailure);
-    });
-    step('saving consumer offsets', () => core.offsets.persist());
-    step('saving the checkpoint', () => this.saveCheckpoint());
-    const log = core.commitLog;
-    clean &&= core.dispatch.pending === 0 && log.flushedOffset === log.wroteOffset && log.block.load('failed') === 0;
-    step('closing ConsumeQueues', () => core.consumeQueues.close());
-    step('closing the CommitLog', () => log.close());
-    step('closing the checkpoint', () => core.checkpoint.close());
-    if (clean) this.files.markCleanShutdown();
-    else core.logger.warn('closed with unflushed or undispatched data or after a failure: the next open recovers abnormally');
-    this.files.unlock();
+    await closeStore(this.core, this.files, this.cqPersistence, () => this.saveCheckpoint());
   }
 
   // ---- replication (src/ha/ builds master/slave on these; src/replication/ decides)
@@ -352,7 +322,7 @@ export class MessageStore {
   /** A persistence service attached to the CommitLog and running (at open, and after a live
    * truncation). */
   private async startPersistence(): Promise<PersistenceRunner> {
-    const runner = createPersistenceRunner(this.core, (e) => this.onPersistenceEvent(e));
+    const runner = createPersistenceRunner(this.core, (e) => this.core.health.onPersistenceEvent(e, this.core.logger));
     // every position then moves on this thread: serve waits here, on the store's scheduler
     if (runner.placement === 'in-thread') this.core.commitLog.block.serveWaitsLocally(new LocalWaits(this.core.scheduler, this.core.clock));
     this.core.runner = runner;
@@ -375,18 +345,6 @@ export class MessageStore {
 
   private checkDiskAndRetention(): void {
     checkDiskAndRetention(this.core, this.diskUsage, this.cqPersistence.syncing);
-  }
-
-  private onPersistenceEvent(e: PersistenceEvent): void {
-    const { health, logger } = this.core;
-    if (e.type === 'failed') {
-      health.failure = `${e.code}: ${e.message}`;
-      logger.error(`persistence service failed, the store no longer accepts writes: ${health.failure}`);
-    } else if (e.type === 'disk-full') {
-      logger.error(`disk full, puts are refused until space frees: ${e.message}`);
-    } else if (e.type === 'disk-space-ok') {
-      logger.info('disk space available again, puts resume');
-    }
   }
 
   private assertOpen(): void {

@@ -3,8 +3,9 @@
 // (puts resume once a later write succeeds), the disk above its warning level, or commits failing
 // with ENOSPC (the shared `diskFull` flag). The order of the checks is the order of the reasons a
 // refused put names.
-import type { PersistencePosition } from '../flush/persistence-layout.js';
+import type { PersistenceEvent, PersistencePosition } from '../flush/persistence-layout.js';
 import type { ControlBlock } from '../util/control-block.js';
+import type { Logger } from '../util/logger.js';
 
 export class StoreHealth {
   /** Fail-stop: set once, never cleared while the store is open. */
@@ -44,5 +45,18 @@ export class StoreHealth {
   /** For runtimeInfo: the failure in force, if any. */
   get serviceFailure(): string | null {
     return this.failure ?? this.cqFailure;
+  }
+
+  /** What the persistence service reports: a failure is fail-stop; disk-full and recovery are
+   * logged (the shared diskFull flag itself refuses and resumes puts). */
+  onPersistenceEvent(e: PersistenceEvent, logger: Logger): void {
+    if (e.type === 'failed') {
+      this.failure = `${e.code}: ${e.message}`;
+      logger.error(`persistence service failed, the store no longer accepts writes: ${this.failure}`);
+    } else if (e.type === 'disk-full') {
+      logger.error(`disk full, puts are refused until space frees: ${e.message}`);
+    } else if (e.type === 'disk-space-ok') {
+      logger.info('disk space available again, puts resume');
+    }
   }
 }
