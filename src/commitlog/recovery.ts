@@ -5,6 +5,7 @@
 // (checkCRCOnRecover). Past the end, later segments are deleted and the rest of the last one is
 // zeroed (our deviation from RocketMQ, which leaves stale bytes). A record that fails for a
 // reason other than a torn, zero-filled tail is reported with its file and position.
+import { systemClock } from '../util/clock.js';
 import { readRecord } from '../codec/read-record.js';
 import type { FileIO } from '../io/file-io.js';
 import type { SegmentFile } from '../segment/segment-file.js';
@@ -44,7 +45,7 @@ export function recoverCommitLog(input: RecoveryInput): RecoveryResult {
   if (files.length === 0) return empty;
   const startIndex = input.abnormal ? abnormalStart(input, files) : Math.max(0, files.length - 3);
   const scannedFrom = files[startIndex]!.fromOffset;
-  const started = performance.now();
+  const started = systemClock.monotonicMs();
   let lastReport = scannedFrom;
   let endOffset = scannedFrom;
   let corruption: RecoveryResult['corruption'] = null;
@@ -112,6 +113,6 @@ function mb(bytes: number): string {
 }
 
 function rate(bytes: number, startedMs: number): string {
-  const seconds = Math.max(1e-3, (performance.now() - startedMs) / 1000);
+  const seconds = Math.max(1e-3, (systemClock.monotonicMs() - startedMs) / 1000);
   return (bytes / 2 ** 20 / seconds).toFixed(0);
 }

@@ -1,9 +1,9 @@
 // Parsers for the string-valued config formats: `deleteWhen` hour lists, `host:port` addresses,
 // broker/cluster names and filesystem paths. Each returns undefined (or false) for a bad value
 // instead of throwing, so the caller can raise one ConfigError naming the key.
-import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { ipVersion } from '../util/ip-address.js';
 
 /**
  * `deleteWhen`: hours of the day, separated by ';' ("04", "4", "04;16"). RocketMQ parses each
@@ -33,7 +33,7 @@ const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:
 
 /** A host name or an IP address (IPv6 without brackets). */
 export function isHost(value: string): boolean {
-  return isIP(value) !== 0 || HOSTNAME.test(value);
+  return ipVersion(value) !== 0 || HOSTNAME.test(value);
 }
 
 /** `host:port` or `[ipv6]:port` with port 1..65535; undefined if malformed. */
@@ -43,7 +43,7 @@ export function parseHostPort(value: string): HostPort | undefined {
   const host = m[1] ?? m[2] ?? '';
   const port = Number(m[3]);
   if (port < 1 || port > 65535) return undefined;
-  if (m[1] !== undefined ? isIP(host) !== 6 : !isHost(host)) return undefined;
+  if (m[1] !== undefined ? ipVersion(host) !== 6 : !isHost(host)) return undefined;
   return { host, port };
 }
 

@@ -14,6 +14,7 @@
 // Errors: ENOSPC on commit sets `diskFull` and is retried (the bytes stay in the buffer);
 // any other commit error and every fdatasync error are final: `failed` is set, positions never
 // pass the failed range, and the writer stops accepting puts.
+import { systemClock } from '../util/clock.js';
 import type { FileIO, MappedRegion } from '../io/file-io.js';
 import { loadNativeAddon } from '../io/native-addon.js';
 import { assert } from '../util/assert.js';
@@ -281,11 +282,11 @@ export class PersistenceService {
         return;
       }
       const end = Math.min(target, s.endOffset);
-      const started = performance.now();
+      const started = systemClock.monotonicMs();
       try {
         this.io.fdatasync(s.fd);
         const device = this.settings.emulatedDevice;
-        if (device) chargeFlush(device, end - flushed, performance.now() - started);
+        if (device) chargeFlush(device, end - flushed, systemClock.monotonicMs() - started);
       } catch (err) {
         this.fail('fdatasync', s.path, err as NodeJS.ErrnoException);
         return;
