@@ -62,8 +62,6 @@ export class SimLink {
   private unacked = 0;
   private deferredAcks = 0;
   private delivered = 0;
-  /** Extra latency of this one connection (the "slow old connection" fault), ms. */
-  slowMs = 0;
 
   constructor(
     private readonly paths: LinkPaths,
@@ -152,12 +150,12 @@ export class SimLink {
     this.ack(bytes);
   }
 
-  /** Add `ms` to this link's latency, for what is in flight and what follows. */
+  /** Hold what is in flight back by `extraMs` (a connection stuck in retransmission backoff):
+   * later items queue behind it, in order; the latency of items sent afterwards is unchanged. */
   slowDown(extraMs: number): void {
     const ms = quantizeMs(extraMs);
-    this.slowMs += ms;
     for (let i = this.head; i < this.items.length; i++) (this.items[i] as LinkItem).readyAtMs += ms;
-    this.lastReadyAtMs += ms;
+    this.lastReadyAtMs = Math.max(this.lastReadyAtMs + ms, quantizeMs(this.paths.world.simMs + ms));
     if (this.timer) {
       this.timer.cancel();
       this.timer = null;
@@ -166,7 +164,7 @@ export class SimLink {
   }
 
   private latencyMs(): number {
-    return this.baseLatencyMs + this.paths.rng.between(0, this.jitterMs) + this.paths.spikeMs(this.from, this.to) + this.slowMs;
+    return this.baseLatencyMs + this.paths.rng.between(0, this.jitterMs) + this.paths.spikeMs(this.from, this.to);
   }
 
   /** Bytes of an item take len / bandwidth to cross after the previous item (serialization). */

@@ -240,7 +240,8 @@ export class SimNetwork {
     return true;
   }
 
-  /** Slow one connection down by `extraMs` (both directions): what it has in flight arrives late. */
+  /** Hold back what one connection has in flight (both directions) by `extraMs`: it arrives late,
+   * after what a newer connection sends meanwhile. */
   slow(id: string, extraMs: number): boolean {
     const c = this.connections.get(id);
     if (!c) return false;

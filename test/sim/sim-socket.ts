@@ -75,7 +75,7 @@ export class SimSocket extends EventEmitter implements Connection, LinkReceiver,
   private queuedBytes = 0;
   private corks = 0;
   private needDrain = false;
-  private completed: (((err?: Error | null) => void) | undefined)[] = [];
+  private completed: ((err?: Error | null) => void)[] = [];
   private notifyScheduled = false;
   private rstSent = false;
   private silent = false;
@@ -258,7 +258,7 @@ export class SimSocket extends EventEmitter implements Connection, LinkReceiver,
         head.bytes = head.bytes.subarray(n);
       } else {
         this.queue[this.queueHead++] = undefined as unknown as QueuedWrite;
-        this.completed.push(head.done);
+        if (head.done) this.completed.push(head.done);
       }
     }
     if (this.queueHead === this.queue.length) {
@@ -277,7 +277,7 @@ export class SimSocket extends EventEmitter implements Connection, LinkReceiver,
       this.notifyScheduled = false;
       const callbacks = this.completed;
       this.completed = [];
-      for (const done of callbacks) done?.(null);
+      for (const done of callbacks) done(null);
       if (this.needDrain && this.queuedBytes === 0 && this.stateValue !== 'closed') {
         this.needDrain = false;
         this.emit('drain');
