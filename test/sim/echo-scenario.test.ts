@@ -35,6 +35,7 @@ describe('simulator: echo scenario', () => {
       ['delay spike', /fault +delay spike/],
       ['slow connection', /fault +slow c\d+/],
       ['host crash', /host +n\d#\d crashes/],
+      ['clock jump', /fault +wall clock of n\d#\d jumps/],
       ['reconnect', /app +n[12]#\d connected \([1-9]\d* frames to \(re\)send\)/],
       ['refused connect', /refused \(no listener\)/],
       ['stall reset', /gives up: \d+B unacked/],

@@ -13,7 +13,7 @@ import type { Rng } from './rng.js';
 import type { SimNetwork } from './sim-network.js';
 import type { World } from './world.js';
 
-export type FaultKind = 'partition' | 'one-way-cut' | 'reset' | 'spike' | 'slow' | 'crash';
+export type FaultKind = 'partition' | 'one-way-cut' | 'reset' | 'spike' | 'slow' | 'crash' | 'clock-jump';
 
 export interface NemesisOptions {
   hosts: readonly string[];
@@ -85,6 +85,8 @@ export class Nemesis {
         return void this.net.slow(this.rng.pick(this.established()).id, this.rng.between(50, 3_000));
       case 'crash':
         return this.crash();
+      case 'clock-jump':
+        return this.clockJump();
     }
   }
 
@@ -98,6 +100,8 @@ export class Nemesis {
         return this.established().length > 0;
       case 'spike':
         return this.options.hosts.length >= 2;
+      case 'clock-jump':
+        return this.options.hosts.some((h) => this.world.process(h)?.alive);
       case 'crash': {
         const c = this.options.crash;
         return c !== undefined && this.down.size < (c.maxDownHosts ?? 1) && c.hosts.some((h) => !this.down.has(h));
@@ -136,6 +140,15 @@ export class Nemesis {
   private spike(): void {
     const [from, to] = this.rng.shuffle(this.options.hosts) as [string, string];
     this.net.spike(from, to, this.rng.between(5, 500), this.rng.between(100, 3_000));
+  }
+
+  /** The wall clock of one host jumps (NTP step, VM pause): its monotonic clock does not. */
+  private clockJump(): void {
+    const process = this.world.process(this.rng.pick(this.options.hosts.filter((h) => this.world.process(h)?.alive)));
+    if (!process) return;
+    const jumpMs = this.rng.pick([-1, 1]) * this.rng.int(1, 60_000);
+    process.wallSkewMs += jumpMs;
+    this.world.log('fault', `wall clock of ${process.label} jumps ${jumpMs > 0 ? '+' : ''}${jumpMs} ms (skew now ${process.wallSkewMs} ms)`);
   }
 
   private crash(): void {

@@ -71,7 +71,7 @@ function setupEcho(world: World, bug: EchoServerBug): ScenarioRun {
     startMs: 500,
     endMs: FAULTS_END_MS,
     meanGapMs: knobs.pick([500, 1_500, 4_000]),
-    weights: { partition: 3, 'one-way-cut': 2, reset: 3, spike: 2, slow: 2, crash: 2 },
+    weights: { partition: 3, 'one-way-cut': 2, reset: 3, spike: 2, slow: 2, crash: 2, 'clock-jump': 1 },
     cutMs: [100, 20_000],
     downMs: [50, 5_000],
     crash: { hosts: [SERVER, ...CLIENTS], reboot: (host) => (host === SERVER ? bootServer() : bootClient(host)) },
