@@ -80,5 +80,5 @@ describe('simulator: echo scenario', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('scenario echo, seed 5'); // the full trace, from its first line
     expect(ok.stdout).toMatch(/sim echo: 1 seeds \(5\), .* 0 violations/);
-  });
+  }, 120_000); // two child processes; slow on a loaded machine
 });

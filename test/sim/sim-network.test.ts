@@ -167,6 +167,74 @@ describe('SimNetwork: one connection', () => {
   });
 });
 
+describe('SimNetwork: the smaller promises of node:net', () => {
+  it('writes before connect are queued and sent in order; cork holds writes until uncork', async () => {
+    const kit = makeKit(21, ['n0', 'n1']);
+    const server = await listenRecording(kit, 'n0', PORT);
+    const client = kit.net.transport(kit.proc('n1')).connect({ host: 'n0', port: PORT });
+    expect(client.write(Buffer.from('early '))).toBe(true);
+    expect(client.writableLength).toBe(6);
+    await kit.until(() => server.accepted[0]?.rec.length === 6, 5_000, 'early bytes');
+    client.cork();
+    client.write(Buffer.from('a'));
+    client.write(Buffer.from('b'));
+    expect(client.writableLength).toBe(2);
+    await kit.runFor(100);
+    expect(server.accepted[0]!.rec.length).toBe(6);
+    client.uncork();
+    await kit.until(() => server.accepted[0]!.rec.length === 8, 5_000, 'corked bytes');
+    expect(server.accepted[0]!.rec.bytes().toString()).toBe('early ab');
+    expect(client.fileDescriptor()).toBeNull();
+    expect(client.remoteAddress).toBe('n0:10911');
+    expect(server.accepted[0]!.conn.remoteAddress).toMatch(/^n1:\d+$/);
+  });
+
+  it('a write after destroy fails its callback and emits nothing; a write after the peer ended is EPIPE', async () => {
+    const kit = makeKit(22, ['n0', 'n1']);
+    const server = await listenRecording(kit, 'n0', PORT);
+    const { client, rec } = await connected(kit, 'n1', 'n0');
+    await kit.until(() => server.accepted.length === 1, 5_000, 'accept');
+    client.destroy();
+    let doneErr: Error | null | undefined;
+    expect(client.write(Buffer.from('x'), (err) => (doneErr = err))).toBe(false);
+    await kit.until(() => rec.closed && doneErr !== undefined, 5_000, 'close');
+    expect((doneErr as { code?: string } | null)?.code).toBe('ERR_STREAM_DESTROYED');
+    expect(rec.events).toEqual(['connect', 'close']);
+
+    const second = await connected(kit, 'n1', 'n0');
+    await kit.until(() => server.accepted.length === 2, 5_000, 'accept');
+    const serverSide = server.accepted[1]!.conn;
+    let wroteInEnd: boolean | null = null;
+    serverSide.once('end', () => (wroteInEnd = serverSide.write(Buffer.from('too late'))));
+    second.client.destroy();
+    await kit.until(() => server.accepted[1]!.rec.closed, 5_000, 'server side closed');
+    expect(wroteInEnd).toBe(false);
+    expect(server.accepted[1]!.rec.events).toEqual(['end', 'error EPIPE', 'close']);
+  });
+
+  it('listen: port 0 picks a free port, a taken port is EADDRINUSE, another host name is EADDRNOTAVAIL; close stops accepting', async () => {
+    const kit = makeKit(23, ['n0', 'n1']);
+    const t = kit.net.transport(kit.proc('n0'));
+    const base = { maxConnections: 4, onConnection: () => undefined };
+    const results: string[] = [];
+    const any = t.listen({ host: '0.0.0.0', port: 0, ...base });
+    const taken = t.listen({ host: 'n0', port: PORT, ...base });
+    const clash = t.listen({ host: 'n0', port: PORT, ...base });
+    const elsewhere = t.listen({ host: 'n1', port: PORT, ...base });
+    any.then((l) => results.push(`any ${l.port > 0}`));
+    clash.catch((e: { code?: string }) => results.push(`clash ${e.code}`));
+    elsewhere.catch((e: { code?: string }) => results.push(`elsewhere ${e.code}`));
+    await kit.until(() => results.length === 3, 1_000, 'listen results');
+    expect(results.sort()).toEqual(['any true', 'clash EADDRINUSE', 'elsewhere EADDRNOTAVAIL']);
+    let closed = false;
+    void (await taken).close().then(() => (closed = true));
+    await kit.until(() => closed, 1_000, 'listener closed');
+    const refused = record(kit.net.transport(kit.proc('n1')).connect({ host: 'n0', port: PORT }));
+    await kit.until(() => refused.closed, 5_000, 'refused');
+    expect(refused.error?.code).toBe('ECONNREFUSED');
+  });
+});
+
 describe('SimNetwork: faults', () => {
   it('a partition stalls the bytes; after stallResetMs the sender gives up (ETIMEDOUT), and its RST reaches the peer after the heal', async () => {
     const kit = makeKit(11, ['n0', 'n1'], { stallResetMs: 5_000 });
