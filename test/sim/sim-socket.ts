@@ -47,6 +47,9 @@ export interface SocketHooks {
   closed(socket: SimSocket): void;
 }
 
+/** A TCP segment's payload on an Ethernet path (MSS). */
+const SEGMENT_BYTES = 1_448;
+
 const ERRNO: Record<string, number> = { ECONNRESET: -104, ECONNREFUSED: -111, ETIMEDOUT: -110, ENOTFOUND: -3008 };
 
 /** An Error shaped like node's system errors (code, errno, syscall). */
@@ -247,7 +250,7 @@ export class SimSocket extends EventEmitter implements Connection, LinkReceiver,
   private pump(): void {
     const out = this.out;
     if (out === null || this.stateValue === 'closed' || this.stateValue === 'connecting' || this.corks > 0) return;
-    while (this.queueHead < this.queue.length && out.unackedBytes < this.params.windowBytes) {
+    while (this.queueHead < this.queue.length && this.canSend(out.unackedBytes)) {
       const head = this.queue[this.queueHead] as QueuedWrite;
       const room = this.params.windowBytes - out.unackedBytes;
       const n = Math.min(room, head.bytes.length);
@@ -268,6 +271,14 @@ export class SimSocket extends EventEmitter implements Connection, LinkReceiver,
     if (this.completed.length > 0 || (this.needDrain && this.queuedBytes === 0)) this.scheduleNotify();
     if (out.unackedBytes > 0) this.armStall();
     if (this.stateValue === 'ending' && this.queuedBytes === 0) this.close(null, 'fin');
+  }
+
+  /** Silly-window avoidance (Nagle, Clark): with bytes in flight, send again only once a
+   * segment's worth (or half the window) is free, so a full window does not decay into a
+   * stream of 1-byte segments as each small ack lets one small send through. */
+  private canSend(unackedBytes: number): boolean {
+    const room = this.params.windowBytes - unackedBytes;
+    return unackedBytes === 0 || room >= Math.min(SEGMENT_BYTES, this.params.windowBytes / 2);
   }
 
   private scheduleNotify(): void {
