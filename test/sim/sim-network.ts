@@ -116,6 +116,8 @@ class SimListener implements Listener {
 
 class SimTransport implements Transport {
   readonly kind = 'sim';
+  /** fileDescriptor() is always null: HA streams from the main thread (no sendfile). */
+  readonly providesFileDescriptors = false;
 
   constructor(
     private readonly network: SimNetwork,
