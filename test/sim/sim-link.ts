@@ -38,6 +38,8 @@ export interface LinkPaths {
   pathOpen(from: string, to: string): boolean;
   /** Extra one-way latency on the path right now (delay spikes), ms. */
   spikeMs(from: string, to: string): number;
+  /** Trace every data delivery (connection events are always traced). */
+  readonly traceData: boolean;
   log(text: string): void;
 }
 
@@ -210,7 +212,7 @@ export class SimLink {
       this.receiver.receiveControl(head.kind);
     } else {
       const chunk = this.takeChunk();
-      this.paths.log(`${this.name} data ${chunk.length}B @${this.delivered}`);
+      if (this.paths.traceData) this.paths.log(`${this.name} data ${chunk.length}B @${this.delivered}`);
       this.delivered += chunk.length;
       if (this.receiver.receiveData(chunk)) {
         if (this.paths.pathOpen(this.to, this.from)) this.ack(chunk.length);

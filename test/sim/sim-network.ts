@@ -163,7 +163,8 @@ export class SimNetwork {
       retransmitMaxMs: this.options.retransmitMaxMs,
       pathOpen: (from, to) => this.pathOpen(from, to),
       spikeMs: (from, to) => this.spikeMs(from, to),
-      log: traceData ? (text) => world.log('net', text) : (text) => (text.includes(' data ') ? undefined : world.log('net', text)),
+      traceData,
+      log: (text) => world.log('net', text),
     };
     this.hooks = {
       world,
