@@ -68,7 +68,7 @@ describe('simulator: echo scenario', () => {
     expect(fixed.result.violation).toBeNull();
   });
 
-  it('the CLI exits 1 on a violation, prints the summary and the replay command', () => {
+  it('the CLI exits 1 on a violation, prints the summary and the replay command; a replay in a new process has the same trace', async () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/main.ts', '--scenario', 'echo-bug-drop-byte', '--seeds', '3'], {
       encoding: 'utf8',
       timeout: 60_000,
@@ -80,5 +80,7 @@ describe('simulator: echo scenario', () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('scenario echo, seed 5'); // the full trace, from its first line
     expect(ok.stdout).toMatch(/sim echo: 1 seeds \(5\), .* 0 violations/);
+    const here = await runSeed(echo, 5);
+    expect(ok.stdout).toContain(`trace ${here.result.traceLines} lines #${here.result.traceHash}`);
   }, 120_000); // two child processes; slow on a loaded machine
 });
