@@ -1,28 +1,19 @@
 // `mqstore node -c <file.properties> [--set key=value ...]`: runs one store node (any role) until
-// SIGINT / SIGTERM. Start order: store (open + recover), HA service (master server or slave
-// client, src/ha/ha-service.ts), metrics, admin HTTP server; then one JSON line on stdout:
+// SIGINT / SIGTERM. The node is assembled by openNode (src/node/open-node.ts: store, HA service,
+// metrics, admin HTTP server); this file parses the arguments, installs the signal handlers
+// before the store opens, prints one JSON line on stdout once the node is up:
 //   {"ready":true,"pid":..,"adminPort":..,"haPort":..,"brokerRole":..,...}
-// (ports are the real ones when configured 0). Logs go to stderr. Shutdown runs in reverse order
-// (admin server, HA, store) and must finish within SHUTDOWN_DEADLINE_MS, else exit 1.
+// (ports are the real ones when configured 0), and on a signal closes the node (admin server,
+// HA, store), which must finish within SHUTDOWN_DEADLINE_MS, else exit 1. Logs go to stderr.
 //
 // Exit codes: 0 clean shutdown; 1 failure (start or shutdown); 2 bad command line or bad
 // configuration (the ConfigError names the key), reported by main.ts.
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
-import { haServiceProvider, noHaProvider, type HaStatusProvider } from '../admin/ha-status-provider.js';
-import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
-import { identityOf, readHaStatus } from '../admin/node-status.js';
-import { nodeRoutes } from '../admin/node-routes.js';
-import { withTransferRates } from '../admin/transfer-rate.js';
-import { startHa } from '../ha/ha-service.js';
-import { openWithRejoin } from '../ha/slave-rejoin.js';
-import { createNodeMetrics } from '../metrics/node-metrics.js';
-import { StoreError } from '../errors.js';
-import { MessageStore } from '../store/message-store.js';
+import { openNode, type StoreNode } from '../node/open-node.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
+import { realScheduler } from '../util/scheduler.js';
 import { UsageError } from './usage-error.js';
-import { mqstoreVersion } from './version.js';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 /** After a clean shutdown the process should end by itself; if a handle keeps it alive, exit anyway. */
@@ -34,6 +25,7 @@ export const NODE_USAGE = `  node -c <file.properties> [--set key=value ...] [--
 
 interface NodeOptions {
   configFile: string;
+  /** --set key=value: text values, parsed by each key's spec as the file's are. */
   overrides: Record<string, string>;
   adminHost: string;
   ha: boolean;
@@ -83,98 +75,64 @@ function stopSignal(): { requested: Promise<NodeJS.Signals>; dispose(): void } {
   };
 }
 
-async function startHaProvider(store: MessageStore, enabled: boolean, logger: Logger): Promise<HaStatusProvider> {
-  if (!enabled) return noHaProvider('disabled with --no-ha');
-  const service = await startHa(store, store.config, logger.child('ha'));
-  return withTransferRates(haServiceProvider(service), { onError: (err) => logger.warn(`HA transfer rate sample failed: ${err.message}`) });
-}
-
-interface NodeParts {
-  ha: HaStatusProvider | null;
-  admin: AdminServer | null;
-}
-
-/** HA, metrics and the admin server around an open store. On failure `parts` holds what started
- * (for the caller to close) and the error is thrown. */
-async function wireNode(store: MessageStore, options: NodeOptions, logger: Logger, bootTimestamp: number, parts: NodeParts): Promise<void> {
-  const config = store.config;
-  const ha = (parts.ha = await startHaProvider(store, options.ha, logger));
-  const identity = () =>
-    identityOf(config, { pid: process.pid, version: mqstoreVersion(), bootTimestamp, adminPort: parts.admin?.port ?? config.adminPort, haPort: ha.haPort() });
-  const metrics = createNodeMetrics(
-    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status },
-    { cluster: config.brokerClusterName, broker: config.brokerName, brokerId: config.brokerId },
-  );
-  const routes = nodeRoutes({
-    sources: { identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: () => Date.now() },
-    metrics,
-    ha,
-    brokerRole: () => store.brokerRole,
-    putMessage: options.adminPut ? (input) => store.putMessage(input) : undefined,
-    maxMessageBytes: config.maxMessageSize,
-  });
-  parts.admin = await startAdminServer({ host: options.adminHost, port: config.adminPort, routes, logger: logger.child('admin') });
-}
-
 export async function runNode(args: string[]): Promise<number> {
   const options = parseNodeArgs(args);
   const signals = stopSignal();
-  const bootTimestamp = Date.now();
-  let store: MessageStore;
+  let node: StoreNode;
   try {
-    const open = (): Promise<MessageStore> => MessageStore.open({ configFile: options.configFile, ...options.overrides });
-    store = options.ha ? (await openWithRejoin(open, consoleLogger('rejoin'))).store : await open();
+    node = await openNode(
+      { configFile: options.configFile, ...options.overrides },
+      {
+        ha: options.ha ? {} : false,
+        haDisabledReason: 'disabled with --no-ha',
+        admin: { host: options.adminHost, enablePut: options.adminPut },
+      },
+    );
   } catch (err) {
     signals.dispose();
     throw err;
   }
-  const config = store.config;
-  const logger = consoleLogger('node', config.logLevel);
-  const parts: NodeParts = { ha: null, admin: null };
-  try {
-    await wireNode(store, options, logger, bootTimestamp, parts);
-  } catch (err) {
-    logger.error(`node failed to start: ${(err as Error).message}`);
-    await shutdown(store, parts.ha, parts.admin, logger).catch((e: Error) => logger.error(`cleanup after the failed start failed: ${e.message}`));
-    signals.dispose();
-    if (err instanceof StoreError || err instanceof AdminError) throw err;
-    const e = err as Error & { code?: unknown };
-    throw new AdminError(AdminErrorCode.NODE_START, `node failed to start (the store was closed): ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}`, { cause: err });
-  }
-  const ha = parts.ha!;
-  const admin = parts.admin!;
-  const ready = {
-    ready: true,
-    pid: process.pid,
-    adminPort: admin.port,
-    haPort: ha.haPort(),
-    brokerRole: store.brokerRole,
-    brokerName: config.brokerName,
-    brokerId: config.brokerId,
-    storePathRootDir: config.storePathRootDir,
-    haService: ha.kind === 'ha-service' ? 'running' : 'none',
-  };
-  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  const logger = consoleLogger('node', node.config.logLevel);
+  process.stdout.write(`${JSON.stringify(readyLine(node))}\n`);
   const signal = await signals.requested;
   logger.info(`${signal}: shutting down`);
-  const code = await shutdownWithin(store, ha, admin, logger);
+  const code = await closeWithin(node, logger);
   signals.dispose();
-  setTimeout(() => {
-    logger.warn(`process still alive ${EXIT_GRACE_MS} ms after shutdown; exiting`);
-    process.exit(code);
-  }, EXIT_GRACE_MS).unref();
+  realScheduler.after(
+    EXIT_GRACE_MS,
+    () => {
+      logger.warn(`process still alive ${EXIT_GRACE_MS} ms after shutdown; exiting`);
+      process.exit(code);
+    },
+    { background: true },
+  );
   return code;
 }
 
-async function shutdownWithin(store: MessageStore, ha: HaStatusProvider, admin: AdminServer, logger: Logger): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
+function readyLine(node: StoreNode): Record<string, unknown> {
+  const config = node.config;
+  return {
+    ready: true,
+    pid: process.pid,
+    adminPort: node.admin!.port,
+    haPort: node.haPort(),
+    brokerRole: node.store.brokerRole,
+    brokerName: config.brokerName,
+    brokerId: config.brokerId,
+    storePathRootDir: config.storePathRootDir,
+    haService: node.replication !== null ? 'running' : 'none',
+  };
+}
+
+async function closeWithin(node: StoreNode, logger: Logger): Promise<number> {
+  let timer: { cancel(): void } | undefined;
   const deadline = new Promise<number>((resolve) => {
-    timer = setTimeout(() => {
+    timer = realScheduler.after(SHUTDOWN_DEADLINE_MS, () => {
       logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms`);
       resolve(1);
-    }, SHUTDOWN_DEADLINE_MS);
+    });
   });
-  const done = shutdown(store, ha, admin, logger).then(
+  const done = node.close().then(
     () => 0,
     (err: Error) => {
       logger.error(`shutdown failed: ${err.stack ?? err.message}`);
@@ -182,25 +140,7 @@ async function shutdownWithin(store: MessageStore, ha: HaStatusProvider, admin: 
     },
   );
   const code = await Promise.race([done, deadline]);
-  clearTimeout(timer);
+  timer?.cancel();
   if (code === 0) logger.info('shut down cleanly');
   return code;
-}
-
-/** Admin server first (no new requests), then HA (no new replication), then the store. Every
- * step runs even when an earlier one failed; the first failure is rethrown at the end. */
-async function shutdown(store: MessageStore, ha: HaStatusProvider | null, admin: AdminServer | null, logger: Logger): Promise<void> {
-  let first: unknown = null;
-  const step = async (what: string, fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      logger.error(`shutdown: closing the ${what} failed: ${(err as Error).message}`);
-      first ??= err;
-    }
-  };
-  if (admin) await step('admin server', () => admin.close());
-  if (ha) await step('HA service', () => ha.close());
-  await step('store', () => store.close());
-  if (first !== null) throw first;
 }

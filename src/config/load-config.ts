@@ -13,14 +13,22 @@ import { KNOWN_UNSUPPORTED_KEYS, findUnsupportedKey, type UnsupportedKey } from 
 
 export { describeConfigKeys, type ConfigKeyDescription } from './describe-keys.js';
 
-export type StoreConfigInput = Partial<Record<string, unknown>> & { configFile?: string };
+/** A store's configuration from code: any config key, typed as MessageStoreConfig types it, plus
+ * `configFile`, a RocketMQ-style .properties file read first (keys given here override it).
+ * Text values (from a file, or `--set key=value`) are parsed by each key's spec at run time. */
+export type StoreConfigInput = Partial<MessageStoreConfig> & { readonly configFile?: string };
+
+/** Configuration from an untyped source (JavaScript, JSON, command-line text, aliases and the
+ * RocketMQ keys mqstore accepts but ignores): checked key by key at run time exactly as the typed
+ * form is, unknown keys refused with near-miss suggestions. */
+export type UncheckedStoreConfigInput = Readonly<Record<string, unknown>> & { readonly configFile?: string };
 
 export interface LoadStoreConfigOptions {
   /** Receives one line per warning (unsupported keys, clamped values, ignored settings). */
   readonly warn?: (message: string) => void;
 }
 
-export function loadStoreConfig(input: StoreConfigInput = {}, options: LoadStoreConfigOptions = {}): Readonly<MessageStoreConfig> {
+export function loadStoreConfig(input: StoreConfigInput | UncheckedStoreConfigInput = {}, options: LoadStoreConfigOptions = {}): Readonly<MessageStoreConfig> {
   const warn = options.warn ?? defaultWarn();
   const draft = defaultDraft();
   const { configFile, ...overrides } = input;

@@ -1,0 +1,174 @@
+// openNode: the one assembly of a store node, used by `mqstore node`, the tests and embedders.
+// From a config (typed keys and/or a .properties file) it opens, in this order:
+//   1. the store (MessageStore.open); a SLAVE with data first checks its log against the
+//      master's and drops diverged bytes (openWithRejoin, ha/slave-rejoin.ts);
+//   2. its replication: the classic HA service (a master's server, a slave's client), unless
+//      `ha: false`;
+//   3. optionally (`admin`) the admin/metrics HTTP server (/status, /metrics, /admin/promote).
+// The handle is a plain object: the store, its replication, the admin address, status() (plain
+// JSON, the same document as GET /status), promote() and one close(), which closes the parts in
+// reverse order (admin, HA, store) attempting every step (close-steps.ts). If a part fails to
+// start, what started is closed and the error is thrown: StoreError / ConfigError keep their
+// codes, anything else becomes AdminError ERR_ADMIN_NODE_START.
+import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
+import { haServiceProvider, noHaProvider, type HaStatusProvider } from '../admin/ha-status-provider.js';
+import { identityOf, nodeStatus, type NodeIdentity, type NodeStatus } from '../admin/node-status.js';
+import { withTransferRates } from '../admin/transfer-rate.js';
+import type { StoreConfigInput } from '../config/load-config.js';
+import type { MessageStoreConfig } from '../config/store-config.js';
+import { ErrorCode, StoreError } from '../errors.js';
+import { startHa, type HaOptions, type HaService } from '../ha/ha-service.js';
+import { openWithRejoin, type RejoinOptions, type RejoinOutcome } from '../ha/slave-rejoin.js';
+import { MessageStore, type MessageStoreDependencies } from '../store/message-store.js';
+import { systemClock } from '../util/clock.js';
+import { consoleLogger, type Logger } from '../util/logger.js';
+import { closeInOrder, type CloseStep } from './close-steps.js';
+import { startNodeAdmin, type NodeAdminOptions } from './node-admin.js';
+import { mqstoreVersion } from './version.js';
+
+export interface OpenNodeOptions {
+  /** Where every part logs (the store, rejoin, HA, admin get children of it). Default: one line
+   * per event on stderr at the config's logLevel (consoleLogger). */
+  logger?: Logger;
+  /** Options of the HA service (ports, timings, and the injected pieces it takes), or `false`
+   * for a node without replication (a master then answers SYNC_MASTER puts SLAVE_NOT_AVAILABLE). */
+  ha?: HaOptions | false;
+  /** Why the node runs no HA service, shown as status().haNote when `ha` is false. */
+  haDisabledReason?: string;
+  /** Open the admin/metrics HTTP server (off unless given). */
+  admin?: NodeAdminOptions;
+  /** The store's injected pieces (clock, scheduler, file backend, disk usage probe). */
+  store?: Omit<MessageStoreDependencies, 'logger'>;
+  /** The start-up divergence check of a SLAVE (how long to wait for the master). */
+  rejoin?: RejoinOptions;
+  /** Shown as status().version (default: this package's version). */
+  version?: string;
+}
+
+export interface NodePromotion {
+  previousRole: string;
+  brokerRole: string;
+  /** The HA port the promoted node now listens on. */
+  haPort: number | null;
+}
+
+export interface StoreNode {
+  readonly store: MessageStore;
+  readonly config: Readonly<MessageStoreConfig>;
+  /** The node's replication: the classic HA service, or null without one (`ha: false`). */
+  readonly replication: HaService | null;
+  /** The admin/metrics server's address, or null when it was not asked for. */
+  readonly admin: { readonly host: string; readonly port: number } | null;
+  /** What the start-up check of a SLAVE's log against its master did. */
+  readonly rejoin: RejoinOutcome;
+  /** The HA port this node listens on (a master; the real one when 0 was configured), else null. */
+  haPort(): number | null;
+  /** Identity, positions, runtime info and HA status as plain JSON (what GET /status serves). */
+  status(): NodeStatus;
+  /** SLAVE -> master (default ASYNC_MASTER): stop replicating, start accepting slaves. */
+  promote(role?: 'ASYNC_MASTER' | 'SYNC_MASTER'): Promise<NodePromotion>;
+  /** Admin server, then HA, then the store; every step is attempted, the first failure thrown. */
+  close(): Promise<void>;
+}
+
+export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOptions = {}): Promise<StoreNode> {
+  const clock = options.store?.clock ?? systemClock;
+  const bootTimestamp = clock.nowMs();
+  const storeDeps: MessageStoreDependencies = { ...options.store, ...(options.logger ? { logger: options.logger.child('store') } : {}) };
+  const open = (): Promise<MessageStore> => MessageStore.open(input, storeDeps);
+  const rejoinLogger = options.logger?.child('rejoin') ?? consoleLogger('rejoin');
+  const { store, rejoin } = options.ha === false ? { store: await open(), rejoin: NO_REJOIN } : await openWithRejoin(open, rejoinLogger, options.rejoin);
+  const ctx: NodeContext = {
+    logger: options.logger ?? consoleLogger('node', store.config.logLevel),
+    version: options.version ?? mqstoreVersion(),
+    bootTimestamp,
+    nowMs: () => clock.nowMs(),
+  };
+  const parts: Parts = { service: null, provider: null, admin: null };
+  try {
+    await startParts(store, options, ctx, parts);
+  } catch (err) {
+    ctx.logger.error(`node failed to start: ${(err as Error).message}`);
+    await closeInOrder(closeSteps(store, parts), ctx.logger).catch((e: Error) => ctx.logger.error(`cleanup after the failed start failed: ${e.message}`));
+    throw startError(err);
+  }
+  return assemble(store, rejoin, parts, ctx);
+}
+
+const NO_REJOIN: RejoinOutcome = Object.freeze({ kind: 'not-a-slave' });
+
+interface Parts {
+  service: HaService | null;
+  provider: HaStatusProvider | null;
+  admin: { host: string; port: number; close(): Promise<void> } | null;
+}
+
+interface NodeContext {
+  logger: Logger;
+  version: string;
+  bootTimestamp: number;
+  nowMs: () => number;
+}
+
+/** HA, then the admin server, into `parts` as they start (so a failure can close what started). */
+async function startParts(store: MessageStore, options: OpenNodeOptions, ctx: NodeContext, parts: Parts): Promise<void> {
+  const logger = ctx.logger;
+  if (options.ha !== false) {
+    parts.service = await startHa(store, store.config, logger.child('ha'), options.ha ?? {});
+    parts.provider = withTransferRates(haServiceProvider(parts.service), { onError: (err) => logger.warn(`HA transfer rate sample failed: ${err.message}`) });
+  } else {
+    parts.provider = noHaProvider(options.haDisabledReason ?? 'disabled by the embedder (openNode with ha: false)');
+  }
+  if (options.admin === undefined) return;
+  const provider = parts.provider;
+  parts.admin = await startNodeAdmin({ store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin') }, options.admin);
+}
+
+function identity(store: MessageStore, ha: HaStatusProvider, parts: Parts, ctx: NodeContext): NodeIdentity {
+  // adminPort 0: this node has no admin server
+  return identityOf(store.config, { pid: process.pid, version: ctx.version, bootTimestamp: ctx.bootTimestamp, adminPort: parts.admin?.port ?? 0, haPort: ha.haPort() });
+}
+
+function closeSteps(store: MessageStore, parts: Parts): CloseStep[] {
+  const steps: CloseStep[] = [];
+  const { admin, provider } = parts;
+  if (admin) steps.push({ what: 'admin server', close: () => admin.close() });
+  if (provider) steps.push({ what: 'HA service', close: () => provider.close() });
+  steps.push({ what: 'store', close: () => store.close() });
+  return steps;
+}
+
+function startError(err: unknown): unknown {
+  if (err instanceof StoreError || err instanceof AdminError) return err;
+  const e = err as Error & { code?: unknown };
+  return new AdminError(AdminErrorCode.NODE_START, `node failed to start (the store was closed): ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}`, { cause: err });
+}
+
+function assemble(store: MessageStore, rejoin: RejoinOutcome, parts: Parts, ctx: NodeContext): StoreNode {
+  const provider = parts.provider!;
+  const service = parts.service;
+  let closing: Promise<void> | null = null;
+  const assertOpen = (what: string): void => {
+    if (closing !== null) throw new StoreError(ErrorCode.CLOSED, `${what}: the node is closed`);
+  };
+  return {
+    store,
+    config: store.config,
+    replication: service,
+    admin: parts.admin ? { host: parts.admin.host, port: parts.admin.port } : null,
+    rejoin,
+    haPort: () => provider.haPort(),
+    status: () => {
+      assertOpen('status');
+      return nodeStatus({ identity: () => identity(store, provider, parts, ctx), runtimeInfo: () => store.runtimeInfo(), ha: provider, nowMs: ctx.nowMs });
+    },
+    promote: async (role = 'ASYNC_MASTER') => {
+      assertOpen('promote');
+      if (service === null) throw new StoreError(ErrorCode.UNSUPPORTED, `promote: this node runs no HA service (${provider.note ?? 'ha: false'})`);
+      const previousRole = store.brokerRole;
+      await service.promote(role);
+      return { previousRole, brokerRole: store.brokerRole, haPort: provider.haPort() };
+    },
+    close: () => (closing ??= closeInOrder(closeSteps(store, parts), ctx.logger)),
+  };
+}
