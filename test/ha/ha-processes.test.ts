@@ -1,10 +1,10 @@
-// Master and slave as separate processes on 127.0.0.1 (src/ha/ha-node-main.ts), ports chosen
-// by the OS: SYNC_MASTER puts all reach the slave and the logs are byte-identical; a slave
-// SIGKILLed mid-stream and restarted catches up byte-identical; a SIGSTOPped slave makes
-// SYNC_MASTER puts return FLUSH_SLAVE_TIMEOUT within slaveTimeout + a margin while
-// ASYNC_MASTER puts stay PUT_OK, and PUT_OK comes back after SIGCONT; a slave promoted while
-// the old master is down takes writes, and the old master, which wrote past the promotion
-// point, rejoins as its slave with those bytes dropped and ends byte-identical.
+// Master and slave as separate processes on 127.0.0.1 (test/helpers/ha-node-main.ts, a node on
+// openNode), ports chosen by the OS: SYNC_MASTER puts all reach the slave and the logs are
+// byte-identical; a slave SIGKILLed mid-stream and restarted catches up byte-identical; a
+// SIGSTOPped slave makes SYNC_MASTER puts return FLUSH_SLAVE_TIMEOUT within slaveTimeout + a
+// margin while ASYNC_MASTER puts stay PUT_OK, and PUT_OK comes back after SIGCONT; a slave
+// promoted while the old master is down takes writes, and the old master, which wrote past the
+// promotion point, rejoins as its slave with those bytes dropped and ends byte-identical.
 import { afterAll, describe, expect, it } from 'vitest';
 import { EPOCH_NODE_SLOTS } from '../../src/ha/epoch-history.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';

@@ -1,14 +1,17 @@
 // In-process HA pairs for tests: a master and slaves (real stores in temp dirs, real TCP on
 // 127.0.0.1 with OS-chosen ports), small segments and short HA periods, and deadline-bounded
-// waits on their positions.
+// waits on their positions. Each node is assembled by openNode (src/node/open-node.ts), as
+// `mqstore node` and embedders assemble theirs.
 import { afterEach } from 'vitest';
-import { startHa, type HaMasterStatus, type HaOptions, type HaService } from '../../src/ha/ha-service.js';
-import { openWithRejoin, type RejoinOutcome } from '../../src/ha/slave-rejoin.js';
+import type { HaMasterStatus, HaOptions, HaService } from '../../src/ha/ha-service.js';
+import type { RejoinOutcome } from '../../src/ha/slave-rejoin.js';
+import { openNode, type StoreNode } from '../../src/node/open-node.js';
 import type { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger, type Logger } from '../../src/util/logger.js';
-import { openStore, smallConfig, waitUntil, type Backend } from './store-harness.js';
+import { CALM_DISK_USAGE, smallConfig, waitUntil, type Backend } from './store-harness.js';
 
 export interface HaNode {
+  node: StoreNode;
   store: MessageStore;
   ha: HaService;
   dir: string;
@@ -30,14 +33,12 @@ export const HA_TEST_DEFAULTS = {
 
 export async function startNode(dir: string, backend: Backend, overrides: Record<string, unknown>, haOptions: HaOptions = {}): Promise<HaNode> {
   const logger = memoryLogger();
-  const { store, rejoin } = await openWithRejoin(() => openStore(smallConfig(dir, backend, { ...HA_TEST_DEFAULTS, ...overrides }), { logger }), logger.child('rejoin'));
-  try {
-    const ha = await startHa(store, store.config, logger.child('ha'), { listenPort: 0, backoffMaxMs: 500, ...haOptions });
-    return { store, ha, dir, logger, rejoin };
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
+  const node = await openNode(smallConfig(dir, backend, { ...HA_TEST_DEFAULTS, ...overrides }), {
+    logger,
+    ha: { listenPort: 0, backoffMaxMs: 500, ...haOptions },
+    store: { diskUsage: CALM_DISK_USAGE },
+  });
+  return { node, store: node.store, ha: node.replication!, dir, logger, rejoin: node.rejoin };
 }
 
 export function startMaster(dir: string, backend: Backend, role: 'SYNC_MASTER' | 'ASYNC_MASTER', overrides: Record<string, unknown> = {}): Promise<HaNode> {
@@ -70,13 +71,12 @@ export function waitCaughtUp(master: HaNode, slave: HaNode, timeoutMs = 20_000):
 
 const stoppedNodes = new WeakSet<HaNode>();
 
-/** Close HA first (no more appends), then the store; never throws past the first error. A node
- * already stopped is left alone. */
+/** Close the node (HA first, no more appends, then the store: StoreNode.close); throws the first
+ * error. A node already stopped is left alone. */
 export async function stopNode(node: HaNode | undefined): Promise<void> {
   if (!node || stoppedNodes.has(node)) return;
   stoppedNodes.add(node);
-  await node.ha.close();
-  await node.store.close();
+  await node.node.close();
 }
 
 /** For a test file: returns `track`, which remembers a started node; every node tracked in a

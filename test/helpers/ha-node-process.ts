@@ -1,4 +1,4 @@
-// Parent side of src/ha/ha-node-main.ts for HA process tests: spawns a store node (optionally
+// Parent side of ha-node-main.ts (this folder) for HA process tests: spawns a store node (optionally
 // under a command prefix such as `ip netns exec <ns>`), waits for its ready line, sends stdin
 // commands and awaits their JSON answers (in order, each with a deadline), sends signals, and
 // keeps a tail of its stderr for failure messages and log checks.
@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../src/ha/ha-node-main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('./ha-node-main.ts', import.meta.url));
 const STDERR_TAIL_LINES = 200;
 
 /** Segment size of the HA process tests' stores (small: segments roll within a test). */

@@ -1,40 +1,39 @@
-// A tiny runnable store node for HA tests (until `mqstore node -c file` exists):
-//   node --import tsx src/ha/ha-node-main.ts '{"store": {<config keys>}, "ha": {<HaOptions>}}'
-// Opens the store (a SLAVE first checks its log against the master's and drops diverged bytes,
-// slave-rejoin.ts), starts HA, prints one JSON line {"ready": true, "haPort", "role", "rejoin", ...} on
-// stdout, then answers one JSON line per stdin command, in order:
+// A tiny runnable store node for the HA process tests, on openNode (src/node/open-node.ts):
+//   node --import tsx test/helpers/ha-node-main.ts '{"store": {<config keys>}, "ha": {<HaOptions>}}'
+// Opens the node (a SLAVE first checks its log against the master's and drops diverged bytes,
+// slave-rejoin.ts; no admin server), prints one JSON line {"ready": true, "haPort", "role",
+// "rejoin", ...} on stdout, then answers one JSON line per stdin command, in order:
 //   put <count> <bodyBytes> [topic] [queueId] [inFlight]   statuses, offsets, timing
 //   status [topic] [queueId]                               HA status, store positions, queue max offset
 //   role <ASYNC_MASTER|SYNC_MASTER>                        change a master's role
 //   promote [ASYNC_MASTER|SYNC_MASTER]                     slave -> master
 //   close                                                  close cleanly and exit 0
-// SIGTERM / SIGINT close cleanly too. Logs go to stderr.
+// SIGTERM / SIGINT close cleanly too. Logs go to stderr. The parent side is ha-node-process.ts.
 import { createInterface } from 'node:readline';
-import { MessageStore } from '../store/message-store.js';
-import { consoleLogger, type LogLevel } from '../util/logger.js';
-import { startHa, type HaOptions, type HaService } from './ha-service.js';
-import { openWithRejoin } from './slave-rejoin.js';
+import type { StoreConfigInput } from '../../src/config/load-config.js';
+import type { HaOptions } from '../../src/ha/ha-service.js';
+import { openNode, type StoreNode } from '../../src/node/open-node.js';
+import type { MessageStore } from '../../src/store/message-store.js';
+import { consoleLogger, type LogLevel } from '../../src/util/logger.js';
 
 const MAX_PUT_COUNT = 10_000_000;
 const MAX_IN_FLIGHT = 65_536;
 
 interface NodeArgs {
-  store: Record<string, unknown>;
+  store: StoreConfigInput;
   ha?: HaOptions;
 }
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as NodeArgs;
-  const level = (args.store.logLevel as LogLevel | undefined) ?? 'info';
+  const level: LogLevel = args.store.logLevel ?? 'info';
   const logger = consoleLogger('node', level);
-  const { store, rejoin } = await openWithRejoin(() => MessageStore.open(args.store, { logger }), logger.child('rejoin'));
-  const ha = await startHa(store, store.config, logger.child('ha'), args.ha ?? {});
+  const node = await openNode(args.store, { logger, ha: args.ha ?? {} });
   let closing: Promise<void> | null = null;
   const shutdown = (why: string): Promise<void> => {
     closing ??= (async () => {
       logger.info(`shutting down (${why})`);
-      await ha.close();
-      await store.close();
+      await node.close();
     })();
     return closing;
   };
@@ -49,7 +48,8 @@ async function main(): Promise<void> {
       );
     });
   }
-  print({ ready: true, pid: process.pid, role: store.brokerRole, haPort: ha.port ?? null, maxPhyOffset: store.getMaxPhyOffset(), rejoin });
+  const store = node.store;
+  print({ ready: true, pid: process.pid, role: store.brokerRole, haPort: node.haPort(), maxPhyOffset: store.getMaxPhyOffset(), rejoin: node.rejoin });
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
     const words = line.trim().split(/\s+/);
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     try {
-      print(await command(store, ha, words));
+      print(await command(node, words));
     } catch (err) {
       print({ cmd: words[0], error: (err as Error).message });
     }
@@ -69,12 +69,13 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-async function command(store: MessageStore, ha: HaService, words: string[]): Promise<Record<string, unknown>> {
+async function command(node: StoreNode, words: string[]): Promise<Record<string, unknown>> {
+  const store = node.store;
   const [cmd, a, b, c, d, e] = words;
   if (cmd === 'status') {
     const info = store.runtimeInfo();
     const queueMaxOffset = store.getMaxOffsetInQueue(a ?? 'HaTest', b === undefined ? 0 : boundedInt(b, 0, 65_535, 'queueId'));
-    return { cmd, role: store.brokerRole, ha: ha.status(), maxPhyOffset: info.maxPhyOffset, wroteOffset: info.wroteOffset, minPhyOffset: info.minPhyOffset, queueMaxOffset };
+    return { cmd, role: store.brokerRole, ha: node.replication!.status(), maxPhyOffset: info.maxPhyOffset, wroteOffset: info.wroteOffset, minPhyOffset: info.minPhyOffset, queueMaxOffset };
   }
   if (cmd === 'role' && (a === 'ASYNC_MASTER' || a === 'SYNC_MASTER')) {
     if (store.brokerRole === 'SLAVE') throw new Error('role: use promote on a SLAVE');
@@ -82,8 +83,8 @@ async function command(store: MessageStore, ha: HaService, words: string[]): Pro
     return { cmd, role: store.brokerRole };
   }
   if (cmd === 'promote') {
-    await ha.promote(a === 'SYNC_MASTER' ? 'SYNC_MASTER' : 'ASYNC_MASTER');
-    return { cmd, role: store.brokerRole, haPort: ha.port ?? null, maxPhyOffset: store.getMaxPhyOffset() };
+    const promoted = await node.promote(a === 'SYNC_MASTER' ? 'SYNC_MASTER' : 'ASYNC_MASTER');
+    return { cmd, role: promoted.brokerRole, haPort: promoted.haPort, maxPhyOffset: store.getMaxPhyOffset() };
   }
   if (cmd === 'put') {
     const count = boundedInt(a, 1, MAX_PUT_COUNT, 'count');
