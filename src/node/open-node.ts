@@ -39,7 +39,8 @@ export interface OpenNodeOptions {
   admin?: NodeAdminOptions;
   /** The store's injected pieces (clock, scheduler, file backend, disk usage probe). */
   store?: Omit<MessageStoreDependencies, 'logger'>;
-  /** The start-up divergence check of a SLAVE (how long to wait for the master). */
+  /** The start-up divergence check of a SLAVE (how long to wait for the master; by default it
+   * uses the transport, clock and scheduler given in `ha`). */
   rejoin?: RejoinOptions;
   /** Shown as status().version (default: this package's version). */
   version?: string;
@@ -77,7 +78,7 @@ export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOp
   const storeDeps: MessageStoreDependencies = { ...options.store, ...(options.logger ? { logger: options.logger.child('store') } : {}) };
   const open = (): Promise<MessageStore> => MessageStore.open(input, storeDeps);
   const rejoinLogger = options.logger?.child('rejoin') ?? consoleLogger('rejoin');
-  const { store, rejoin } = options.ha === false ? { store: await open(), rejoin: NO_REJOIN } : await openWithRejoin(open, rejoinLogger, options.rejoin);
+  const { store, rejoin } = options.ha === false ? { store: await open(), rejoin: NO_REJOIN } : await openWithRejoin(open, rejoinLogger, rejoinOptions(options));
   const ctx: NodeContext = {
     logger: options.logger ?? consoleLogger('node', store.config.logLevel),
     version: options.version ?? mqstoreVersion(),
@@ -96,6 +97,13 @@ export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOp
 }
 
 const NO_REJOIN: RejoinOutcome = Object.freeze({ kind: 'not-a-slave' });
+
+/** The rejoin check talks to the same master as HA, so it runs on HA's injected pieces (the
+ * transport, clock and scheduler of HaOptions, which RejoinOptions takes too; other HaOptions
+ * keys are not read by it), unless `rejoin` brings its own. */
+function rejoinOptions(options: OpenNodeOptions): RejoinOptions {
+  return { ...(options.ha || {}), ...options.rejoin };
+}
 
 interface Parts {
   service: HaService | null;
