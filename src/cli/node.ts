@@ -14,6 +14,7 @@ import { openNode, type StoreNode } from '../node/open-node.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler } from '../util/scheduler.js';
 import { UsageError } from './usage-error.js';
+import { mqstoreVersion } from './version.js';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 /** After a clean shutdown the process should end by itself; if a handle keeps it alive, exit anyway. */
@@ -86,6 +87,7 @@ export async function runNode(args: string[]): Promise<number> {
         ha: options.ha ? {} : false,
         haDisabledReason: 'disabled with --no-ha',
         admin: { host: options.adminHost, enablePut: options.adminPut },
+        version: mqstoreVersion(),
       },
     );
   } catch (err) {

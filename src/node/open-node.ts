@@ -24,7 +24,6 @@ import { systemClock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { closeInOrder, type CloseStep } from './close-steps.js';
 import { startNodeAdmin, type NodeAdminOptions } from './node-admin.js';
-import { mqstoreVersion } from './version.js';
 
 export interface OpenNodeOptions {
   /** Where every part logs (the store, rejoin, HA, admin get children of it). Default: one line
@@ -42,7 +41,8 @@ export interface OpenNodeOptions {
   /** The start-up divergence check of a SLAVE (how long to wait for the master; by default it
    * uses the transport, clock and scheduler given in `ha`). */
   rejoin?: RejoinOptions;
-  /** Shown as status().version (default: this package's version). */
+  /** Shown as status().version (`mqstore node` passes the package's version; default 'unknown':
+   * node/ reads no files of its own). */
   version?: string;
 }
 
@@ -81,7 +81,7 @@ export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOp
   const { store, rejoin } = options.ha === false ? { store: await open(), rejoin: NO_REJOIN } : await openWithRejoin(open, rejoinLogger, rejoinOptions(options));
   const ctx: NodeContext = {
     logger: options.logger ?? consoleLogger('node', store.config.logLevel),
-    version: options.version ?? mqstoreVersion(),
+    version: options.version ?? 'unknown',
     bootTimestamp,
     nowMs: () => clock.nowMs(),
   };

@@ -1,5 +1,5 @@
-// mqstore's version, read from the package.json above this file (src/node/ when run from source,
-// dist/src/node/ when compiled): the first package.json named "mqstore" within MAX_LEVELS.
+// mqstore's version, read from the package.json above this file (src/cli/ when run from source,
+// dist/src/cli/ when compiled): the first package.json named "mqstore" within MAX_LEVELS.
 import { readFileSync } from 'node:fs';
 
 const MAX_LEVELS = 5;
