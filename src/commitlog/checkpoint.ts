@@ -9,7 +9,10 @@
 // |  32 | confirmPhyOffset    | the CommitLog offset known durable when the file was written |
 // |  40 | consumeQueueDurableOffset | mqstore: every ConsumeQueue entry for a record below it is |
 // |     |                     | written and fsynced (0 in a RocketMQ file: queues are rebuilt) |
-// Saved with pwrite + fdatasync; a short or missing file reads as all zeros.
+// Saved with pwrite + fdatasync (the fields sit in the first 512-byte sector, so a torn page write
+// leaves either the old or the new values); a short or missing file reads as all zeros. A newly
+// created file has its directory fsynced at once, so its name is durable before the first save
+// counts.
 import { join } from 'node:path';
 import { readInt64, writeInt64 } from '../codec/bytes-be.js';
 import type { FileIO } from '../io/file-io.js';
@@ -50,7 +53,10 @@ export class Checkpoint {
     private readonly io: FileIO,
     rootDir: string,
   ) {
-    this.fd = io.open(join(rootDir, 'checkpoint'), { create: true });
+    const path = join(rootDir, 'checkpoint');
+    const created = !io.exists(path);
+    this.fd = io.open(path, { create: true });
+    if (created) io.fsyncDir(rootDir);
     const n = io.pread(this.fd, this.page, 0);
     if (n === CHECKPOINT_BYTES) for (const [name, at] of FIELDS) this.values[name] = readInt64(this.page, at);
   }

@@ -4,12 +4,13 @@
 // checkpoint's minTimestamp (else the first segment). Records are verified with their body CRC
 // (checkCRCOnRecover). Past the end, later segments are deleted and the rest of the last one is
 // zeroed (our deviation from RocketMQ, which leaves stale bytes). A record that fails for a
-// reason other than a torn, zero-filled tail is reported with its file and position.
-import { systemClock } from '../util/clock.js';
+// reason other than a torn, zero-filled tail is reported with its file and position. Every
+// file operation goes through the FileIO (deleted segments have their directory fsynced).
 import { readRecord } from '../codec/read-record.js';
 import type { FileIO } from '../io/file-io.js';
 import type { SegmentFile } from '../segment/segment-file.js';
 import type { SegmentList } from '../segment/segment-list.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { scanSegment, type ScanOptions } from './segment-scanner.js';
 
@@ -20,6 +21,8 @@ export interface RecoveryInput {
   checkpointMinTimestamp: number;
   scan: ScanOptions;
   logger: Logger;
+  /** For the progress rate in the log (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface RecoveryResult {
@@ -45,7 +48,8 @@ export function recoverCommitLog(input: RecoveryInput): RecoveryResult {
   if (files.length === 0) return empty;
   const startIndex = input.abnormal ? abnormalStart(input, files) : Math.max(0, files.length - 3);
   const scannedFrom = files[startIndex]!.fromOffset;
-  const started = systemClock.monotonicMs();
+  const clock = input.clock ?? systemClock;
+  const started = clock.monotonicMs();
   let lastReport = scannedFrom;
   let endOffset = scannedFrom;
   let corruption: RecoveryResult['corruption'] = null;
@@ -55,7 +59,7 @@ export function recoverCommitLog(input: RecoveryInput): RecoveryResult {
     endOffset = file.fromOffset + stop.position;
     if (endOffset - lastReport >= PROGRESS_EVERY_BYTES) {
       lastReport = endOffset;
-      logger.info(`recovery: ${mb(endOffset - scannedFrom)} MB scanned, ${rate(endOffset - scannedFrom, started)} MB/s`);
+      logger.info(`recovery: ${mb(endOffset - scannedFrom)} MB scanned, ${rate(endOffset - scannedFrom, started, clock)} MB/s`);
     }
     if (stop.kind === 'blank' || stop.kind === 'end') {
       endOffset = file.endOffset;
@@ -71,7 +75,7 @@ export function recoverCommitLog(input: RecoveryInput): RecoveryResult {
   const droppedSegments = truncateTail(input, endOffset, zeroedTail);
   logger.info(
     `recovery (${input.abnormal ? 'abnormal' : 'normal'}): log ends at ${endOffset}, scanned ${mb(endOffset - scannedFrom)} MB ` +
-      `from ${scannedFrom} at ${rate(endOffset - scannedFrom, started)} MB/s` +
+      `from ${scannedFrom} at ${rate(endOffset - scannedFrom, started, clock)} MB/s` +
       (droppedSegments > 0 ? `, deleted ${droppedSegments} segment(s) past the end` : '') +
       (zeroedTail ? ', zeroed the rest of the last segment' : ''),
   );
@@ -112,7 +116,7 @@ function mb(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
 
-function rate(bytes: number, startedMs: number): string {
-  const seconds = Math.max(1e-3, (systemClock.monotonicMs() - startedMs) / 1000);
+function rate(bytes: number, startedMs: number, clock: Clock): string {
+  const seconds = Math.max(1e-3, (clock.monotonicMs() - startedMs) / 1000);
   return (bytes / 2 ** 20 / seconds).toFixed(0);
 }

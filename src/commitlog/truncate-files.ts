@@ -6,12 +6,10 @@
 //
 // Used by a slave rejoining a master whose log it diverged from (src/ha/slave-rejoin.ts). The
 // caller must have closed the store: files under a live mapping must not change.
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, IoError, StoreError } from '../errors.js';
+import type { FileIO } from '../io/file-io.js';
 import { parseSegmentFileName, segmentFileName } from '../segment/segment-name.js';
-
-const ZERO_CHUNK_BYTES = 1 << 20;
 
 export interface TruncateResult {
   /** Segment files removed (start >= offset). */
@@ -20,9 +18,10 @@ export interface TruncateResult {
   zeroedBytes: number;
 }
 
-export function truncateCommitLogFiles(dir: string, segmentBytes: number, offset: number): TruncateResult {
+export function truncateCommitLogFiles(io: FileIO, dir: string, segmentBytes: number, offset: number): TruncateResult {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new StoreError(ErrorCode.INVALID_ARGUMENT, `truncate offset must be a non-negative integer, got ${offset}`);
-  const starts = readdirSync(dir)
+  const starts = io
+    .readdir(dir)
     .map((name) => parseSegmentFileName(name))
     .filter((s): s is number => s !== null)
     .sort((a, b) => a - b);
@@ -31,40 +30,27 @@ export function truncateCommitLogFiles(dir: string, segmentBytes: number, offset
   for (const start of starts) {
     const path = join(dir, segmentFileName(start));
     if (start >= offset) {
-      rmSync(path);
+      io.unlink(path);
       deletedSegments++;
     } else if (offset < start + segmentBytes) {
-      zeroedBytes = zeroFrom(path, offset - start);
+      zeroedBytes = zeroFrom(io, path, offset - start);
     }
   }
-  fsyncDir(dir);
+  io.fsyncDir(dir);
   return { deletedSegments, zeroedBytes };
 }
 
-function zeroFrom(path: string, from: number): number {
-  const zeros = Buffer.alloc(ZERO_CHUNK_BYTES);
+function zeroFrom(io: FileIO, path: string, from: number): number {
   let fd = -1;
   try {
-    fd = openSync(path, 'r+');
-    const size = fstatSync(fd).size;
-    let at = from;
-    for (let guard = 0; at < size && guard <= size / ZERO_CHUNK_BYTES + 1; guard++) {
-      at += writeSync(fd, zeros, 0, Math.min(ZERO_CHUNK_BYTES, size - at), at);
-    }
-    fdatasyncSync(fd);
+    fd = io.open(path);
+    const size = io.size(fd);
+    if (from < size) io.zeroRange(fd, from, size - from);
+    io.fdatasync(fd);
     return Math.max(0, size - from);
   } catch (err) {
     throw new IoError(`zeroing ${path} from ${from}`, err);
   } finally {
-    if (fd >= 0) closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    if (fd >= 0) io.close(fd);
   }
 }

@@ -1,7 +1,7 @@
 // Every ConsumeQueue of the store, by topic and queueId, under consumequeue/<topic>/<queueId>/.
 // Loads existing queues, creates new ones on first dispatch, and applies store-wide operations
-// (truncate to a CommitLog offset, write tails, sync, close).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// (truncate to a CommitLog offset, write tails, sync, close). Directories are read through the
+// FileIO; a queue's directory is created with its first file (segment-list.ts).
 import { join } from 'node:path';
 import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
@@ -21,11 +21,11 @@ export class ConsumeQueueStore {
 
   /** Open every queue directory; names that are not queue ids are skipped. */
   load(): void {
-    if (!existsSync(this.rootDir)) return;
-    for (const topic of readdirSync(this.rootDir)) {
+    if (!this.io.exists(this.rootDir)) return;
+    for (const topic of this.io.readdir(this.rootDir)) {
       const topicDir = join(this.rootDir, topic);
-      if (!statSync(topicDir).isDirectory()) continue;
-      for (const name of readdirSync(topicDir)) {
+      if (!this.io.stat(topicDir).isDirectory) continue;
+      for (const name of this.io.readdir(topicDir)) {
         if (!QUEUE_ID_PATTERN.test(name)) continue;
         this.create(topic, Number(name)).load(this.logger);
       }

@@ -1,10 +1,12 @@
 // Consumer offsets per group: "topic@group" -> queueId -> next queue offset to consume,
 // persisted as RocketMQ's config/consumerOffset.json ({"offsetTable": {...}}). A save writes a
-// temporary file, fsyncs it and renames it over the old one, keeping the previous as .bak; a
-// load falls back to .bak when the main file is unreadable.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, copyFileSync } from 'node:fs';
+// temporary file, fsyncs it, renames the previous file to .bak and the new one over it, and
+// fsyncs the directory (io/atomic-file.ts, through the store's FileIO); a load falls back to
+// .bak when the main file is missing or unreadable.
 import { dirname } from 'node:path';
 import { ErrorCode, StoreError } from '../errors.js';
+import { ensureDir, readTextFile, writeFileAtomic } from '../io/atomic-file.js';
+import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
 
 type OffsetTable = Record<string, Record<string, number>>;
@@ -14,22 +16,27 @@ export class ConsumerOffsets {
   private dirty = false;
 
   constructor(
+    private readonly io: FileIO,
     private readonly path: string,
     private readonly logger: Logger,
   ) {}
 
   load(): void {
+    let mainExists = false;
     for (const candidate of [this.path, `${this.path}.bak`]) {
-      if (!existsSync(candidate)) continue;
       try {
-        this.table = parseTable(readFileSync(candidate, 'utf8'));
+        const text = readTextFile(this.io, candidate);
+        if (text === null) continue;
+        if (candidate === this.path) mainExists = true;
+        this.table = parseTable(text);
         if (candidate !== this.path) this.logger.warn(`consumer offsets restored from ${candidate}`);
         return;
       } catch (err) {
+        if (candidate === this.path) mainExists = true;
         this.logger.error(`consumer offsets file ${candidate} is unreadable: ${(err as Error).message}`);
       }
     }
-    if (existsSync(this.path)) {
+    if (mainExists) {
       throw new StoreError(ErrorCode.CORRUPT, `consumer offsets ${this.path} and its .bak are both unreadable`);
     }
   }
@@ -56,17 +63,8 @@ export class ConsumerOffsets {
     if (!this.dirty) return;
     const table: OffsetTable = {};
     for (const [key, byQueue] of this.table) table[key] = Object.fromEntries([...byQueue].map(([q, o]) => [String(q), o]));
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify({ offsetTable: table }, null, 2));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (existsSync(this.path)) copyFileSync(this.path, `${this.path}.bak`);
-    renameSync(tmp, this.path);
+    ensureDir(this.io, dirname(this.path));
+    writeFileAtomic(this.io, this.path, JSON.stringify({ offsetTable: table }, null, 2), { backupPath: `${this.path}.bak` });
     this.dirty = false;
   }
 }

@@ -1,10 +1,12 @@
 // The `haEpochs` file at the store root: this node's epoch history (epoch-history.ts), one
 // entry per line as "<epoch> <startOffset>" in decimal, oldest first. Saved as a whole through a
 // temporary file, fsync and rename (and an fsync of the directory), so a crash leaves either the
-// old or the new list. A missing file is the implicit origin only.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+// old or the new list (io/atomic-file.ts, through the store's FileIO). A missing file is the
+// implicit origin only.
 import { join } from 'node:path';
-import { ErrorCode, IoError, StoreError } from '../errors.js';
+import { ErrorCode, StoreError } from '../errors.js';
+import { readTextFile, writeFileAtomic } from '../io/atomic-file.js';
+import type { FileIO } from '../io/file-io.js';
 import { normalizeEpochs, type EpochEntry } from './epoch-history.js';
 
 export const EPOCH_FILE_NAME = 'haEpochs';
@@ -12,19 +14,17 @@ export const EPOCH_FILE_NAME = 'haEpochs';
 export class EpochFile {
   readonly path: string;
 
-  constructor(readonly rootDir: string) {
+  constructor(
+    private readonly io: FileIO,
+    readonly rootDir: string,
+  ) {
     this.path = join(rootDir, EPOCH_FILE_NAME);
   }
 
   /** The list with the origin in front; throws ERR_STORE_CORRUPT naming the line if malformed. */
   load(): EpochEntry[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return normalizeEpochs([], this.path);
-      throw new IoError(`reading ${this.path}`, err);
-    }
+    const text = readTextFile(this.io, this.path);
+    if (text === null) return normalizeEpochs([], this.path);
     const entries: EpochEntry[] = [];
     const lines = text.split('\n');
     for (let n = 0; n < lines.length; n++) {
@@ -40,24 +40,6 @@ export class EpochFile {
   save(entries: readonly EpochEntry[]): void {
     const list = normalizeEpochs(entries, 'saving epochs');
     const text = list.map((e) => `${e.epoch} ${e.startOffset}\n`).join('');
-    const tmp = `${this.path}.tmp`;
-    try {
-      const fd = openSync(tmp, 'w');
-      try {
-        writeSync(fd, text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-      const dir = openSync(this.rootDir, 'r');
-      try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
-      }
-    } catch (err) {
-      throw new IoError(`saving ${this.path}`, err);
-    }
+    writeFileAtomic(this.io, this.path, text);
   }
 }

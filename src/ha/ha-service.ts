@@ -10,6 +10,7 @@
 import type { BrokerRole, MessageStoreConfig } from '../config/store-config.js';
 import { parseHostPort } from '../config/value-formats.js';
 import { ErrorCode, StoreError } from '../errors.js';
+import type { FileIO } from '../io/file-io.js';
 import type { ReplicationGate, ReplicationSource } from '../store/replication.js';
 import type { Logger } from '../util/logger.js';
 import type { Scheduler } from '../util/scheduler.js';
@@ -23,6 +24,7 @@ import { HaServer, type HaSlaveEntry } from './ha-server.js';
 /** What HA needs from a MessageStore. */
 export interface HaStore {
   readonly brokerRole: BrokerRole;
+  readonly fileIO: FileIO;
   changeRole(role: BrokerRole): void;
   setReplicationGate(gate: ReplicationGate | null): void;
   replicationSource(): ReplicationSource;
@@ -132,7 +134,7 @@ class HaNode implements HaService {
     private readonly logger: Logger,
     private readonly options: HaOptions,
   ) {
-    this.epochFile = new EpochFile(config.storePathRootDir);
+    this.epochFile = new EpochFile(store.fileIO, config.storePathRootDir);
     this.epochs = this.epochFile.load();
   }
 

@@ -10,6 +10,7 @@
 // connection and stops replication (never appends) if it finds a divergence then.
 import { connect } from 'node:net';
 import { parseHostPort } from '../config/value-formats.js';
+import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
 import { EpochFile } from './epoch-file.js';
 import { checkDivergence, formatEpochs } from './epoch-history.js';
@@ -18,6 +19,7 @@ import { EpochFrameDecoder, type EpochFrame } from './ha-protocol.js';
 /** What rejoin needs from a store (MessageStore satisfies it). */
 export interface RejoinStore {
   readonly brokerRole: string;
+  readonly fileIO: FileIO;
   readonly config: {
     readonly storePathRootDir: string;
     readonly storePathCommitLog: string;
@@ -60,7 +62,7 @@ export async function openWithRejoin<S extends RejoinStore>(open: () => Promise<
   }
   let local;
   try {
-    local = new EpochFile(c.storePathRootDir).load();
+    local = new EpochFile(store.fileIO, c.storePathRootDir).load();
   } catch (err) {
     await store.close();
     throw err;

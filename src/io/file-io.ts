@@ -2,6 +2,18 @@
 // (native: the Rust addon; node: `fs` only). All calls are synchronous: they run on the
 // writer thread for page-cache writes and on service worker threads for fdatasync and commits.
 // Failures throw the errno error of the call (`code` such as EIO or ENOSPC, and `syscall`).
+//
+// Every durable write and every name operation of the store goes through a FileIO (segments,
+// ConsumeQueues, checkpoint, consumer offsets, the epoch file, the lock and abort files,
+// truncation, retention), so a fault-injecting FileIO — the simulator's disk, test/sim/sim-disk.ts
+// — reaches all of them. Small whole files are written by io/atomic-file.ts. What still uses
+// node:fs, and why it may:
+//   io/fs-names.ts, node-file-io.ts, native-file-io.ts  the backends themselves
+//   io/native-addon.ts      finds and loads the addon binary (not store state)
+//   io/filesystem-info.ts, io/direct-io-probe.ts, store/disk-space.ts (statfs)  facts about the
+//                           machine's file system, not the store's durable state
+//   config/properties-file.ts  reads the user's .properties file (input, not state)
+//   cli/* (version, verify, disk-profile, node)  tools run beside or instead of a store
 
 export type IoBackendName = 'native' | 'node';
 export type IoBackendChoice = 'auto' | IoBackendName;
@@ -36,6 +48,14 @@ export interface MappedRegion {
   unlock(offset: number, length: number): void;
   /** Unmap now: `bytes` becomes empty; using it afterwards reads nothing. */
   unmap(): void;
+}
+
+/** What `stat` reports about a path. */
+export interface FileStat {
+  sizeBytes: number;
+  /** Last modification, wall ms since the epoch (retention's file age). */
+  mtimeMs: number;
+  isDirectory: boolean;
 }
 
 export interface SendfileResult {
@@ -88,4 +108,10 @@ export interface FileIO {
   exists(path: string): boolean;
   /** fsync a directory, so the names created, renamed or removed in it are durable. */
   fsyncDir(dir: string): void;
+  /** Size, modification time and kind of a path (stat(2)); ENOENT when it does not exist. */
+  stat(path: string): FileStat;
+  /** The canonical name of an existing path, unique among the FileIOs of this process (a real
+   * disk resolves symlinks; the simulator's disk names its disk and boot): the key by which a
+   * store directory is locked against a second open in the same process. */
+  realpath(path: string): string;
 }

@@ -1,8 +1,9 @@
 // Operations shared by both FileIO backends through `fs` (the addon has no reason to do them:
-// they are not on a hot path): names and directories, and fdatasync on libuv's pool.
+// they are not on a hot path): names and directories, stat, and fdatasync on libuv's pool.
 // fsyncDir opens the directory read-only and fsyncs it.
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
+import type { FileStat } from './file-io.js';
 
 const fdatasyncCallback = promisify(fs.fdatasync);
 
@@ -24,6 +25,13 @@ export const fsNames = {
   },
   exists(path: string): boolean {
     return fs.existsSync(path);
+  },
+  stat(path: string): FileStat {
+    const st = fs.statSync(path);
+    return { sizeBytes: st.size, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory() };
+  },
+  realpath(path: string): string {
+    return fs.realpathSync(path);
   },
   fsyncDir(dir: string): void {
     const fd = fs.openSync(dir, 'r');

@@ -2,7 +2,7 @@
 // fallocate, mmap + msync/madvise/mlock, O_DIRECT with addon-aligned memory, sendfile).
 import * as fs from 'node:fs';
 import { fsNames } from './fs-names.js';
-import type { FileIO, MadviseAdvice, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
+import type { FileIO, FileStat, MadviseAdvice, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
 import type { NativeAddon } from './native-addon.js';
 
 export class NativeFileIO implements FileIO {
@@ -110,6 +110,14 @@ export class NativeFileIO implements FileIO {
 
   fsyncDir(dir: string): void {
     fsNames.fsyncDir(dir);
+  }
+
+  stat(path: string): FileStat {
+    return fsNames.stat(path);
+  }
+
+  realpath(path: string): string {
+    return fsNames.realpath(path);
   }
 }
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { ErrorCode, StoreError } from '../errors.js';
 import { fsNames } from './fs-names.js';
-import type { FileIO, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
+import type { FileIO, FileStat, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
 
 /** Chunk used to reserve space by writing zeros (Node has no fallocate). */
 const ZERO_CHUNK_BYTES = 1 << 20;
@@ -109,6 +109,14 @@ export class NodeFileIO implements FileIO {
 
   fsyncDir(dir: string): void {
     fsNames.fsyncDir(dir);
+  }
+
+  stat(path: string): FileStat {
+    return fsNames.stat(path);
+  }
+
+  realpath(path: string): string {
+    return fsNames.realpath(path);
   }
 }
 

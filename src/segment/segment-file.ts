@@ -2,8 +2,12 @@
 // segment reserves its blocks where the backend can (fallocate), so a full disk shows up when
 // a segment is created, not in the middle of a record. Positions inside it are kept by the
 // owner (commit log or consume queue), not here.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// Durability of the name: a new file is fsynced (its length) and then its directory (its name)
+// before it is used, so a power cut never leaves a log whose data was flushed into a file the
+// directory does not name, nor a zero-length file before a later one. Destroying a file
+// removes it and fsyncs the directory.
+import { dirname, join } from 'node:path';
 import type { FileIO } from '../io/file-io.js';
 import { segmentFileName } from './segment-name.js';
 
@@ -33,9 +37,11 @@ export class SegmentFile {
     try {
       if (reserve && io.capabilities.fallocate) io.allocate(fd, 0, sizeBytes);
       else io.ftruncate(fd, sizeBytes);
+      io.fsync(fd);
+      io.fsyncDir(dir);
     } catch (err) {
       io.close(fd);
-      rmSync(path, { force: true });
+      if (io.exists(path)) io.unlink(path);
       throw err;
     }
     return new SegmentFile(io, path, fromOffset, sizeBytes, fd);
@@ -56,9 +62,11 @@ export class SegmentFile {
     this.io.close(this.fd);
   }
 
-  /** Close and remove the file. */
+  /** Close and remove the file (a file already gone is not an error). */
   destroy(): void {
     this.close();
-    rmSync(this.path, { force: true });
+    if (!this.io.exists(this.path)) return;
+    this.io.unlink(this.path);
+    this.io.fsyncDir(dirname(this.path));
   }
 }

@@ -1,9 +1,10 @@
 // The ordered list of segment files of one log (the CommitLog, or one ConsumeQueue):
 // consecutive files differ by exactly the segment size. Loads a directory, finds the file
-// for an offset, appends a new last file, and deletes files from either end.
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+// for an offset, appends a new last file, and deletes files from either end. Every name
+// operation goes through the FileIO; the directory is created (durably) with the first segment.
 import { join } from 'node:path';
 import { ErrorCode, StoreError } from '../errors.js';
+import { ensureDir } from '../io/atomic-file.js';
 import type { FileIO } from '../io/file-io.js';
 import { assert } from '../util/assert.js';
 import type { Logger } from '../util/logger.js';
@@ -18,24 +19,25 @@ export class SegmentList {
     readonly dir: string,
     readonly segmentBytes: number,
     private readonly reserveBlocks: boolean,
-  ) {
-    mkdirSync(dir, { recursive: true });
-  }
+  ) {}
 
   /** Open every segment in the directory. A zero-length last file is deleted (an interrupted
    * creation); any other file of the wrong length, or a gap in the offsets, is an error. */
   load(logger: Logger): void {
     assert(this.files.length === 0, 'SegmentList.load on a list that is not empty');
-    const names = readdirSync(this.dir)
+    if (!this.io.exists(this.dir)) return;
+    const names = this.io
+      .readdir(this.dir)
       .map((name) => ({ name, offset: parseSegmentFileName(name) }))
       .filter((e): e is { name: string; offset: number } => e.offset !== null)
       .sort((a, b) => a.offset - b.offset);
     names.forEach(({ name, offset }, i) => {
       const path = join(this.dir, name);
-      const length = statSync(path).size;
+      const length = this.io.stat(path).sizeBytes;
       if (length === 0 && i === names.length - 1) {
         logger.warn(`deleting empty last segment ${path} (an interrupted creation)`);
-        rmSync(path);
+        this.io.unlink(path);
+        this.io.fsyncDir(this.dir);
         return;
       }
       if (length !== this.segmentBytes) {
@@ -81,6 +83,7 @@ export class SegmentList {
     const last = this.last;
     const start = last ? last.endOffset : (fromOffset ?? 0);
     assert(start % this.segmentBytes === 0, `segment start ${start} is not a multiple of ${this.segmentBytes}`);
+    ensureDir(this.io, this.dir);
     const file = SegmentFile.create(this.io, this.dir, start, this.segmentBytes, this.reserveBlocks);
     this.files.push(file);
     return file;

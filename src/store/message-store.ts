@@ -101,7 +101,7 @@ export class MessageStore {
       scheduler,
       commitLog,
       consumeQueues: new ConsumeQueueStore(io, join(config.storePathRootDir, 'consumequeue'), config.mappedFileSizeConsumeQueue, logger.child('cq')),
-      offsets: new ConsumerOffsets(join(config.storePathRootDir, 'config', 'consumerOffset.json'), logger.child('offsets')),
+      offsets: new ConsumerOffsets(io, join(config.storePathRootDir, 'config', 'consumerOffset.json'), logger.child('offsets')),
       checkpoint: new Checkpoint(io, config.storePathRootDir),
       pool,
       health,
@@ -127,7 +127,7 @@ export class MessageStore {
     const config = loadStoreConfig(input, { warn: (m) => (deps.logger ?? consoleLogger('config')).warn(m) });
     const logger = deps.logger ?? consoleLogger('store', config.logLevel);
     const io = deps.io ?? selectFileIO(config.ioBackend, logger.child('io'));
-    const files = new StoreFiles(config.storePathRootDir);
+    const files = new StoreFiles(io, config.storePathRootDir);
     files.lock();
     const pool = config.transientStorePoolEnable
       ? new TransientStorePool(io, config.transientStorePoolSize, config.mappedFileSizeCommitLog, logger.child('pool'))

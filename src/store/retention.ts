@@ -1,7 +1,7 @@
 // Deleting old CommitLog segments (fileReservedTime, deleteWhen, disk pressure) and the
 // ConsumeQueue files that only point below the new CommitLog start. Never deletes the segment
 // being written, nor anything not yet flushed. At most deleteFileBatchMax segments per round.
-import { statSync } from 'node:fs';
+// File ages come from the segments' FileIO (stat), deletions go through it too.
 import type { CommitLog } from '../commitlog/commit-log.js';
 import type { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import { parseDeleteWhenHours } from '../config/value-formats.js';
@@ -31,7 +31,7 @@ export function runRetention(
   for (let i = 0; i < settings.deleteFileBatchMax; i++) {
     const first = commitLog.segments.first;
     if (!first || commitLog.segments.count <= 1 || first.endOffset > flushed) break;
-    const expired = statSync(first.path).mtimeMs < expiredBefore;
+    const expired = commitLog.segments.io.stat(first.path).mtimeMs < expiredBefore;
     if (!expired && !pressure.cleanForcibly) break;
     logger.info(`retention: deleting ${first.path} (${expired ? 'expired' : 'disk pressure'}, disk ${(pressure.usedRatio * 100).toFixed(1)}% used)`);
     commitLog.segments.dropFirst();

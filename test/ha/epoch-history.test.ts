@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EpochFile } from '../../src/ha/epoch-file.js';
+import { NodeFileIO } from '../../src/io/node-file-io.js';
 import { beginEpoch, checkDivergence, EPOCH_NODE_SLOTS, MAX_EPOCH_ENTRIES, normalizeEpochs, ORIGIN_EPOCH, type EpochEntry } from '../../src/ha/epoch-history.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
@@ -76,7 +77,7 @@ describe('beginEpoch and normalizeEpochs', () => {
 describe('EpochFile', () => {
   it('round-trips, reads a missing file as the origin, and names a corrupt line', () => {
     const dir = newDir();
-    const file = new EpochFile(dir);
+    const file = new EpochFile(new NodeFileIO(), dir);
     expect(file.load()).toEqual([ORIGIN_EPOCH]);
     file.save([e(0, 0), e(1, 0), e(2, 2 ** 40)]);
     expect(file.load()).toEqual([ORIGIN_EPOCH, e(1, 0), e(2, 2 ** 40)]);
