@@ -10,6 +10,7 @@
 // Readers only ever see bytes below `committed`. Only this class moves `wrote`.
 import { END_FILE_MIN_BLANK_BYTES } from '../codec/record-layout.js';
 import { writeBlank } from '../codec/write-record.js';
+import { ensureDir } from '../io/atomic-file.js';
 import type { FileIO, MappedRegion } from '../io/file-io.js';
 import type { SegmentFile } from '../segment/segment-file.js';
 import { SegmentList } from '../segment/segment-list.js';
@@ -77,6 +78,7 @@ export class CommitLog {
   lastCreateError: string | null = null;
 
   constructor(private readonly options: CommitLogOptions) {
+    ensureDir(options.io, options.dir); // exists from the start: the disk-usage probe and HA look at it
     this.segments = new SegmentList(options.io, options.dir, options.segmentBytes, true);
     this.mmapMode = options.writeMode === 'mmap';
   }
