@@ -1,7 +1,7 @@
 // The FileIO contract, run against every backend available here. Native-only capabilities
 // are asserted to be refused with ERR_STORE_UNSUPPORTED on the node backend.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
@@ -113,6 +113,20 @@ describe.each(backends)('FileIO contract: %s backend', (_name, make) => {
     }
     expect(caught?.code).toBe('ENOENT');
     expect(caught?.syscall).toBe('open');
+  });
+
+  it('stat reports size, age and kind; realpath resolves symlinks; both say ENOENT for a missing path', () => {
+    const dir = newDir();
+    const path = join(dir, 'f');
+    writeFileSync(path, 'hello');
+    symlinkSync(dir, join(dir, 'link'));
+    const st = io.stat(path);
+    expect(st).toMatchObject({ sizeBytes: 5, isDirectory: false });
+    expect(Math.abs(st.mtimeMs - statSync(path).mtimeMs)).toBeLessThan(1);
+    expect(io.stat(dir).isDirectory).toBe(true);
+    expect(io.realpath(join(dir, 'link', 'f'))).toBe(realpathSync(path));
+    expect(() => io.stat(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => io.realpath(join(dir, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 
   it('aligned memory has the requested size', () => {
