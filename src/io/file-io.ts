@@ -6,14 +6,18 @@
 // Every durable write and every name operation of the store goes through a FileIO (segments,
 // ConsumeQueues, checkpoint, consumer offsets, the epoch file, the lock and abort files,
 // truncation, retention), so a fault-injecting FileIO — the simulator's disk, test/sim/sim-disk.ts
-// — reaches all of them. Small whole files are written by io/atomic-file.ts. What still uses
-// node:fs, and why it may:
+// — reaches all of them. Small whole files are written by io/atomic-file.ts. What still imports
+// the fs module directly, and why it may:
 //   io/fs-names.ts, node-file-io.ts, native-file-io.ts  the backends themselves
 //   io/native-addon.ts      finds and loads the addon binary (not store state)
 //   io/filesystem-info.ts, io/direct-io-probe.ts, store/disk-space.ts (statfs)  facts about the
 //                           machine's file system, not the store's durable state
 //   config/properties-file.ts  reads the user's .properties file (input, not state)
-//   cli/* (version, verify, disk-profile, node)  tools run beside or instead of a store
+//   cli/* (version, verify, disk-profile, node)  tools run beside or instead of a store: the
+//                           version file, read-only verification of a closed store directory,
+//                           scratch files of the disk profile, the node's config file
+// The persistence worker thread (flushServiceInWorker=true) opens its own backend by name, so an
+// injected FileIO reaches the commit and flush service only when it runs in-thread.
 
 export type IoBackendName = 'native' | 'node';
 export type IoBackendChoice = 'auto' | IoBackendName;

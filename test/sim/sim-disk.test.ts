@@ -8,7 +8,7 @@ import { MessageStore } from '../../src/store/message-store.js';
 import { GetMessageStatus, PutMessageStatus, type PutMessageResult } from '../../src/store/statuses.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { memoryLogger } from '../../src/util/logger.js';
-import { realScheduler, type Cancelable, type Scheduler } from '../../src/util/scheduler.js';
+import { delay, realScheduler, type Cancelable, type Scheduler } from '../../src/util/scheduler.js';
 import { waitUntil } from '../helpers/store-harness.js';
 import { SimDisk, type CrashReport } from './sim-disk.js';
 
@@ -345,6 +345,33 @@ describe('a MessageStore on the sim disk', () => {
     expect(crashes.filter((c) => c.filesWithUnsyncedWrites > 0).length).toBeGreaterThan(SEEDS.length / 2);
     expect(crashes.filter((c) => c.writesLost > 0 || c.writesTorn > 0).length).toBeGreaterThan(SEEDS.length / 3);
     expect(crashes.filter((c) => c.writesTorn > 0).length).toBeGreaterThan(0);
+  });
+
+  it('a full disk (ENOSPC) refuses puts with the reason, and puts resume once space frees', async () => {
+    const disk = new SimDisk({ name: 'store-enospc', clock: new ManualClock() });
+    const store = await openOnDisk(disk);
+    try {
+      expect((await putAll(store, 0, 10)).every((r) => r.status === PutMessageStatus.PUT_OK)).toBe(true);
+      disk.setSpaceLimit(disk.usedBytes() + 4096); // about one more block: the next segment cannot be reserved
+      let refused: PutMessageResult | null = null;
+      for (let i = 10; i < 1000 && refused === null; i++) {
+        const r = await store.putMessage({ topic: TOPIC, queueId: 0, body: bodyOf(i) });
+        if (r.status !== PutMessageStatus.PUT_OK) refused = r;
+      }
+      // the segment roll (CREATE_MAPPED_FILE_FAILED) or a ConsumeQueue write (SERVICE_NOT_AVAILABLE) meets it first
+      expect([PutMessageStatus.CREATE_MAPPED_FILE_FAILED, PutMessageStatus.SERVICE_NOT_AVAILABLE]).toContain(refused?.status);
+      expect(refused?.reason).toMatch(/ENOSPC/);
+      disk.setSpaceLimit(null);
+      let resumed = false;
+      const deadlineMs = performance.now() + 5000;
+      while (!resumed && performance.now() < deadlineMs) {
+        resumed = (await store.putMessage({ topic: TOPIC, queueId: 0, body: 'after' })).status === PutMessageStatus.PUT_OK;
+        if (!resumed) await delay(realScheduler, 5); // the next ConsumeQueue round clears a write failure
+      }
+      expect(resumed).toBe(true);
+    } finally {
+      await store.close();
+    }
   });
 
   it('a failing fdatasync makes the store fail-stop (SERVICE_NOT_AVAILABLE) and the acknowledged messages survive', async () => {
