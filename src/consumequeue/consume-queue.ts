@@ -217,6 +217,7 @@ export class ConsumeQueue {
     this.io.pwrite(file.fd, filler, 0);
     this.minBytes = at;
     this.writtenBytes = at;
+    this.syncedBytes = file.fromOffset; // the filler is not durable yet: the next takeUnsyncedFiles returns this file
   }
 
   private leadingPreBlankBytes(): number {
