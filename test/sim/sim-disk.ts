@@ -1,7 +1,8 @@
 // The simulator's disk: a FileIO entirely in memory (virtual absolute paths such as /sim/n0/...;
 // no real file is touched), deterministic, with a power cut and fault injection. Randomness
 // comes only from the `rng` passed to `crash` (a seeded PRNG: the same seed gives the same
-// crash).
+// crash). One file's content and its unsynced changes live in sim-disk-file.ts; this file holds
+// the names (directories and their durable entries), descriptors, faults and the FileIO surface.
 //
 // Durability model (what a Linux file system such as ext4 or xfs promises, and no more):
 //   - File content. Each file has its durable content plus the writes (pwrite, zeroRange,
@@ -41,58 +42,12 @@ import { ErrorCode, StoreError } from '../../src/errors.js';
 import type { FileIO, FileStat, MappedRegion, OpenOptions, SendfileResult } from '../../src/io/file-io.js';
 import { assert } from '../../src/util/assert.js';
 import type { Clock } from '../../src/util/clock.js';
+import { BLOCK_BYTES, errnoError, SimFile, type CrashReport } from './sim-disk-file.js';
 
-const SECTOR_BYTES = 512;
-const BLOCK_BYTES = 4096;
-/** Unsynced writes one file may hold; a store that never syncs a file this long is a bug. */
-const MAX_UNSYNCED_WRITES_PER_FILE = 1_000_000;
+export { errnoError, type CrashReport } from './sim-disk-file.js';
+
 /** Directory depth bound of path resolution. */
 const MAX_PATH_DEPTH = 128;
-
-const ERRNO: Record<string, [number, string]> = {
-  ENOENT: [-2, 'no such file or directory'],
-  EIO: [-5, 'i/o error'],
-  EBADF: [-9, 'bad file descriptor'],
-  EEXIST: [-17, 'file already exists'],
-  ENOTDIR: [-20, 'not a directory'],
-  EISDIR: [-21, 'illegal operation on a directory'],
-  EINVAL: [-22, 'invalid argument'],
-  ENOSPC: [-28, 'no space left on device'],
-  ENOTEMPTY: [-39, 'directory not empty'],
-};
-
-/** An error shaped like Node's fs errors: "EIO: i/o error, fdatasync '/path'", code, errno, syscall, path. */
-export function errnoError(code: keyof typeof ERRNO, syscall: string, path?: string): NodeJS.ErrnoException {
-  const [errno, text] = ERRNO[code]!;
-  const err = new Error(`${code}: ${text}, ${syscall}${path === undefined ? '' : ` '${path}'`}`) as NodeJS.ErrnoException;
-  err.code = code;
-  err.errno = errno;
-  err.syscall = syscall;
-  if (path !== undefined) err.path = path;
-  return err;
-}
-
-/** One unsynced change of a file, with what it replaced (to undo it at a crash). */
-interface UnsyncedWrite {
-  /** First byte changed, and the end of the change (exclusive). */
-  position: number;
-  end: number;
-  /** The bytes [position, min(end, lengthBefore)) held before. */
-  before: Uint8Array;
-  lengthBefore: number;
-  /** pwrite and zeroRange may tear at a sector boundary; ftruncate and allocate are atomic. */
-  tearable: boolean;
-}
-
-interface Inode {
-  readonly id: number;
-  data: Uint8Array;
-  length: number;
-  mtimeMs: number;
-  unsynced: UnsyncedWrite[];
-  /** Allocated 4 KiB blocks (1 = allocated). */
-  blocks: Uint8Array;
-}
 
 interface Dir {
   readonly id: number;
@@ -100,10 +55,10 @@ interface Dir {
   durable: Map<string, Node>;
 }
 
-type Node = { kind: 'file'; inode: Inode } | { kind: 'dir'; dir: Dir };
+type Node = { kind: 'file'; inode: SimFile } | { kind: 'dir'; dir: Dir };
 
 interface OpenFile {
-  inode: Inode;
+  inode: SimFile;
   path: string;
   writable: boolean;
 }
@@ -118,13 +73,6 @@ export interface SimDiskOptions {
   name?: string;
   /** File modification times (retention ages); pass the simulation's clock. */
   clock: Pick<Clock, 'nowMs'>;
-}
-
-/** What `crash` did, for a trace. */
-export interface CrashReport {
-  filesWithUnsyncedWrites: number;
-  writesLost: number;
-  writesTorn: number;
 }
 
 export class SimDisk implements FileIO {
@@ -179,7 +127,7 @@ export class SimDisk implements FileIO {
   /** Bytes of allocated blocks of every file that still has a name or an open descriptor. */
   usedBytes(): number {
     let blocks = 0;
-    for (const inode of this.liveInodes()) for (const b of inode.blocks) blocks += b;
+    for (const inode of this.liveInodes()) blocks += inode.allocatedBlocks();
     return blocks * BLOCK_BYTES;
   }
 
@@ -204,7 +152,7 @@ export class SimDisk implements FileIO {
     this.pendingCrash = null;
     const report: CrashReport = { filesWithUnsyncedWrites: 0, writesLost: 0, writesTorn: 0 };
     const inodes = new Set([...this.liveInodes(), ...this.durableInodes()]);
-    for (const inode of [...inodes].sort((a, b) => a.id - b.id)) this.crashFile(inode, rng, report);
+    for (const inode of [...inodes].sort((a, b) => a.id - b.id)) inode.crash(rng, report);
     this.revertNames(this.root);
     this.fds.clear();
     this.bootNumber++;
@@ -216,13 +164,12 @@ export class SimDisk implements FileIO {
 
   /** The current content of a file (what a reader sees now). */
   readFile(path: string): Uint8Array {
-    const inode = this.fileAt(path, 'open');
-    return inode.data.slice(0, inode.length);
+    return this.fileAt(path, 'open').content();
   }
 
   /** Writes to the file at `path` not yet made durable by a sync. */
   unsyncedWriteCount(path: string): number {
-    return this.fileAt(path, 'stat').unsynced.length;
+    return this.fileAt(path, 'stat').unsyncedCount;
   }
 
   /** Names in `dir` that would survive a crash now. */
@@ -256,46 +203,35 @@ export class SimDisk implements FileIO {
 
   pread(fd: number, target: Uint8Array, position: number): number {
     this.enter('read');
-    const { inode } = this.file(fd, 'read');
-    const n = Math.max(0, Math.min(target.byteLength, inode.length - position));
-    target.set(inode.data.subarray(position, position + n));
-    return n;
+    return this.file(fd, 'read').inode.read(target, position);
   }
 
   pwrite(fd: number, source: Uint8Array, position: number): number {
     this.changing('write');
     const f = this.writableFile(fd, 'write');
     this.counters.pwrite++;
-    this.change(f, 'write', position, position + source.byteLength, true, (inode) => inode.data.set(source, position));
+    this.reserve(f, 'write', position, position + source.byteLength);
+    f.inode.write(source, position, this.clock.nowMs());
     return source.byteLength;
   }
 
   zeroRange(fd: number, offset: number, length: number): void {
     this.changing('fallocate');
     const f = this.writableFile(fd, 'fallocate');
-    this.change(f, 'fallocate', offset, offset + length, true, (inode) => inode.data.fill(0, offset, offset + length));
+    this.reserve(f, 'fallocate', offset, offset + length);
+    f.inode.zero(offset, offset + length, this.clock.nowMs());
   }
 
   allocate(fd: number, offset: number, length: number): void {
     this.changing('fallocate');
     const f = this.writableFile(fd, 'fallocate');
-    this.change(f, 'fallocate', offset, offset + length, false, () => {});
+    this.reserve(f, 'fallocate', offset, offset + length);
+    f.inode.allocate(offset, offset + length, this.clock.nowMs());
   }
 
   ftruncate(fd: number, length: number): void {
     this.changing('ftruncate');
-    const f = this.writableFile(fd, 'ftruncate');
-    const inode = f.inode;
-    const from = Math.min(length, inode.length);
-    const to = Math.max(length, inode.length);
-    this.recordUnsynced(inode, from, to, false);
-    this.ensureCapacity(inode, length);
-    if (length < inode.length) {
-      inode.data.fill(0, length, inode.length);
-      inode.blocks.fill(0, Math.ceil(length / BLOCK_BYTES));
-    }
-    inode.length = length;
-    inode.mtimeMs = this.clock.nowMs();
+    this.writableFile(fd, 'ftruncate').inode.truncate(length, this.clock.nowMs());
   }
 
   size(fd: number): number {
@@ -425,8 +361,8 @@ export class SimDisk implements FileIO {
     throw errnoError('EIO', syscall, path);
   }
 
-  private newInode(): Inode {
-    return { id: this.nextId++, data: new Uint8Array(0), length: 0, mtimeMs: this.clock.nowMs(), unsynced: [], blocks: new Uint8Array(0) };
+  private newInode(): SimFile {
+    return new SimFile(this.nextId++, this.clock.nowMs());
   }
 
   private newDir(): Dir {
@@ -445,46 +381,11 @@ export class SimDisk implements FileIO {
     return f;
   }
 
-  /** Apply a change of [from, to) (growing the file to `to`), after the space check, recording it for a crash. */
-  private change(f: OpenFile, syscall: string, from: number, to: number, tearable: boolean, apply: (inode: Inode) => void): void {
-    assert(Number.isSafeInteger(from) && from >= 0 && to >= from, `sim disk: bad range [${from}, ${to})`);
-    const inode = f.inode;
-    this.reserveBlocks(inode, from, to, syscall, f.path);
-    this.recordUnsynced(inode, from, to, tearable);
-    this.ensureCapacity(inode, to);
-    apply(inode);
-    inode.length = Math.max(inode.length, to);
-    inode.mtimeMs = this.clock.nowMs();
-  }
-
-  private recordUnsynced(inode: Inode, from: number, to: number, tearable: boolean): void {
-    assert(inode.unsynced.length < MAX_UNSYNCED_WRITES_PER_FILE, `sim disk: more than ${MAX_UNSYNCED_WRITES_PER_FILE} unsynced writes to one file`);
-    const before = inode.data.slice(from, Math.max(from, Math.min(to, inode.length)));
-    inode.unsynced.push({ position: from, end: to, before, lengthBefore: inode.length, tearable });
-  }
-
-  private reserveBlocks(inode: Inode, from: number, to: number, syscall: string, path: string): void {
-    if (to === from) return;
-    const first = Math.floor(from / BLOCK_BYTES);
-    const last = Math.ceil(to / BLOCK_BYTES);
-    if (inode.blocks.byteLength < last) {
-      const grown = new Uint8Array(Math.max(last, inode.blocks.byteLength * 2));
-      grown.set(inode.blocks);
-      inode.blocks = grown;
-    }
-    if (this.spaceLimitBytes !== null) {
-      let needed = 0;
-      for (let b = first; b < last; b++) needed += 1 - inode.blocks[b]!;
-      if (needed > 0 && this.usedBytes() + needed * BLOCK_BYTES > this.spaceLimitBytes) throw errnoError('ENOSPC', syscall, path);
-    }
-    inode.blocks.fill(1, first, last);
-  }
-
-  private ensureCapacity(inode: Inode, length: number): void {
-    if (inode.data.byteLength >= length) return;
-    const grown = new Uint8Array(Math.max(length, Math.min(inode.data.byteLength * 2, length + (64 << 20))));
-    grown.set(inode.data.subarray(0, inode.length));
-    inode.data = grown;
+  /** ENOSPC when [from, to) needs blocks past the space budget (checked before anything changes). */
+  private reserve(f: OpenFile, syscall: string, from: number, to: number): void {
+    if (this.spaceLimitBytes === null) return;
+    const needed = f.inode.blocksNeeded(from, to);
+    if (needed > 0 && this.usedBytes() + needed * BLOCK_BYTES > this.spaceLimitBytes) throw errnoError('ENOSPC', syscall, f.path);
   }
 
   private sync(fd: number, syscall: 'fdatasync' | 'fsync'): void {
@@ -492,7 +393,7 @@ export class SimDisk implements FileIO {
     const f = this.file(fd, syscall);
     this.checkSyncFault(f.path, syscall);
     this.counters[syscall]++;
-    f.inode.unsynced = [];
+    f.inode.sync();
   }
 
   private checkSyncFault(path: string, syscall: string): void {
@@ -503,25 +404,6 @@ export class SimDisk implements FileIO {
         throw errnoError('EIO', syscall, path);
       }
     }
-  }
-
-  /** Keep a seeded prefix of the file's unsynced writes (the last one perhaps torn), undo the rest. */
-  private crashFile(inode: Inode, rng: () => number, report: CrashReport): void {
-    const writes = inode.unsynced;
-    inode.unsynced = [];
-    if (writes.length === 0) return;
-    report.filesWithUnsyncedWrites++;
-    const kept = Math.min(writes.length, Math.floor(rng() * (writes.length + 1)));
-    for (let i = writes.length - 1; i >= kept; i--) undo(inode, writes[i]!, writes[i]!.position);
-    report.writesLost += writes.length - kept;
-    const last = kept > 0 ? writes[kept - 1]! : undefined;
-    if (!last || !last.tearable || rng() < 0.5) return;
-    const firstBoundary = Math.floor(last.position / SECTOR_BYTES) * SECTOR_BYTES + SECTOR_BYTES;
-    const boundaries = Math.ceil((last.end - firstBoundary) / SECTOR_BYTES);
-    if (boundaries <= 0) return; // inside one sector: atomic
-    const cut = firstBoundary + Math.min(boundaries - 1, Math.floor(rng() * boundaries)) * SECTOR_BYTES;
-    undo(inode, last, cut);
-    report.writesTorn++;
   }
 
   /** Every directory reachable through durable names takes its durable entries back. */
@@ -537,20 +419,20 @@ export class SimDisk implements FileIO {
     }
   }
 
-  private liveInodes(): Set<Inode> {
-    const out = new Set<Inode>();
+  private liveInodes(): Set<SimFile> {
+    const out = new Set<SimFile>();
     for (const f of this.fds.values()) out.add(f.inode);
     this.walk(this.root, 'entries', out);
     return out;
   }
 
-  private durableInodes(): Set<Inode> {
-    const out = new Set<Inode>();
+  private durableInodes(): Set<SimFile> {
+    const out = new Set<SimFile>();
     this.walk(this.root, 'durable', out);
     return out;
   }
 
-  private walk(root: Dir, which: 'entries' | 'durable', out: Set<Inode>): void {
+  private walk(root: Dir, which: 'entries' | 'durable', out: Set<SimFile>): void {
     const stack: Dir[] = [root];
     const seen = new Set<number>();
     while (stack.length > 0) {
@@ -582,7 +464,7 @@ export class SimDisk implements FileIO {
     return node.dir;
   }
 
-  private fileAt(path: string, syscall: string): Inode {
+  private fileAt(path: string, syscall: string): SimFile {
     const node = this.lookup(path);
     if (!node) throw errnoError('ENOENT', syscall, path);
     if (node.kind !== 'file') throw errnoError('EISDIR', syscall, path);
@@ -598,15 +480,6 @@ export class SimDisk implements FileIO {
     if (parentNode.kind !== 'dir') throw errnoError('ENOTDIR', syscall, path);
     return { parent: parentNode.dir, name };
   }
-}
-
-/** Undo `w` from byte `from` on (from = w.position: all of it): restore the old bytes and length. */
-function undo(inode: Inode, w: UnsyncedWrite, from: number): void {
-  const keepEnd = Math.min(w.end, Math.max(from, w.lengthBefore));
-  if (from < keepEnd) inode.data.set(w.before.subarray(from - w.position, keepEnd - w.position), from);
-  const length = Math.max(w.lengthBefore, from === w.position ? w.lengthBefore : from);
-  if (length < inode.length) inode.data.fill(0, length, inode.length);
-  inode.length = length;
 }
 
 function components(path: string): string[] {
