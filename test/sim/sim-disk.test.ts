@@ -1,7 +1,10 @@
 // The simulator's disk (sim-disk.ts): its durability model (unsynced writes lost or torn at a
 // power cut, names durable only after a directory fsync), its faults (EIO on sync, ENOSPC past a
 // budget), and a real MessageStore running on it: puts under SYNC_FLUSH survive a close and a
-// power cut, recovery is clean, and a failing fdatasync makes the store fail-stop.
+// power cut, recovery is clean, and a failing fdatasync makes the store fail-stop. The store here
+// runs on the real scheduler, so a seed picks the cut point and the crash's choices but the exact
+// call sequence before the cut depends on timing (the simulator, with its own clock and
+// scheduler, replays exactly).
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MessageStore } from '../../src/store/message-store.js';
