@@ -7,6 +7,7 @@
 // scheduler, replays exactly).
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { StoreConfigInput } from '../../src/config/load-config.js';
 import { MessageStore } from '../../src/store/message-store.js';
 import { GetMessageStatus, PutMessageStatus, type PutMessageResult } from '../../src/store/statuses.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -214,7 +215,7 @@ class KillableScheduler implements Scheduler {
 const ROOT = '/sim/n0';
 const TOPIC = 'SimTopic';
 const QUEUES = 3;
-const CONFIG = {
+const CONFIG: StoreConfigInput = {
   storePathRootDir: ROOT,
   flushServiceInWorker: false,
   flushDiskType: 'SYNC_FLUSH',
