@@ -15,6 +15,7 @@
 // Appends are refused while it runs (the store's `truncating` flag).
 import { join } from 'node:path';
 import { ErrorCode, StoreError } from '../errors.js';
+import { ensureDir } from '../io/atomic-file.js';
 import { assert } from '../util/assert.js';
 import type { PersistenceRunner } from '../flush/persistence-runner.js';
 import type { StoreCore } from './store-core.js';
@@ -83,7 +84,7 @@ function quarantine(core: StoreCore, from: number, to: number): string {
   const root = join(core.config.storePathRootDir, 'quarantine');
   const dir = join(root, `${pad(from)}-${pad(to)}-${core.clock.nowMs()}`);
   const buffer = new Uint8Array(COPY_CHUNK_BYTES);
-  io.mkdirp(dir);
+  ensureDir(io, dir);
   for (let at = from; at < to; ) {
     const segment = commitLog.segments.find(at);
     if (!segment) throw new StoreError(ErrorCode.IO, `quarantine: no segment holds offset ${at} of [${from}, ${to})`);
@@ -105,7 +106,6 @@ function quarantine(core: StoreCore, from: number, to: number): string {
     at = segmentEnd;
   }
   io.fsyncDir(dir);
-  io.fsyncDir(root);
   return dir;
 }
 
