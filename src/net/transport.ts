@@ -67,6 +67,9 @@ export interface Listener {
 export interface Transport {
   /** 'tcp' in production; 'sim' in the simulator. */
   readonly kind: string;
+  /** True when Connection.fileDescriptor() returns OS descriptors (TCP); absent or false when it
+   * returns null (simulated links): HA then streams from the main thread, not by sendfile. */
+  readonly providesFileDescriptors?: boolean;
   /** Start connecting; the connection emits 'connect' or 'error' then 'close'. */
   connect(options: ConnectOptions): Connection;
   /** Bind and listen; rejects when the address cannot be bound. */
