@@ -20,11 +20,15 @@
 //   - buffering is bounded: at most one incomplete frame header is kept; a report is skipped
 //     (the next one carries a newer offset) while more than maxReportBacklogBytes wait to be
 //     written.
-import { connect, type Socket } from 'node:net';
+// The connection, the clock and every timer come from the HaRuntime (ha-runtime.ts): status
+// timestamps are clock.nowMs(), timeouts and keep-alives run on clock.monotonicMs().
+import type { Connection } from '../net/transport.js';
 import type { Logger } from '../util/logger.js';
+import type { Cancelable } from '../util/scheduler.js';
 import { HaErrorCode } from './ha-errors.js';
 import { checkDivergence, formatEpochs, sameEpochs, type EpochEntry } from './epoch-history.js';
 import { encodeReport, EpochFrameDecoder, FrameDecoder, HaProtocolError, type EpochFrame, type FrameSink } from './ha-protocol.js';
+import type { HaRuntime } from './ha-runtime.js';
 
 /** What the client needs from the slave store. */
 export interface ReplicaLog {
@@ -96,17 +100,23 @@ export class HaClient {
   private readonly backoffMaxMs: number;
   private readonly maxReportBacklogBytes: number;
   private state: HaClientState = 'stopped';
-  private socket: Socket | null = null;
+  private socket: Connection | null = null;
+  /** The current socket emitted 'close' (or there is none). */
+  private socketClosed = true;
   private generation = 0;
   private decoder: FrameDecoder | null = null;
   /** Set from connect until the master's epoch frame has been read and checked. */
   private handshake: EpochFrameDecoder | null = null;
   private diverged: HaDivergence | null = null;
   private backoffMs: number;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private tickTimer: NodeJS.Timeout | null = null;
+  private retryTimer: Cancelable | null = null;
+  private tickTimer: Cancelable | null = null;
+  /** Monotonic ms of the last read from / report to the master (timeouts, keep-alives). */
   private lastReadMs = 0;
   private lastReportMs = 0;
+  /** The same two moments in wall-clock ms, for the status (0 = never). */
+  private lastReadAtMs = 0;
+  private lastReportAtMs = 0;
   private reportedOffset = -1;
   private reportScheduled = false;
   private ackWaitPending = false;
@@ -130,6 +140,7 @@ export class HaClient {
     private readonly log: ReplicaLog,
     private readonly options: HaClientOptions,
     private readonly logger: Logger,
+    private readonly runtime: HaRuntime,
   ) {
     this.address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
@@ -156,8 +167,8 @@ export class HaClient {
       connects: this.connects,
       lastError: this.lastError,
       receivedBytes: this.receivedBytes,
-      lastReadTimestamp: wallMs(this.lastReadMs),
-      lastWriteTimestamp: wallMs(this.lastReportMs),
+      lastReadTimestamp: this.lastReadAtMs,
+      lastWriteTimestamp: this.lastReportAtMs,
       diverged: this.diverged,
     };
   }
@@ -166,10 +177,10 @@ export class HaClient {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.generation++; // events of the current socket are ignored from now on
-      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer?.cancel();
       this.retryTimer = null;
       const socket = this.socket;
-      if (socket === null || socket.closed) resolve();
+      if (socket === null || this.socketClosed) resolve();
       else socket.once('close', () => resolve());
       this.teardown();
       if (this.state !== 'failed') this.state = 'stopped';
@@ -180,18 +191,20 @@ export class HaClient {
   private connect(): void {
     const gen = ++this.generation;
     this.state = 'connecting';
-    const socket = connect({ host: this.options.host, port: this.options.port, noDelay: true });
+    const socket = this.runtime.transport.connect({ host: this.options.host, port: this.options.port });
     this.socket = socket;
-    const connectTimer = setTimeout(() => this.drop(gen, `connect timed out after ${this.connectTimeoutMs} ms`), this.connectTimeoutMs);
+    this.socketClosed = false;
+    const connectTimer = this.runtime.scheduler.after(this.connectTimeoutMs, () => this.drop(gen, `connect timed out after ${this.connectTimeoutMs} ms`));
     socket.once('connect', () => {
-      clearTimeout(connectTimer);
+      connectTimer.cancel();
       if (gen === this.generation) this.onConnect();
     });
-    socket.on('data', (chunk: Buffer) => this.onData(gen, chunk));
+    socket.on('data', (chunk) => this.onData(gen, chunk));
     socket.on('error', (err) => this.drop(gen, `socket error: ${err.message}`));
     socket.on('end', () => this.drop(gen, this.decoder?.midFrame ? 'master ended the connection in the middle of a frame' : 'master ended the connection'));
     socket.on('close', () => {
-      clearTimeout(connectTimer);
+      if (this.socket === socket) this.socketClosed = true;
+      connectTimer.cancel();
       this.drop(gen, 'connection closed');
     });
   }
@@ -200,8 +213,10 @@ export class HaClient {
     this.state = 'connected';
     this.connects++;
     this.handshake = new EpochFrameDecoder();
-    this.lastReadMs = performance.now();
-    this.lastReportMs = performance.now(); // no keep-alive before the handshake
+    this.lastReadMs = this.runtime.clock.monotonicMs();
+    this.lastReportMs = this.lastReadMs; // no keep-alive before the handshake
+    this.lastReadAtMs = this.runtime.clock.nowMs();
+    this.lastReportAtMs = this.lastReadAtMs;
     this.reportedOffset = -1;
     this.armTick();
   }
@@ -237,9 +252,10 @@ export class HaClient {
     return true;
   }
 
-  private onData(gen: number, chunk: Buffer): void {
+  private onData(gen: number, chunk: Uint8Array): void {
     if (gen !== this.generation) return;
-    this.lastReadMs = performance.now();
+    this.lastReadMs = this.runtime.clock.monotonicMs();
+    this.lastReadAtMs = this.runtime.clock.nowMs();
     this.receivedBytes += chunk.byteLength;
     let data: Uint8Array = chunk;
     try {
@@ -258,7 +274,7 @@ export class HaClient {
     // poll phase, so an ack is not delayed; during a catch-up it saves a write per chunk).
     if (!this.reportScheduled) {
       this.reportScheduled = true;
-      setImmediate(() => {
+      this.runtime.scheduler.soon(() => {
         this.reportScheduled = false;
         if (gen === this.generation) this.acknowledge();
       });
@@ -302,23 +318,23 @@ export class HaClient {
     if (!force && socket.writableLength > this.maxReportBacklogBytes) return;
     socket.write(encodeReport(offset));
     this.reportedOffset = offset;
-    this.lastReportMs = performance.now();
+    this.lastReportMs = this.runtime.clock.monotonicMs();
+    this.lastReportAtMs = this.runtime.clock.nowMs();
   }
 
   /** One timer for the keep-alive report and the housekeeping check. */
   private armTick(): void {
     const o = this.options;
-    const now = performance.now();
+    const now = this.runtime.clock.monotonicMs();
     const untilReport = this.lastReportMs + o.heartbeatIntervalMs - now;
     const untilSilence = this.lastReadMs + o.housekeepingIntervalMs - now;
-    this.tickTimer = setTimeout(() => this.tick(), Math.max(1, Math.min(untilReport, untilSilence)));
-    this.tickTimer.unref();
+    this.tickTimer = this.runtime.scheduler.after(Math.max(1, Math.min(untilReport, untilSilence)), () => this.tick(), { background: true });
   }
 
   private tick(): void {
     this.tickTimer = null;
     if (this.state !== 'connected') return;
-    const now = performance.now();
+    const now = this.runtime.clock.monotonicMs();
     const waitingForHandshake = this.handshake !== null;
     const silentMs = now - this.lastReadMs;
     if (silentMs >= this.options.housekeepingIntervalMs) {
@@ -343,10 +359,10 @@ export class HaClient {
     this.backoffMs = Math.min(this.backoffMaxMs, this.backoffMs * 2);
     const logLevel = wasConnected ? level : 'info';
     this.logger[logLevel](`${wasConnected ? 'disconnected from' : 'could not connect to'} master ${this.address}: ${reason}; retrying in ${delayMs} ms from offset ${this.log.maxOffset()}`);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.runtime.scheduler.after(delayMs, () => {
       this.retryTimer = null;
       if (!this.closing) this.connect();
-    }, delayMs);
+    });
   }
 
   private fail(reason: string): void {
@@ -358,15 +374,10 @@ export class HaClient {
   }
 
   private teardown(): void {
-    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer?.cancel();
     this.tickTimer = null;
     this.decoder = null;
     this.handshake = null;
     this.socket?.destroy();
   }
-}
-
-/** performance.now() as wall-clock ms since the epoch; 0 stays 0 (never). */
-function wallMs(monotonicMs: number): number {
-  return monotonicMs === 0 ? 0 : Math.round(performance.timeOrigin + monotonicMs);
 }

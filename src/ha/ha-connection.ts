@@ -15,11 +15,15 @@
 //     one log line saying why; the store and other connections are untouched;
 //   - buffering is bounded: reports are decoded as they arrive (at most 7 bytes kept), frames
 //     are written only while the socket does not need to drain (see the sender).
-import type { Socket } from 'node:net';
+// The connection comes from the server's Transport; time and the housekeeping timer from the
+// HaRuntime's clock and scheduler.
+import type { Connection } from '../net/transport.js';
 import type { ReplicationSource } from '../store/replication.js';
 import type { Logger } from '../util/logger.js';
+import type { Cancelable } from '../util/scheduler.js';
 import type { EpochEntry } from './epoch-history.js';
 import { encodeEpochFrame, HaProtocolError, ReportDecoder } from './ha-protocol.js';
+import type { HaRuntime } from './ha-runtime.js';
 import type { HaSender, HaSenderFactory, HaSenderOptions } from './ha-sender.js';
 
 export interface HaConnectionOptions extends HaSenderOptions {
@@ -45,33 +49,37 @@ export class HaConnection {
   creditedOffset = -1;
   /** The slave's first report (where it started), -1 before it. */
   startOffset = -1;
+  /** Wall-clock ms of the latest report (0 before the first). */
   lastAckTimeMs = 0;
-  private readonly connectedAtMs = performance.now();
-  private lastReadMs = performance.now();
+  private readonly connectedAtMs: number;
+  private lastReadMs: number;
   private readonly decoder: ReportDecoder;
   private readonly sender: HaSender;
-  private housekeeping: NodeJS.Timeout | null = null;
+  private housekeeping: Cancelable | null = null;
   private closeReason: string | null = null;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Connection,
     private readonly source: ReplicationSource,
     private readonly options: HaConnectionOptions,
     private readonly events: HaConnectionEvents,
     private readonly logger: Logger,
     senderFactory: HaSenderFactory,
+    private readonly runtime: Pick<HaRuntime, 'clock' | 'scheduler'>,
   ) {
-    this.address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const { clock, scheduler } = runtime;
+    this.connectedAtMs = clock.monotonicMs();
+    this.lastReadMs = this.connectedAtMs;
+    this.address = socket.remoteAddress;
     this.decoder = new ReportDecoder((first) => (first ? source.maxOffset() : this.sender.nextOffset));
-    this.sender = senderFactory({ socket, source, options, logger, onError: (err) => this.close(`sending failed: ${describe(err)}`) });
-    socket.setNoDelay(true);
+    this.sender = senderFactory({ socket, source, options, logger, clock, scheduler, onError: (err) => this.close(`sending failed: ${describe(err)}`) });
     // before any data frame (the sender starts at the first report, which follows this); the
     // max offset is never below the newest epoch's start (a decoder refuses that), even while a
     // just-promoted master still commits its last replicated bytes
     const epochs = options.epochs();
     const newestStart = epochs[epochs.length - 1]?.startOffset ?? 0;
     socket.write(encodeEpochFrame({ masterMaxOffset: Math.max(source.maxOffset(), newestStart), entries: [...epochs] }));
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     socket.on('end', () => this.close(this.decoder.pendingBytes > 0 ? `slave ended the connection in the middle of a report (${this.decoder.pendingBytes} of 8 bytes)` : 'slave ended the connection'));
     socket.on('close', () => this.close('socket closed'));
@@ -92,7 +100,7 @@ export class HaConnection {
   }
 
   get ageMs(): number {
-    return performance.now() - this.connectedAtMs;
+    return this.runtime.clock.monotonicMs() - this.connectedAtMs;
   }
 
   /** New data may be committed: wake the sender. */
@@ -104,7 +112,7 @@ export class HaConnection {
   close(reason: string, level: 'info' | 'warn' = 'info'): void {
     if (this.closeReason !== null) return;
     this.closeReason = reason;
-    if (this.housekeeping) clearTimeout(this.housekeeping);
+    this.housekeeping?.cancel();
     this.housekeeping = null;
     this.sender.close();
     this.socket.destroy();
@@ -112,7 +120,7 @@ export class HaConnection {
     this.events.onClose(this, reason);
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Uint8Array): void {
     if (this.closeReason !== null) return;
     let report: number;
     try {
@@ -123,11 +131,11 @@ export class HaConnection {
       return;
     }
     if (report < 0) return;
-    this.lastReadMs = performance.now();
+    this.lastReadMs = this.runtime.clock.monotonicMs();
     if (this.startOffset < 0 && !this.begin(report)) return;
     this.ackedOffset = report;
     if (report > this.startOffset) this.creditedOffset = report;
-    this.lastAckTimeMs = Date.now();
+    this.lastAckTimeMs = this.runtime.clock.nowMs();
     this.events.onAck(this);
   }
 
@@ -146,15 +154,18 @@ export class HaConnection {
   }
 
   private armHousekeeping(delayMs: number): void {
-    this.housekeeping = setTimeout(() => {
-      const idleMs = performance.now() - this.lastReadMs;
-      if (idleMs >= this.options.housekeepingIntervalMs) {
-        this.close(`no offset report for ${Math.round(idleMs)} ms (haHousekeepingInterval=${this.options.housekeepingIntervalMs})`, 'warn');
-      } else {
-        this.armHousekeeping(this.options.housekeepingIntervalMs - idleMs);
-      }
-    }, Math.max(1, delayMs));
-    this.housekeeping.unref();
+    this.housekeeping = this.runtime.scheduler.after(
+      Math.max(1, delayMs),
+      () => {
+        const idleMs = this.runtime.clock.monotonicMs() - this.lastReadMs;
+        if (idleMs >= this.options.housekeepingIntervalMs) {
+          this.close(`no offset report for ${Math.round(idleMs)} ms (haHousekeepingInterval=${this.options.housekeepingIntervalMs})`, 'warn');
+        } else {
+          this.armHousekeeping(this.options.housekeepingIntervalMs - idleMs);
+        }
+      },
+      { background: true },
+    );
   }
 }
 

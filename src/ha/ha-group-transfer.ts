@@ -20,7 +20,7 @@ interface Waiter {
 
 /** Compact the queue array when this many settled entries sit before the head. */
 const COMPACT_AT = 4096;
-/** Timers may fire a little early relative to performance.now(). */
+/** Timers may fire a little early relative to the monotonic clock. */
 const TIMER_SLACK_MS = 1;
 
 export class GroupTransfer {
@@ -34,7 +34,8 @@ export class GroupTransfer {
   constructor(
     private readonly timeoutMs: number,
     private readonly scheduler: Scheduler,
-    private readonly nowMs: () => number = () => performance.now(),
+    /** Monotonic ms (the runtime clock's monotonicMs). */
+    private readonly nowMs: () => number,
     private readonly maxWaiters = 1_000_000,
   ) {}
 

@@ -1,6 +1,6 @@
 // The master's sending side of one HA connection, as an interface: what HaConnection needs from
 // whatever streams CommitLog bytes to a slave. Two implementations: frames written from the main
-// thread over node:net (ha-tcp-sender.ts), and a worker thread per slave sending frame bodies by
+// thread through the Transport's Connection (ha-tcp-sender.ts), and a worker thread per slave sending frame bodies by
 // sendfile from the segment files (ha-sendfile-sender.ts); ha-sender-choice.ts picks one from
 // the haTransferMode key.
 //
@@ -12,9 +12,11 @@
 //     been or are being handed to it (a slave may ack up to it, not beyond).
 //   - buffering is bounded: the sender waits for the transport to drain instead of queueing.
 //   - a failure is reported once through onError; after close() nothing more is written.
-import type { Socket } from 'node:net';
+import type { Connection } from '../net/transport.js';
 import type { ReplicationSource } from '../store/replication.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { Scheduler } from '../util/scheduler.js';
 
 export interface HaSender {
   start(fromOffset: number): void;
@@ -34,10 +36,13 @@ export interface HaSenderOptions {
 }
 
 export interface HaSenderContext {
-  socket: Socket;
+  /** The slave's connection (the sender writes to it; HaConnection owns and closes it). */
+  socket: Connection;
   source: ReplicationSource;
   options: HaSenderOptions;
   logger: Logger;
+  clock: Clock;
+  scheduler: Scheduler;
   onError(err: Error): void;
 }
 

@@ -70,7 +70,8 @@ export class SendfileLoop {
     private readonly committed: CommittedPosition,
     private readonly positions: ControlBlock<SendfilePosition>,
     private readonly settings: SendfileLoopSettings,
-    private readonly nowMs: () => number = () => performance.now(),
+    /** Monotonic ms (the worker passes systemClock's; tests a stepped one). */
+    private readonly nowMs: () => number,
   ) {
     this.next = settings.fromOffset;
     this.lastSendMs = nowMs();

@@ -6,18 +6,22 @@
 // first bytes). start() waits until Node has handed every such byte to the kernel
 // (writableLength 0, or the callback of an empty write queued behind them) before the worker
 // writes; after start() the main thread never writes to the socket again.
+// Descriptor: the connection's fileDescriptor(); a transport without OS descriptors (simulated
+// links) cannot use this sender, and start() then reports a HaTransferError saying so
+// (ha-sender-choice.ts picks the socket sender for such a transport).
 // Descriptor ownership: the worker gets its own dup of the socket fd and closes it itself, so
 // HaConnection may destroy the socket at any time without the worker ever writing into a
 // reused descriptor number. The TCP connection ends when both are closed (the worker stops
 // within one poll slice of close()).
 // Failures (EPIPE, ECONNRESET, a deleted segment, a dead worker) reach onError once; nothing
 // after close(). A worker that does not exit within STOP_TIMEOUT_MS of close() is terminated.
-import type { Socket } from 'node:net';
 import type { Worker } from 'node:worker_threads';
 import { loadNativeAddon, type NativeAddon } from '../io/native-addon.js';
+import type { Connection } from '../net/transport.js';
 import type { ReplicationSource, SharedReplicationSource } from '../store/replication.js';
 import { ControlBlock } from '../util/control-block.js';
 import type { Logger } from '../util/logger.js';
+import type { Scheduler } from '../util/scheduler.js';
 import { spawnWorker } from '../util/spawn-worker.js';
 import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
 import { SENDFILE_POSITIONS, type SendfileWorkerData, type SendfileWorkerEvent } from './ha-sendfile-layout.js';
@@ -44,7 +48,7 @@ export function sendfileUnavailableReason(): string | null {
 }
 
 export function sendfileSender(context: HaSenderContext): SendfileHaSender {
-  return new SendfileHaSender(context.socket, context.source, context.options, context.logger, context.onError);
+  return new SendfileHaSender(context.socket, context.source, context.options, context.logger, context.scheduler, context.onError);
 }
 
 export class SendfileHaSender implements HaSender {
@@ -59,10 +63,11 @@ export class SendfileHaSender implements HaSender {
   readonly stopped: Promise<void>;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Connection,
     private readonly source: ReplicationSource,
     private readonly options: HaSenderOptions,
     private readonly logger: Logger,
+    private readonly scheduler: Scheduler,
     private readonly onError: (err: Error) => void,
   ) {
     this.positions.store('next', -1);
@@ -113,9 +118,8 @@ export class SendfileHaSender implements HaSender {
       this.markStopped();
       return;
     }
-    const watchdog = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
-    watchdog.unref();
-    void this.stopped.then(() => clearTimeout(watchdog));
+    const watchdog = this.scheduler.after(STOP_TIMEOUT_MS, () => void worker.terminate(), { background: true });
+    void this.stopped.then(() => watchdog.cancel());
   }
 
   /** Run `go` once every byte written to the socket so far was handed to the kernel. */
@@ -132,9 +136,9 @@ export class SendfileHaSender implements HaSender {
 
   private spawn(addon: NativeAddon, source: SharedReplicationSource, fromOffset: number): void {
     if (this.state !== 'handover') return; // closed meanwhile
-    const fd = (this.socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-    if (typeof fd !== 'number' || fd < 0) {
-      this.fail(new HaTransferError(`the slave's socket has no usable file descriptor (${String(fd)}): sendfile needs a TCP socket on Linux`));
+    const fd = this.socket.fileDescriptor();
+    if (fd === null) {
+      this.fail(new HaTransferError(`the slave's connection has no OS file descriptor: sendfile needs a TCP socket on Linux (use haTransferMode=socket with this transport)`));
       return;
     }
     try {

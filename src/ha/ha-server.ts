@@ -11,13 +11,14 @@
 // A wait also kicks every connection's sender, so committed bytes go out at once (RocketMQ's
 // wakeupAll on a SYNC_MASTER put; mmap appends also notify `committed` once a replication
 // source is in use). Only reports above where a connection's stream began count as acks.
-// Bounds: at most maxSlaves connections (further ones are refused with a log line).
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+// Bounds: at most maxSlaves connections (further ones are refused by the transport, with a log
+// line). close() resolves once the listener and every connection it accepted are closed.
+import type { Connection, Listener } from '../net/transport.js';
 import type { ReplicationGate, ReplicationSource, ReplicationWait } from '../store/replication.js';
 import type { Logger } from '../util/logger.js';
-import { realScheduler, type Scheduler } from '../util/scheduler.js';
 import { HaConnection, type HaConnectionOptions } from './ha-connection.js';
 import { GroupTransfer } from './ha-group-transfer.js';
+import type { HaRuntime } from './ha-runtime.js';
 import type { HaSenderFactory } from './ha-sender.js';
 import { tcpSender } from './ha-tcp-sender.js';
 
@@ -30,7 +31,6 @@ export interface HaServerOptions extends HaConnectionOptions {
   slaveTimeoutMs: number;
   maxSlaves?: number;
   senderFactory?: HaSenderFactory;
-  scheduler?: Scheduler;
 }
 
 export interface HaSlaveEntry {
@@ -42,6 +42,7 @@ export interface HaSlaveEntry {
   /** Next offset the master will send (RocketMQ's transferFromWhere); -1 before streaming. */
   transferFromOffset: number;
   inSync: boolean;
+  /** Wall-clock ms of the slave's latest report (0 before the first). */
   lastAckTimeMs: number;
 }
 
@@ -49,36 +50,39 @@ const DEFAULT_MAX_SLAVES = 64;
 
 export class HaServer implements ReplicationGate {
   private readonly connections = new Set<HaConnection>();
+  /** Every accepted connection until it emitted 'close' (close() waits for them). */
+  private readonly open = new Set<Connection>();
   private readonly transfer: GroupTransfer;
+  private listener: Listener | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(
-    private readonly server: Server,
     private readonly source: ReplicationSource,
     private readonly options: HaServerOptions,
     private readonly logger: Logger,
-    readonly port: number,
+    private readonly runtime: HaRuntime,
   ) {
-    this.transfer = new GroupTransfer(options.slaveTimeoutMs, options.scheduler ?? realScheduler);
-    server.on('connection', (socket) => this.accept(socket));
-    server.on('error', (err) => this.logger.error(`HA server error: ${err.message}`));
-    server.on('drop', (d) => this.logger.warn(`refused slave ${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'}: already ${server.maxConnections} slaves connected`));
+    this.transfer = new GroupTransfer(options.slaveTimeoutMs, runtime.scheduler, () => runtime.clock.monotonicMs());
   }
 
-  static async listen(source: ReplicationSource, options: HaServerOptions, logger: Logger): Promise<HaServer> {
-    const server = createServer({ noDelay: true, pauseOnConnect: false });
-    server.maxConnections = options.maxSlaves ?? DEFAULT_MAX_SLAVES;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      server.once('error', onError);
-      server.listen(options.port, options.host, () => {
-        server.off('error', onError);
-        resolve();
-      });
+  static async listen(source: ReplicationSource, options: HaServerOptions, logger: Logger, runtime: HaRuntime): Promise<HaServer> {
+    const server = new HaServer(source, options, logger, runtime);
+    const maxConnections = options.maxSlaves ?? DEFAULT_MAX_SLAVES;
+    server.listener = await runtime.transport.listen({
+      host: options.host,
+      port: options.port,
+      maxConnections,
+      onConnection: (connection) => server.accept(connection),
+      onRefused: (address) => logger.warn(`refused slave ${address}: already ${maxConnections} slaves connected`),
+      onError: (err) => logger.error(`HA server error: ${err.message}`),
     });
-    const port = (server.address() as AddressInfo).port;
-    logger.info(`HA server listening on ${options.host}:${port}`);
-    return new HaServer(server, source, options, logger, port);
+    logger.info(`HA server listening on ${options.host}:${server.listener.port}`);
+    return server;
+  }
+
+  /** The bound port (the real one when 0 was asked for). */
+  get port(): number {
+    return this.listener?.port ?? 0;
   }
 
   /** ReplicationGate: see the header. */
@@ -114,19 +118,23 @@ export class HaServer implements ReplicationGate {
 
   /** Stop accepting, close every connection, settle waiting puts as 'not-available'. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
+    this.closing ??= (() => {
       this.transfer.close('not-available');
-      this.server.close(() => resolve());
+      const listenerClosed = this.listener?.close() ?? Promise.resolve();
+      const connectionsClosed = [...this.open].map((c) => new Promise<void>((resolve) => c.once('close', resolve)));
       for (const c of [...this.connections]) c.close('HA server closing');
-    });
+      return Promise.all([listenerClosed, ...connectionsClosed]).then(() => undefined);
+    })();
     return this.closing;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Connection): void {
     if (this.closing) {
       socket.destroy();
       return;
     }
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
     const connection = new HaConnection(
       socket,
       this.source,
@@ -134,6 +142,7 @@ export class HaServer implements ReplicationGate {
       { onAck: (c) => this.onAck(c), onClose: (c) => this.connections.delete(c) },
       this.logger,
       this.options.senderFactory ?? tcpSender,
+      this.runtime,
     );
     if (!connection.closed) this.connections.add(connection);
   }

@@ -7,16 +7,21 @@
 //
 // The store comes in through the structural HaStore interface (MessageStore satisfies it), so
 // src/ha does not import src/store at run time. HaStatus is plain JSON for the CLI and admin.
+// The network, clock and timers come from HaOptions (transport, clock, scheduler); this is the
+// one place HA falls back to the production ones (tcpTransport, systemClock, realScheduler).
 import type { BrokerRole, MessageStoreConfig } from '../config/store-config.js';
 import { parseHostPort } from '../config/value-formats.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
+import type { Transport } from '../net/transport.js';
 import type { ReplicationGate, ReplicationSource } from '../store/replication.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Scheduler } from '../util/scheduler.js';
 import { HaClient, type HaDivergence, type ReplicaLog } from './ha-client.js';
 import { EpochFile } from './epoch-file.js';
 import { beginEpoch, type EpochEntry } from './epoch-history.js';
+import { haRuntime, type HaRuntime } from './ha-runtime.js';
 import type { HaSenderFactory } from './ha-sender.js';
 import { chooseSenderFactory } from './ha-sender-choice.js';
 import { HaServer, type HaSlaveEntry } from './ha-server.js';
@@ -64,6 +69,11 @@ export interface HaOptions {
   /** Longest idle wait of a master's sender before it looks for new bytes (default 10 ms). */
   idleWaitMs?: number;
   senderFactory?: HaSenderFactory;
+  /** The network (default tcpTransport). */
+  transport?: Transport;
+  /** Time (default systemClock). */
+  clock?: Clock;
+  /** Timers (default realScheduler). */
   scheduler?: Scheduler;
   connectTimeoutMs?: number;
   backoffMinMs?: number;
@@ -127,6 +137,7 @@ class HaNode implements HaService {
   private closed = false;
   private readonly epochFile: EpochFile;
   private epochs: readonly EpochEntry[];
+  private readonly runtime: HaRuntime;
 
   constructor(
     private readonly store: HaStore,
@@ -134,6 +145,7 @@ class HaNode implements HaService {
     private readonly logger: Logger,
     private readonly options: HaOptions,
   ) {
+    this.runtime = haRuntime(options);
     this.epochFile = new EpochFile(store.fileIO, config.storePathRootDir);
     this.epochs = this.epochFile.load();
   }
@@ -237,6 +249,7 @@ class HaNode implements HaService {
         backoffMaxMs: this.options.backoffMaxMs,
       },
       this.logger.child('ha-client'),
+      this.runtime,
     );
     this.client.start();
   }
@@ -267,11 +280,11 @@ class HaNode implements HaService {
         heartbeatIntervalMs: c.haSendHeartbeatInterval,
         housekeepingIntervalMs: c.haHousekeepingInterval,
         idleWaitMs: this.options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS,
-        senderFactory: this.options.senderFactory ?? chooseSenderFactory(c, this.logger),
-        scheduler: this.options.scheduler,
+        senderFactory: this.options.senderFactory ?? chooseSenderFactory(c, this.logger, undefined, this.runtime.transport),
         epochs: () => this.epochs,
       },
       this.logger.child('ha-server'),
+      this.runtime,
     );
     this.store.setReplicationGate(this.server);
   }

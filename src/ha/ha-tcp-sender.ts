@@ -1,4 +1,4 @@
-// HaSender on the main thread over a node:net socket: reads committed CommitLog bytes through
+// HaSender on the main thread over a Transport Connection: reads committed CommitLog bytes through
 // the ReplicationSource (one pread of up to FRAMES_PER_READ batches, within one segment), cuts
 // them into frames of at most transferBatchBytes and writes them with one corked writev.
 //
@@ -7,9 +7,10 @@
 // event loop after MAX_FRAMES_PER_TURN frames so a fast slave cannot starve puts and acks.
 // Idle: it waits for committed data (Atomics.waitAsync), a kick, or idleWaitMs, whichever comes
 // first, and sends a heartbeat frame when nothing was sent for heartbeatIntervalMs.
-import type { Socket } from 'node:net';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Connection } from '../net/transport.js';
 import type { ReplicationSource } from '../store/replication.js';
+import type { Clock } from '../util/clock.js';
+import { nextTurn, type Scheduler } from '../util/scheduler.js';
 import { HaErrorCode } from './ha-errors.js';
 import { encodeFrameHeader } from './ha-protocol.js';
 import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
@@ -29,7 +30,7 @@ export class HaTransferError extends Error {
 }
 
 export function tcpSender(context: HaSenderContext): HaSender {
-  return new TcpHaSender(context.socket, context.source, context.options, context.onError);
+  return new TcpHaSender(context.socket, context.source, context.options, context.clock, context.scheduler, context.onError);
 }
 
 class TcpHaSender implements HaSender {
@@ -41,14 +42,18 @@ class TcpHaSender implements HaSender {
   private wake: (() => void) | null = null;
   /** Ends a drain wait (close only). */
   private abortDrain: (() => void) | null = null;
-  private lastSendMs = performance.now();
+  private lastSendMs: number;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Connection,
     private readonly source: ReplicationSource,
     private readonly options: HaSenderOptions,
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
     private readonly onError: (err: Error) => void,
-  ) {}
+  ) {
+    this.lastSendMs = clock.monotonicMs();
+  }
 
   get nextOffset(): number {
     return this.next;
@@ -96,7 +101,7 @@ class TcpHaSender implements HaSender {
         burst += this.send(bytes);
         if (burst >= MAX_FRAMES_PER_TURN) {
           burst = 0;
-          await nextTurn();
+          await nextTurn(this.scheduler);
         }
         continue;
       }
@@ -107,7 +112,7 @@ class TcpHaSender implements HaSender {
           throw new HaTransferError(`offset ${this.next} is below the master's min offset ${this.source.minOffset()}: those segments were deleted`);
         }
         if (++emptyReads > MAX_EMPTY_READS) throw new HaTransferError(`no readable bytes at ${this.next} though the log ends at ${this.source.maxOffset()}`);
-        await nextTurn();
+        await nextTurn(this.scheduler);
         continue;
       }
       await this.idle();
@@ -130,17 +135,17 @@ class TcpHaSender implements HaSender {
     socket.uncork();
     this.transferred += bytes.byteLength;
     this.frames += frames;
-    this.lastSendMs = performance.now();
+    this.lastSendMs = this.clock.monotonicMs();
     return frames;
   }
 
   /** Wait for data, a kick or the idle timeout; send a heartbeat when one is due. */
   private async idle(): Promise<void> {
-    const sinceSendMs = performance.now() - this.lastSendMs;
+    const sinceSendMs = this.clock.monotonicMs() - this.lastSendMs;
     if (sinceSendMs >= this.options.heartbeatIntervalMs) {
       this.socket.write(encodeFrameHeader(this.next, 0));
       this.frames++;
-      this.lastSendMs = performance.now();
+      this.lastSendMs = this.clock.monotonicMs();
       return;
     }
     const waitMs = Math.max(1, Math.min(this.options.idleWaitMs, this.options.heartbeatIntervalMs - sinceSendMs));

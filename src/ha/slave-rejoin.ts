@@ -8,13 +8,16 @@
 //
 // An unreachable master does not block the start: the HaClient makes the same check on every
 // connection and stops replication (never appends) if it finds a divergence then.
-import { connect } from 'node:net';
+// The connection and its timeout go through the injected transport and scheduler (defaults:
+// tcpTransport, realScheduler), the same runtime the node passes to startHa.
 import { parseHostPort } from '../config/value-formats.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
+import type { Cancelable } from '../util/scheduler.js';
 import { EpochFile } from './epoch-file.js';
 import { checkDivergence, formatEpochs } from './epoch-history.js';
 import { EpochFrameDecoder, type EpochFrame } from './ha-protocol.js';
+import { haRuntime, type HaRuntime } from './ha-runtime.js';
 
 /** What rejoin needs from a store (MessageStore satisfies it). */
 export interface RejoinStore {
@@ -36,7 +39,9 @@ export type RejoinOutcome =
   | { kind: 'master-unreachable'; reason: string }
   | { kind: 'truncated'; truncateTo: number; droppedBytes: number; commonEpoch: number; quarantineDir: string | null };
 
-export interface RejoinOptions {
+/** transport, clock, scheduler: as in HaOptions (the node passes the same ones to both; the
+ * clock is not read here today). */
+export interface RejoinOptions extends Partial<HaRuntime> {
   /** Longest wait for the master's epoch frame (default 5000 ms). */
   timeoutMs?: number;
 }
@@ -54,7 +59,7 @@ export async function openWithRejoin<S extends RejoinStore>(open: () => Promise<
   let frame: EpochFrame;
   try {
     if (target === undefined) throw new Error(`haMasterAddress ${JSON.stringify(c.haMasterAddress)} is not host:port`);
-    frame = await fetchEpochFrame(target.host, target.port, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    frame = await fetchEpochFrame(target, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, haRuntime(options));
   } catch (err) {
     const reason = (err as Error).message;
     logger.warn(`rejoin check skipped: master ${c.haMasterAddress} not reachable (${reason}); replication checks again on connect`);
@@ -86,18 +91,19 @@ export async function openWithRejoin<S extends RejoinStore>(open: () => Promise<
 }
 
 /** Connect to a master's HA port, read its epoch frame, close. */
-export function fetchEpochFrame(host: string, port: number, timeoutMs: number): Promise<EpochFrame> {
+export function fetchEpochFrame(target: { host: string; port: number }, timeoutMs: number, runtime: Pick<HaRuntime, 'transport' | 'scheduler'>): Promise<EpochFrame> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = runtime.transport.connect(target);
     const decoder = new EpochFrameDecoder();
+    let timer: Cancelable | null = null;
     const finish = (err: Error | null, frame?: EpochFrame): void => {
-      clearTimeout(timer);
+      timer?.cancel();
       socket.destroy();
       if (err) reject(err);
       else resolve(frame!);
     };
-    const timer = setTimeout(() => finish(new Error(`no epoch frame within ${timeoutMs} ms`)), timeoutMs);
-    socket.on('data', (chunk: Buffer) => {
+    timer = runtime.scheduler.after(timeoutMs, () => finish(new Error(`no epoch frame within ${timeoutMs} ms`)));
+    socket.on('data', (chunk) => {
       try {
         const done = decoder.push(chunk);
         if (done) finish(null, done.frame);

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SENDFILE_POSITIONS, type SendfileWorkerData, type SendfileWorkerEvent } from '../ha/ha-sendfile-layout.js';
 import { SendfileLoop, type CommittedPosition } from '../ha/ha-sendfile-loop.js';
 import { loadNativeAddon } from '../io/native-addon.js';
+import { systemClock } from '../util/clock.js';
 import { ControlBlock } from '../util/control-block.js';
 
 const data = workerData as SendfileWorkerData;
@@ -24,7 +25,7 @@ function run(): SendfileWorkerEvent {
   const addon = load.addon;
   if (!addon) return { type: 'failed', code: 'ERR_STORE_NATIVE_UNAVAILABLE', message: `the sendfile worker cannot load the native addon: ${load.error}` };
   const committed = committedPosition(data.source.buffer, data.source.committedIndex);
-  const loop = new SendfileLoop(addon, data.socketFd, committed, positions, { ...data, segmentDir: data.source.segmentDir });
+  const loop = new SendfileLoop(addon, data.socketFd, committed, positions, { ...data, segmentDir: data.source.segmentDir }, () => systemClock.monotonicMs());
   try {
     loop.run();
     return { type: 'stopped' };

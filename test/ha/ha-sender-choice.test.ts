@@ -6,6 +6,8 @@ import { loadStoreConfig } from '../../src/config/load-config.js';
 import { chooseSenderFactory } from '../../src/ha/ha-sender-choice.js';
 import { sendfileSender } from '../../src/ha/ha-sendfile-sender.js';
 import { tcpSender } from '../../src/ha/ha-tcp-sender.js';
+import { tcpTransport } from '../../src/net/tcp-transport.js';
+import type { Transport } from '../../src/net/transport.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { configError } from '../helpers/config-errors.js';
 
@@ -46,5 +48,16 @@ describe('haTransferMode', () => {
     const quietLog = memoryLogger();
     expect(chooseSenderFactory({ haTransferMode: 'socket', ioBackend: 'auto' }, quietLog, AVAILABLE)).toBe(tcpSender);
     expect(quietLog.lines).toEqual([]);
+  });
+
+  it('a transport without OS descriptors gets the socket sender (auto) or a ConfigError (sendfile)', () => {
+    const noFds: Transport = { kind: 'sim', connect: tcpTransport.connect, listen: tcpTransport.listen };
+    const log = memoryLogger();
+    expect(chooseSenderFactory({ haTransferMode: 'auto', ioBackend: 'auto' }, log, AVAILABLE, noFds)).toBe(tcpSender);
+    expect(log.lines).toEqual([expect.stringMatching(/^INFO .*socket\), because the sim transport has no OS socket descriptors/)]);
+    const e = configError(() => chooseSenderFactory({ haTransferMode: 'sendfile', ioBackend: 'auto' }, memoryLogger(), AVAILABLE, noFds));
+    expect(e.key).toBe('haTransferMode');
+    expect(e.message).toContain('the sim transport has no OS socket descriptors');
+    expect(chooseSenderFactory({ haTransferMode: 'auto', ioBackend: 'auto' }, memoryLogger(), AVAILABLE, tcpTransport)).toBe(sendfileSender);
   });
 });

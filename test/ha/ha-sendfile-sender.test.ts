@@ -6,16 +6,20 @@
 // connected past haHousekeepingInterval, and bytes the main thread wrote before start() reach
 // the peer before the first frame.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameDecoder, HA_FRAME_HEADER_BYTES, encodeReport } from '../../src/ha/ha-protocol.js';
 import { liveSendfileWorkers, sendfileSender } from '../../src/ha/ha-sendfile-sender.js';
+import { tcpTransport } from '../../src/net/tcp-transport.js';
+import type { Connection, Listener } from '../../src/net/transport.js';
 import { PERSISTENCE_POSITIONS } from '../../src/flush/persistence-layout.js';
 import { segmentFileName } from '../../src/segment/segment-name.js';
 import type { ReplicationSource } from '../../src/store/replication.js';
+import { systemClock } from '../../src/util/clock.js';
 import { ControlBlock } from '../../src/util/control-block.js';
 import { memoryLogger } from '../../src/util/logger.js';
+import { realScheduler } from '../../src/util/scheduler.js';
 import { masterStatus, startMaster, startSlave, stopNode, waitCaughtUp, waitSlaves, type HaNode } from '../helpers/ha-inproc.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { rawPeer, withDeadline } from '../helpers/ha-raw-peer.js';
@@ -179,7 +183,15 @@ describe.skipIf(!hasAddon)('sendfile sender handover', () => {
       serverSide.write(prelude);
       expect(serverSide.writableLength).toBeGreaterThan(0);
       const errors: Error[] = [];
-      const sender = sendfileSender({ socket: serverSide, source, options: { transferBatchBytes: 4096, heartbeatIntervalMs: 60_000, idleWaitMs: 10 }, logger: memoryLogger(), onError: (e) => errors.push(e) });
+      const sender = sendfileSender({
+        socket: serverSide,
+        source,
+        options: { transferBatchBytes: 4096, heartbeatIntervalMs: 60_000, idleWaitMs: 10 },
+        logger: memoryLogger(),
+        clock: systemClock,
+        scheduler: realScheduler,
+        onError: (e) => errors.push(e),
+      });
       sender.start(0);
       const received: Buffer[] = [];
       let bytes = 0;
@@ -203,16 +215,51 @@ describe.skipIf(!hasAddon)('sendfile sender handover', () => {
     } finally {
       serverSide.destroy();
       client.destroy();
-      server.close();
+      await server.close();
     }
   });
 });
 
-async function socketPair(): Promise<{ server: ReturnType<typeof createServer>; serverSide: Socket; client: Socket }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+describe.skipIf(!hasAddon)('sendfile sender on a connection without a descriptor', () => {
+  it('reports a HaTransferError saying so, and starts no worker', async () => {
+    const block = ControlBlock.create(PERSISTENCE_POSITIONS);
+    const source: ReplicationSource = {
+      segmentBytes: SMALL_SEGMENT_BYTES,
+      maxOffset: () => 0,
+      minOffset: () => 0,
+      read: () => new Uint8Array(0),
+      waitForData: (offset, ms) => block.waitAtLeastAsync('committed', offset + 1, ms),
+      segmentPath: () => join(newDir(), segmentFileName(0)),
+      shared: () => ({ buffer: block.buffer, committedIndex: block.slotOf('committed'), segmentDir: newDir() }),
+    };
+    // a simulated link: nothing queued, no OS descriptor
+    const link = { remoteAddress: 'sim:1', writableLength: 0, writableNeedDrain: false, destroyed: false, fileDescriptor: () => null } as unknown as Connection;
+    const errors: Error[] = [];
+    const sender = sendfileSender({
+      socket: link,
+      source,
+      options: { transferBatchBytes: 4096, heartbeatIntervalMs: 60_000, idleWaitMs: 10 },
+      logger: memoryLogger(),
+      clock: systemClock,
+      scheduler: realScheduler,
+      onError: (e) => errors.push(e),
+    });
+    sender.start(0);
+    await waitUntil(() => errors.length > 0, 'the sender reported the missing descriptor', 5000);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.name).toBe('HaTransferError');
+    expect(errors[0]!.message).toContain('no OS file descriptor');
+    expect(liveSendfileWorkers()).toBe(0);
+    sender.close();
+  });
+});
+
+/** The server side through the TCP transport (what HaConnection hands a sender), the client a raw socket. */
+async function socketPair(): Promise<{ server: Listener; serverSide: Connection; client: Socket }> {
+  let onAccepted: (c: Connection) => void = () => {};
+  const accepted = new Promise<Connection>((resolve) => (onAccepted = resolve));
+  const server = await tcpTransport.listen({ host: '127.0.0.1', port: 0, maxConnections: 1, onConnection: (c) => onAccepted(c) });
+  const client = connect(server.port, '127.0.0.1');
   const serverSide = await withDeadline(accepted, 5000, 'loopback accept');
   client.pause();
   return { server, serverSide, client };
