@@ -1,9 +1,11 @@
 // The admin routes of one store node: /status from the store and the HA provider, /metrics from
 // the node's registry, /admin/promote through the HA provider (501 without one), and the
-// optional /admin/put (a load and test hook: puts timed into the latency histogram).
+// optional /admin/put (a load and test hook: puts timed into the latency histogram, on the
+// injected monotonic clock).
 import { ErrorCode } from '../errors.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { PutMessageInput, PutMessageResult } from '../store/statuses.js';
+import { systemClock } from '../util/clock.js';
 import { jsonError, type AdminReply, type AdminRoutes } from './admin-server.js';
 import type { HaStatusProvider } from './ha-status-provider.js';
 import { nodeStatus, type NodeStatus, type StatusSources } from './node-status.js';
@@ -20,6 +22,8 @@ export interface NodeRoutesInput {
   /** Given only when the put endpoint is enabled. */
   putMessage?: (input: PutMessageInput) => Promise<PutMessageResult>;
   maxMessageBytes: number;
+  /** Monotonic ms for put latencies (default systemClock.monotonicMs). */
+  nowMs?: () => number;
 }
 
 export function nodeRoutes(input: NodeRoutesInput): AdminRoutes {
@@ -86,11 +90,12 @@ async function adminPut(putMessage: (input: PutMessageInput) => Promise<PutMessa
   let firstReason: string | null = null;
   let next = 0;
   let lastEnd = -1;
+  const nowMs = input.nowMs ?? (() => systemClock.monotonicMs());
   const one = async (i: number): Promise<void> => {
-    const started = performance.now();
+    const started = nowMs();
     const payload = req.body ?? `${i}:`.padEnd(req.bodyBytes, 'x').slice(0, req.bodyBytes);
     const r = await putMessage({ topic: req.topic, queueId: req.queueId, body: payload, tags: req.tags });
-    input.metrics.recordPutLatency(performance.now() - started);
+    input.metrics.recordPutLatency(nowMs() - started);
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     if (r.status !== 'PUT_OK') firstReason ??= r.reason ?? r.status;
     else lastEnd = Math.max(lastEnd, r.physicalOffset + r.wroteBytes);

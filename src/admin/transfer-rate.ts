@@ -4,8 +4,11 @@
 // the bytes moved during the last full interval divided by its length.
 //
 // Bounds: one sample per slave address, at most MAX_TRACKED addresses (rows beyond it get no
-// rate); addresses that left are forgotten at the next sample. The timer is unref'd so it never
-// keeps a process alive, and close() stops it.
+// rate); addresses that left are forgotten at the next sample. The timer is a background one
+// (it never keeps a process alive), and close() stops it. Time and the timer come in through
+// nowMs (monotonic ms) and the Scheduler.
+import { systemClock } from '../util/clock.js';
+import { realScheduler, type Cancelable, type Scheduler } from '../util/scheduler.js';
 import type { HaStatus, HaStatusProvider } from './ha-status-provider.js';
 
 const MAX_TRACKED = 256;
@@ -18,14 +21,18 @@ interface Sample {
 
 export interface TransferRateOptions {
   intervalMs?: number;
+  /** Monotonic ms (default systemClock.monotonicMs). */
   nowMs?: () => number;
+  /** Runs the sampling timer (default realScheduler). */
+  scheduler?: Scheduler;
   /** Called when a sample fails (the HA status could not be read); the next tick tries again. */
   onError?: (err: Error) => void;
 }
 
 export function withTransferRates(inner: HaStatusProvider, options: TransferRateOptions = {}): HaStatusProvider & { sampleNow(): void } {
   const intervalMs = options.intervalMs ?? 1000;
-  const nowMs = options.nowMs ?? (() => performance.now());
+  const nowMs = options.nowMs ?? (() => systemClock.monotonicMs());
+  const scheduler = options.scheduler ?? realScheduler;
   const samples = new Map<string, Sample>();
 
   const update = (key: string, bytes: number, atMs: number): void => {
@@ -60,8 +67,13 @@ export function withTransferRates(inner: HaStatusProvider, options: TransferRate
     for (const key of [...samples.keys()]) if (!seen.has(key)) samples.delete(key);
   };
 
-  const timer = setInterval(sampleNow, intervalMs);
-  timer.unref();
+  let timer: Cancelable | null = null;
+  let stopped = false;
+  const tick = (): void => {
+    sampleNow();
+    if (!stopped) timer = scheduler.after(intervalMs, tick, { background: true });
+  };
+  timer = scheduler.after(intervalMs, tick, { background: true });
 
   return {
     kind: inner.kind,
@@ -79,7 +91,8 @@ export function withTransferRates(inner: HaStatusProvider, options: TransferRate
       return { ...status, receivedBytesPerSecond: samples.get(status.masterAddress)?.perSecond ?? 0 };
     },
     async close(): Promise<void> {
-      clearInterval(timer);
+      stopped = true;
+      timer?.cancel();
       await inner.close();
     },
   };

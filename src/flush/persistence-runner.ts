@@ -1,10 +1,12 @@
 // Runs the persistence service either in a worker thread (default) or on the writer thread
 // (in-thread mode, for comparison in the bench and for tiny embedded uses). Both give the
 // writer the same surface: announce a segment, wake the service, stop it with a final drain,
-// and events (failure, disk full) delivered on the writer thread.
+// and events (failure, disk full) delivered on the writer thread. Timers go through the
+// Scheduler; the in-thread service steps on the `nowMs` it is given, the worker on
+// systemClock.nowMs() (workers/persistence-worker.ts): the same reading on both placements.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { FileIO } from '../io/file-io.js';
-import type { Cancelable, Scheduler } from '../util/scheduler.js';
+import { realScheduler, type Cancelable, type Scheduler } from '../util/scheduler.js';
 import type { ControlBlock } from '../util/control-block.js';
 import { spawnWorker } from '../util/spawn-worker.js';
 import { OTHER_FAILURE, type PersistenceEvent, type PersistencePosition, type PersistenceSettings, type SegmentAnnouncement } from './persistence-layout.js';
@@ -38,6 +40,7 @@ export class WorkerPersistenceRunner implements PersistenceRunner {
     private readonly block: ControlBlock<PersistencePosition>,
     settings: PersistenceSettings,
     listener: PersistenceListener,
+    private readonly scheduler: Scheduler = realScheduler,
   ) {
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -88,14 +91,14 @@ export class WorkerPersistenceRunner implements PersistenceRunner {
   async stop(): Promise<void> {
     this.block.store('stop', 1);
     this.block.bump('wakeups');
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Cancelable | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`persistence worker did not stop within ${STOP_TIMEOUT_MS} ms`)), STOP_TIMEOUT_MS);
+      timer = this.scheduler.after(STOP_TIMEOUT_MS, () => reject(new Error(`persistence worker did not stop within ${STOP_TIMEOUT_MS} ms`)));
     });
     try {
       await Promise.race([this.stopped, timeout]);
     } finally {
-      clearTimeout(timer);
+      timer?.cancel();
       this.port.close();
       await this.worker.terminate();
     }
@@ -106,7 +109,7 @@ export class InThreadPersistenceRunner implements PersistenceRunner {
   readonly placement = 'in-thread' as const;
   private readonly service: PersistenceService;
   private timer: Cancelable | null = null;
-  private immediate: NodeJS.Immediate | null = null;
+  private immediate: Cancelable | null = null;
   private stopping = false;
 
   constructor(
@@ -131,7 +134,7 @@ export class InThreadPersistenceRunner implements PersistenceRunner {
 
   wake(): void {
     if (this.stopping || this.immediate) return;
-    this.immediate = setImmediate(() => {
+    this.immediate = this.scheduler.soon(() => {
       this.immediate = null;
       this.run();
     });
@@ -140,7 +143,7 @@ export class InThreadPersistenceRunner implements PersistenceRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.timer?.cancel();
-    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate?.cancel();
     this.service.drain();
     this.service.close();
   }

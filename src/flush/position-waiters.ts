@@ -4,8 +4,10 @@
 // resolves every put the position passed (group commit). A waiter not served within
 // `timeoutMs` resolves 'timed-out'; when `health()` says 'failed' all resolve 'failed', and
 // when it says 'stalled' (the position cannot move for now, e.g. a full disk) all resolve
-// 'stalled' at once instead of waiting out their timeout.
+// 'stalled' at once instead of waiting out their timeout. Deadlines are on the injected
+// clock's monotonicMs (the wake-ups themselves are Atomics.waitAsync timeouts).
 import { assert } from '../util/assert.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { ControlBlock } from '../util/control-block.js';
 
 export type WaitResult = 'ok' | 'timed-out' | 'failed' | 'stalled';
@@ -30,6 +32,7 @@ export class PositionWaiters<Name extends string> {
     private readonly position: Name,
     private readonly timeoutMs: number,
     private readonly health: () => PositionHealth,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get pending(): number {
@@ -44,7 +47,7 @@ export class PositionWaiters<Name extends string> {
     const last = this.queue[this.queue.length - 1];
     assert(!last || this.head === this.queue.length || last.target <= target, 'waiter targets must not decrease');
     return new Promise<WaitResult>((resolve) => {
-      this.queue.push({ target, deadlineMs: performance.now() + this.timeoutMs, resolve });
+      this.queue.push({ target, deadlineMs: this.clock.monotonicMs() + this.timeoutMs, resolve });
       if (!this.looping) void this.loop();
     });
   }
@@ -56,7 +59,7 @@ export class PositionWaiters<Name extends string> {
         const value = this.block.load(this.position);
         this.settle(value);
         if (this.pending === 0) break;
-        const waitMs = Math.max(1, this.queue[this.head]!.deadlineMs - performance.now());
+        const waitMs = Math.max(1, this.queue[this.head]!.deadlineMs - this.clock.monotonicMs());
         await this.block.waitChangeAsync(this.position, value, waitMs);
       }
     } finally {
@@ -67,7 +70,7 @@ export class PositionWaiters<Name extends string> {
 
   private settle(value: number): void {
     const health = this.health();
-    const now = performance.now();
+    const now = this.clock.monotonicMs();
     for (let n = 0; this.pending > 0 && n < MAX_RESOLVED_PER_PASS; n++) {
       const w = this.queue[this.head]!;
       if (w.target <= value) w.resolve('ok');

@@ -6,6 +6,7 @@
 // Positions only move forward through `advance` (a CAS loop keeping the maximum); every change
 // notifies waiters. Values are exposed as JS numbers, exact up to 2^53 bytes (8 PiB).
 import { assert } from './assert.js';
+import { systemClock } from './clock.js';
 import type { LocalWaits } from './local-waits.js';
 
 const SLOT_STRIDE_BYTES = 64;
@@ -113,11 +114,11 @@ export class ControlBlock<Name extends string = string> {
   /** Block this thread until `name >= target` or the timeout passes. For worker threads only. */
   waitAtLeast(name: Name, target: number, timeoutMs: number): WaitOutcome {
     const i = this.slot(name);
-    const deadline = performance.now() + timeoutMs;
+    const deadline = systemClock.monotonicMs() + timeoutMs;
     for (;;) {
       const current = Atomics.load(this.slots, i);
       if (current >= toBig(target)) return 'ok';
-      const remaining = deadline - performance.now();
+      const remaining = deadline - systemClock.monotonicMs();
       if (remaining <= 0) return 'timed-out';
       Atomics.wait(this.slots, i, current, remaining);
     }
@@ -136,11 +137,11 @@ export class ControlBlock<Name extends string = string> {
       const wanted = toBig(target);
       return Atomics.load(this.slots, i) >= wanted ? 'ok' : this.local.waitAtLeast(i, wanted, timeoutMs);
     }
-    const deadline = performance.now() + timeoutMs;
+    const deadline = systemClock.monotonicMs() + timeoutMs;
     for (;;) {
       const current = Atomics.load(this.slots, i);
       if (current >= toBig(target)) return 'ok';
-      const remaining = deadline - performance.now();
+      const remaining = deadline - systemClock.monotonicMs();
       if (remaining <= 0) return 'timed-out';
       const waited = Atomics.waitAsync(this.slots, i, current, remaining);
       if (waited.async) await waited.value;

@@ -1,11 +1,13 @@
 // Worker-thread entry of the CommitLog persistence service (commit + flush). Thin: it attaches
 // the shared control block, receives segment announcements on its port, and runs the service
 // step by step, sleeping on the `wakeups` counter in between. Exits after a final drain once
-// `stop` is set.
+// `stop` is set. Its time is systemClock.nowMs(), the reading the in-thread runner gets from
+// the store's clock (a worker cannot be handed a Clock object).
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PERSISTENCE_POSITIONS, type PersistenceEvent, type PersistenceSettings, type SegmentAnnouncement } from '../flush/persistence-layout.js';
 import { defaultMemoryAccess, PersistenceService } from '../flush/persistence-service.js';
 import { selectFileIO } from '../io/select-io.js';
+import { systemClock } from '../util/clock.js';
 import { ControlBlock } from '../util/control-block.js';
 
 const { blockBuffer, settings, port } = workerData as {
@@ -37,7 +39,7 @@ for (;;) {
   receiveAnnouncements();
   if (block.load('stop') !== 0) break;
   const seen = block.load('wakeups');
-  const waitMs = service.step(Date.now());
+  const waitMs = service.step(systemClock.nowMs());
   if (waitMs > 0) block.waitChange('wakeups', seen, waitMs);
 }
 receiveAnnouncements();
