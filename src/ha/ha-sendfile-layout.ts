@@ -7,6 +7,8 @@
 //                body; the main thread sets the start)
 //   transferred  body bytes sent; frames: frames sent (heartbeats included)
 //   stop         1 once the main thread closed the sender: the worker stops writing and exits
+//   go           1 once the socket is the worker's: the main thread stopped writing (it sends
+//                heartbeats while the worker boots) and Node handed every byte to the kernel
 //   released     1 once the worker gave up its socket descriptor (set BEFORE it closes it, so
 //                the main thread closes the descriptor itself only when the worker died
 //                holding it; a crash between the two leaks one fd instead of closing a reused one)
@@ -14,7 +16,7 @@
 // thread notifies that slot to wake it (kick, close).
 import type { SharedReplicationSource } from '../store/replication.js';
 
-export const SENDFILE_POSITIONS = ['next', 'transferred', 'frames', 'stop', 'released'] as const;
+export const SENDFILE_POSITIONS = ['next', 'transferred', 'frames', 'stop', 'released', 'go'] as const;
 export type SendfilePosition = (typeof SENDFILE_POSITIONS)[number];
 
 export interface SendfileWorkerData {
@@ -31,6 +33,8 @@ export interface SendfileWorkerData {
 }
 
 export type SendfileWorkerEvent =
+  /** The worker has loaded and waits for `go` before its first write. */
+  | { type: 'ready' }
   /** The transfer failed (EPIPE, ECONNRESET, a missing segment, ...); the worker exits. */
   | { type: 'failed'; code: string; message: string }
   /** The worker stopped on request and released its descriptors. */

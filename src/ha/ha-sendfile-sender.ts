@@ -4,8 +4,12 @@
 //
 // Handover: the main thread may have written to the socket before start() (the connection's
 // first bytes). start() waits until Node has handed every such byte to the kernel
-// (writableLength 0, or the callback of an empty write queued behind them) before the worker
-// writes; after start() the main thread never writes to the socket again.
+// (writableLength 0, or the callback of an empty write queued behind them) before it spawns
+// the worker. A worker takes a while to boot (hundreds of ms when it loads TypeScript through
+// tsx on a busy machine), longer than a short haHousekeepingInterval: until it says 'ready' the
+// main thread sends the heartbeats (empty frames at the start offset, every
+// heartbeatIntervalMs); then it stops writing for good, waits for those bytes to reach the
+// kernel the same way, and sets `go`, after which only the worker writes.
 // Descriptor: the connection's fileDescriptor(); a transport without OS descriptors (simulated
 // links) cannot use this sender, and start() then reports a HaTransferError saying so
 // (ha-sender-choice.ts picks the socket sender for such a transport).
@@ -21,7 +25,8 @@ import type { Connection } from '../net/transport.js';
 import type { ReplicationSource, SharedReplicationSource } from '../store/replication.js';
 import { ControlBlock } from '../util/control-block.js';
 import type { Logger } from '../util/logger.js';
-import type { Scheduler } from '../util/scheduler.js';
+import type { Cancelable, Scheduler } from '../util/scheduler.js';
+import { encodeFrameHeader } from './ha-protocol.js';
 import { spawnWorker } from '../util/spawn-worker.js';
 import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
 import { SENDFILE_POSITIONS, type SendfileWorkerData, type SendfileWorkerEvent } from './ha-sendfile-layout.js';
@@ -58,6 +63,10 @@ export class SendfileHaSender implements HaSender {
   private worker: Worker | null = null;
   private committed: { slots: BigInt64Array; index: number } | null = null;
   private ownedFd = -1;
+  /** Main-thread heartbeats while the worker boots (null once handed over or closed). */
+  private bootHeartbeat: Cancelable | null = null;
+  private bootFrames = 0;
+  private handedOver = false;
   private markStopped: () => void = () => {};
   /** Resolves once no worker runs for this sender (never started, or exited). */
   readonly stopped: Promise<void>;
@@ -83,7 +92,7 @@ export class SendfileHaSender implements HaSender {
   }
 
   get frameCount(): number {
-    return this.positions.load('frames');
+    return this.bootFrames + this.positions.load('frames');
   }
 
   start(fromOffset: number): void {
@@ -111,7 +120,10 @@ export class SendfileHaSender implements HaSender {
     if (this.state === 'closed') return;
     const worker = this.worker;
     this.state = 'closed';
+    this.bootHeartbeat?.cancel();
+    this.bootHeartbeat = null;
     this.positions.store('stop', 1);
+    this.positions.notify('go'); // a worker waiting for the handover stops now
     const c = this.committed;
     if (c) Atomics.notify(c.slots, c.index);
     if (!worker) {
@@ -170,11 +182,39 @@ export class SendfileHaSender implements HaSender {
     this.worker = worker;
     this.state = 'running';
     worker.on('message', (event: SendfileWorkerEvent) => {
-      if (event.type === 'failed') this.fail(Object.assign(new Error(event.message), { code: event.code }));
+      if (event.type === 'ready') this.handOver();
+      else if (event.type === 'failed') this.fail(Object.assign(new Error(event.message), { code: event.code }));
     });
+    this.armBootHeartbeat(fromOffset);
     worker.once('error', (err) => this.fail(err));
     worker.once('exit', (code) => this.onExit(addon, code));
     worker.unref();
+  }
+
+  /** Keep the slave hearing from us while the worker boots (see the header). */
+  private armBootHeartbeat(offset: number): void {
+    this.bootHeartbeat = this.scheduler.after(
+      this.options.heartbeatIntervalMs,
+      () => {
+        this.bootHeartbeat = null;
+        if (this.state !== 'running' || this.handedOver || this.socket.destroyed) return;
+        this.socket.write(encodeFrameHeader(offset, 0));
+        this.bootFrames++;
+        this.armBootHeartbeat(offset);
+      },
+      { background: true },
+    );
+  }
+
+  /** The worker is ready: stop writing here, and give it the socket once our bytes are out. */
+  private handOver(): void {
+    if (this.handedOver || this.state !== 'running') return;
+    this.handedOver = true;
+    this.bootHeartbeat?.cancel();
+    this.bootHeartbeat = null;
+    this.afterSocketFlushed(() => {
+      if (this.state === 'running') this.positions.store('go', 1);
+    });
   }
 
   private onExit(addon: NativeAddon, code: number): void {

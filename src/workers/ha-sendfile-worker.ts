@@ -1,10 +1,11 @@
 // Worker-thread entry of the sendfile HA sender (ha/ha-sendfile-sender.ts). Thin: attaches the
-// shared positions, runs the transfer loop (ha/ha-sendfile-loop.ts) until the stop flag or a
-// failure, then releases its descriptors (the socket dup it owns, the segment it had open) and
+// shared positions, says 'ready' once loaded and waits for `go` (the main thread keeps the slave
+// alive with heartbeats until then), runs the transfer loop (ha/ha-sendfile-loop.ts) until the
+// stop flag or a failure, then releases its descriptors (the socket dup it owns, the segment it had open) and
 // posts one final event: 'stopped' or 'failed'.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SENDFILE_POSITIONS, type SendfileWorkerData, type SendfileWorkerEvent } from '../ha/ha-sendfile-layout.js';
-import { SendfileLoop, type CommittedPosition } from '../ha/ha-sendfile-loop.js';
+import { POLL_SLICE_MS, SendfileLoop, type CommittedPosition } from '../ha/ha-sendfile-loop.js';
 import { loadNativeAddon } from '../io/native-addon.js';
 import { systemClock } from '../util/clock.js';
 import { ControlBlock } from '../util/control-block.js';
@@ -21,13 +22,28 @@ function committedPosition(buffer: SharedArrayBuffer, index: number): CommittedP
   };
 }
 
+/** Longest wait for the main thread's `go` after 'ready' (it answers at once unless stopping). */
+const HANDOVER_LIMIT_MS = 60_000;
+
+/** Wait until the socket is this thread's; false when stopped first. */
+function awaitHandover(): boolean {
+  parentPort!.postMessage({ type: 'ready' } satisfies SendfileWorkerEvent);
+  const rounds = Math.ceil(HANDOVER_LIMIT_MS / POLL_SLICE_MS);
+  for (let round = 0; round < rounds; round++) {
+    if (positions.loadFlag('stop') !== 0) return false;
+    if (positions.loadFlag('go') !== 0) return true;
+    positions.waitChange('go', 0, POLL_SLICE_MS);
+  }
+  throw Object.assign(new Error(`the main thread did not hand the socket over within ${HANDOVER_LIMIT_MS} ms`), { code: 'ERR_HA_TRANSFER' });
+}
+
 function run(): SendfileWorkerEvent {
   const addon = load.addon;
   if (!addon) return { type: 'failed', code: 'ERR_STORE_NATIVE_UNAVAILABLE', message: `the sendfile worker cannot load the native addon: ${load.error}` };
   const committed = committedPosition(data.source.buffer, data.source.committedIndex);
   const loop = new SendfileLoop(addon, data.socketFd, committed, positions, { ...data, segmentDir: data.source.segmentDir }, () => systemClock.monotonicMs());
   try {
-    loop.run();
+    if (awaitHandover()) loop.run();
     return { type: 'stopped' };
   } catch (err) {
     const code = (err as { code?: unknown }).code;
