@@ -46,4 +46,9 @@ export interface HaSenderContext {
   onError(err: Error): void;
 }
 
-export type HaSenderFactory = (context: HaSenderContext) => HaSender;
+export interface HaSenderFactory {
+  (context: HaSenderContext): HaSender;
+  /** Prepare for connections to come (the sendfile sender boots a worker); HaServer calls it
+   * when it starts listening and calls the returned release when it closes. */
+  warmUp?(): () => void;
+}

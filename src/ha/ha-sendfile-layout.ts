@@ -1,5 +1,5 @@
 // What the main thread and the sendfile sender's worker (workers/ha-sendfile-worker.ts) share:
-// the worker's start data, the positions it publishes, and the messages it posts.
+// the worker's start data (its first message), the positions it publishes, and the messages it posts.
 //
 // Positions (a ControlBlock over the sender's own SharedArrayBuffer):
 //   next         the end of what was handed, or is being handed, to the socket: no slave can

@@ -27,9 +27,9 @@ import { ControlBlock } from '../util/control-block.js';
 import type { Logger } from '../util/logger.js';
 import type { Cancelable, Scheduler } from '../util/scheduler.js';
 import { encodeFrameHeader } from './ha-protocol.js';
-import { spawnWorker } from '../util/spawn-worker.js';
 import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
 import { SENDFILE_POSITIONS, type SendfileWorkerData, type SendfileWorkerEvent } from './ha-sendfile-layout.js';
+import { holdSendfileSpare, takeSendfileWorker } from './ha-sendfile-spare.js';
 import { HaTransferError } from './ha-tcp-sender.js';
 
 const STOP_TIMEOUT_MS = 5000;
@@ -55,6 +55,8 @@ export function sendfileUnavailableReason(): string | null {
 export function sendfileSender(context: HaSenderContext): SendfileHaSender {
   return new SendfileHaSender(context.socket, context.source, context.options, context.logger, context.scheduler, context.onError);
 }
+/** A listening master keeps one worker booted for its next slave (ha-sendfile-spare.ts). */
+sendfileSender.warmUp = holdSendfileSpare;
 
 export class SendfileHaSender implements HaSender {
   private readonly positions = ControlBlock.create(SENDFILE_POSITIONS);
@@ -171,7 +173,8 @@ export class SendfileHaSender implements HaSender {
     };
     let worker: Worker;
     try {
-      worker = spawnWorker(new URL(`../workers/ha-sendfile-worker${moduleExtension()}`, import.meta.url), { workerData: data });
+      worker = takeSendfileWorker();
+      worker.postMessage(data);
     } catch (err) {
       addon.close(this.ownedFd); // no thread ever saw it
       this.ownedFd = -1;
@@ -238,8 +241,4 @@ export class SendfileHaSender implements HaSender {
     this.failed = true;
     this.onError(err);
   }
-}
-
-function moduleExtension(): string {
-  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 }

@@ -54,6 +54,7 @@ export class HaServer implements ReplicationGate {
   private readonly open = new Set<Connection>();
   private readonly transfer: GroupTransfer;
   private listener: Listener | null = null;
+  private releaseWarmUp: (() => void) | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -68,14 +69,21 @@ export class HaServer implements ReplicationGate {
   static async listen(source: ReplicationSource, options: HaServerOptions, logger: Logger, runtime: HaRuntime): Promise<HaServer> {
     const server = new HaServer(source, options, logger, runtime);
     const maxConnections = options.maxSlaves ?? DEFAULT_MAX_SLAVES;
-    server.listener = await runtime.transport.listen({
-      host: options.host,
-      port: options.port,
-      maxConnections,
-      onConnection: (connection) => server.accept(connection),
-      onRefused: (address) => logger.warn(`refused slave ${address}: already ${maxConnections} slaves connected`),
-      onError: (err) => logger.error(`HA server error: ${err.message}`),
-    });
+    const factory: HaSenderFactory = options.senderFactory ?? tcpSender;
+    server.releaseWarmUp = factory.warmUp?.() ?? null;
+    try {
+      server.listener = await runtime.transport.listen({
+        host: options.host,
+        port: options.port,
+        maxConnections,
+        onConnection: (connection) => server.accept(connection),
+        onRefused: (address) => logger.warn(`refused slave ${address}: already ${maxConnections} slaves connected`),
+        onError: (err) => logger.error(`HA server error: ${err.message}`),
+      });
+    } catch (err) {
+      server.releaseWarmUp?.();
+      throw err;
+    }
     logger.info(`HA server listening on ${options.host}:${server.listener.port}`);
     return server;
   }
@@ -120,6 +128,7 @@ export class HaServer implements ReplicationGate {
   close(): Promise<void> {
     this.closing ??= (() => {
       this.transfer.close('not-available');
+      this.releaseWarmUp?.();
       const listenerClosed = this.listener?.close() ?? Promise.resolve();
       const connectionsClosed = [...this.open].map((c) => new Promise<void>((resolve) => c.once('close', resolve)));
       for (const c of [...this.connections]) c.close('HA server closing');

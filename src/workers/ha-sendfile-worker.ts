@@ -1,17 +1,19 @@
-// Worker-thread entry of the sendfile HA sender (ha/ha-sendfile-sender.ts). Thin: attaches the
-// shared positions, says 'ready' once loaded and waits for `go` (the main thread keeps the slave
-// alive with heartbeats until then), runs the transfer loop (ha/ha-sendfile-loop.ts) until the
-// stop flag or a failure, then releases its descriptors (the socket dup it owns, the segment it had open) and
-// posts one final event: 'stopped' or 'failed'.
-import { parentPort, workerData } from 'node:worker_threads';
-import { SENDFILE_POSITIONS, type SendfileWorkerData, type SendfileWorkerEvent } from '../ha/ha-sendfile-layout.js';
+// Worker-thread entry of the sendfile HA sender (ha/ha-sendfile-sender.ts). Thin: loads, then
+// waits for its one start message (SendfileWorkerData: a worker may be booted ahead of need, see
+// ha/ha-sendfile-spare.ts), attaches the shared positions, says 'ready' and waits for `go` (the
+// main thread keeps the slave alive with heartbeats until then), runs the transfer loop
+// (ha/ha-sendfile-loop.ts) until the stop flag or a failure, then releases its descriptors (the
+// socket dup it owns, the segment it had open) and posts one final event: 'stopped' or 'failed'.
+import { parentPort } from 'node:worker_threads';
+import { SENDFILE_POSITIONS, type SendfilePosition, type SendfileWorkerData, type SendfileWorkerEvent } from '../ha/ha-sendfile-layout.js';
 import { POLL_SLICE_MS, SendfileLoop, type CommittedPosition } from '../ha/ha-sendfile-loop.js';
 import { loadNativeAddon } from '../io/native-addon.js';
 import { systemClock } from '../util/clock.js';
 import { ControlBlock } from '../util/control-block.js';
 
-const data = workerData as SendfileWorkerData;
-const positions = ControlBlock.attach(data.positions, SENDFILE_POSITIONS);
+/** Longest wait for the main thread's `go` after 'ready' (it answers at once unless stopping). */
+const HANDOVER_LIMIT_MS = 60_000;
+
 const load = loadNativeAddon();
 
 function committedPosition(buffer: SharedArrayBuffer, index: number): CommittedPosition {
@@ -22,11 +24,8 @@ function committedPosition(buffer: SharedArrayBuffer, index: number): CommittedP
   };
 }
 
-/** Longest wait for the main thread's `go` after 'ready' (it answers at once unless stopping). */
-const HANDOVER_LIMIT_MS = 60_000;
-
 /** Wait until the socket is this thread's; false when stopped first. */
-function awaitHandover(): boolean {
+function awaitHandover(positions: ControlBlock<SendfilePosition>): boolean {
   parentPort!.postMessage({ type: 'ready' } satisfies SendfileWorkerEvent);
   const rounds = Math.ceil(HANDOVER_LIMIT_MS / POLL_SLICE_MS);
   for (let round = 0; round < rounds; round++) {
@@ -37,13 +36,13 @@ function awaitHandover(): boolean {
   throw Object.assign(new Error(`the main thread did not hand the socket over within ${HANDOVER_LIMIT_MS} ms`), { code: 'ERR_HA_TRANSFER' });
 }
 
-function run(): SendfileWorkerEvent {
+function run(data: SendfileWorkerData, positions: ControlBlock<SendfilePosition>): SendfileWorkerEvent {
   const addon = load.addon;
   if (!addon) return { type: 'failed', code: 'ERR_STORE_NATIVE_UNAVAILABLE', message: `the sendfile worker cannot load the native addon: ${load.error}` };
   const committed = committedPosition(data.source.buffer, data.source.committedIndex);
   const loop = new SendfileLoop(addon, data.socketFd, committed, positions, { ...data, segmentDir: data.source.segmentDir }, () => systemClock.monotonicMs());
   try {
-    if (awaitHandover()) loop.run();
+    if (awaitHandover(positions)) loop.run();
     return { type: 'stopped' };
   } catch (err) {
     const code = (err as { code?: unknown }).code;
@@ -53,11 +52,15 @@ function run(): SendfileWorkerEvent {
   }
 }
 
-const event = run();
-if (load.addon) {
-  // `released` first: if this thread dies between the two steps, one fd leaks instead of the
-  // main thread closing a descriptor number that may already belong to another file.
-  positions.store('released', 1);
-  load.addon.close(data.socketFd);
-}
-parentPort!.postMessage(event);
+parentPort!.once('message', (data: SendfileWorkerData) => {
+  const positions = ControlBlock.attach(data.positions, SENDFILE_POSITIONS);
+  const event = run(data, positions);
+  if (load.addon) {
+    // `released` first: if this thread dies between the two steps, one fd leaks instead of the
+    // main thread closing a descriptor number that may already belong to another file.
+    positions.store('released', 1);
+    load.addon.close(data.socketFd);
+  }
+  parentPort!.postMessage(event);
+  parentPort!.close(); // nothing more comes: let the thread exit
+});

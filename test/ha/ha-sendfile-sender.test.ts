@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameDecoder, HA_FRAME_HEADER_BYTES, encodeReport } from '../../src/ha/ha-protocol.js';
 import { liveSendfileWorkers, sendfileSender } from '../../src/ha/ha-sendfile-sender.js';
+import { sendfileSpareReady } from '../../src/ha/ha-sendfile-spare.js';
 import { tcpTransport } from '../../src/net/tcp-transport.js';
 import type { Connection, Listener } from '../../src/net/transport.js';
 import { PERSISTENCE_POSITIONS } from '../../src/flush/persistence-layout.js';
@@ -156,6 +157,22 @@ describe.skipIf(!hasAddon).each(AVAILABLE_BACKENDS)('sendfile HA sender (%s back
     expect(s.role === 'SLAVE' && s.connected).toBe(true);
     expect(masterStatus(master).slaves.map((x) => x.address)).toEqual([address]);
     expect(logged(master, 'disconnected') || logged(slave, 'disconnected')).toBe(false);
+  });
+});
+
+describe.skipIf(!hasAddon)('sendfile spare worker', () => {
+  it('a listening sendfile master keeps one spare worker booted, takes it for a slave, and ends it on close', async () => {
+    expect(sendfileSpareReady()).toBe(false);
+    const master = await track(startMaster(newDir(), AVAILABLE_BACKENDS[0]!, 'ASYNC_MASTER', SENDFILE));
+    expect(sendfileSpareReady()).toBe(true);
+    const peer = await rawPeer(master.ha.port!);
+    peer.socket.write(encodeReport(0));
+    await waitUntil(() => liveSendfileWorkers() === 1, 'the slave got a worker');
+    expect(sendfileSpareReady()).toBe(true); // replaced at once
+    await master.ha.close();
+    await noWorkersLeft();
+    expect(sendfileSpareReady()).toBe(false);
+    peer.socket.destroy();
   });
 });
 
