@@ -62,5 +62,5 @@ parentPort!.once('message', (data: SendfileWorkerData) => {
     load.addon.close(data.socketFd);
   }
   parentPort!.postMessage(event);
-  parentPort!.close(); // nothing more comes: let the thread exit
+  // the one-shot listener is gone, so nothing keeps this thread alive: it exits after the post
 });
