@@ -18,7 +18,7 @@
 // The connection comes from the server's Transport; time and the housekeeping timer from the
 // HaRuntime's clock and scheduler.
 import type { Connection } from '../net/transport.js';
-import type { ReplicationSource } from '../store/replication.js';
+import type { ReplicationSource } from '../replication/replication-types.js';
 import type { Logger } from '../util/logger.js';
 import type { Cancelable } from '../util/scheduler.js';
 import type { EpochEntry } from './epoch-history.js';

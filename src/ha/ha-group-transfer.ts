@@ -9,7 +9,7 @@
 //     (the next passes scan the whole queue until it empties);
 //   - one timer at most, for the head's deadline (no timer per put);
 //   - the replicated offset never moves backwards; the queue is bounded (maxWaiters).
-import type { ReplicationWait } from '../store/replication.js';
+import type { ReplicationWait } from '../replication/replication-types.js';
 import type { Cancelable, Scheduler } from '../util/scheduler.js';
 
 interface Waiter {

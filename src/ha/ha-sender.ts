@@ -13,7 +13,7 @@
 //   - buffering is bounded: the sender waits for the transport to drain instead of queueing.
 //   - a failure is reported once through onError; after close() nothing more is written.
 import type { Connection } from '../net/transport.js';
-import type { ReplicationSource } from '../store/replication.js';
+import type { ReplicationSource } from '../replication/replication-types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Scheduler } from '../util/scheduler.js';

@@ -14,7 +14,7 @@
 //                holding it; a crash between the two leaks one fd instead of closing a reused one)
 // The worker waits on the CommitLog's `committed` slot (SharedReplicationSource); the main
 // thread notifies that slot to wake it (kick, close).
-import type { SharedReplicationSource } from '../store/replication.js';
+import type { SharedReplicationSource } from '../replication/replication-types.js';
 
 export const SENDFILE_POSITIONS = ['next', 'transferred', 'frames', 'stop', 'released', 'go'] as const;
 export type SendfilePosition = (typeof SENDFILE_POSITIONS)[number];

@@ -22,7 +22,7 @@
 import type { Worker } from 'node:worker_threads';
 import { loadNativeAddon, type NativeAddon } from '../io/native-addon.js';
 import type { Connection } from '../net/transport.js';
-import type { ReplicationSource, SharedReplicationSource } from '../store/replication.js';
+import type { ReplicationSource, SharedReplicationSource } from '../replication/replication-types.js';
 import { ControlBlock } from '../util/control-block.js';
 import type { Logger } from '../util/logger.js';
 import type { Cancelable, Scheduler } from '../util/scheduler.js';

@@ -14,7 +14,7 @@
 // Bounds: at most maxSlaves connections (further ones are refused by the transport, with a log
 // line). close() resolves once the listener and every connection it accepted are closed.
 import type { Connection, Listener } from '../net/transport.js';
-import type { ReplicationGate, ReplicationSource, ReplicationWait } from '../store/replication.js';
+import type { ReplicationGate, ReplicationSource, ReplicationWait } from '../replication/replication-types.js';
 import type { Logger } from '../util/logger.js';
 import { HaConnection, type HaConnectionOptions } from './ha-connection.js';
 import { GroupTransfer } from './ha-group-transfer.js';

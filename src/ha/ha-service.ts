@@ -14,7 +14,7 @@ import { parseHostPort } from '../config/value-formats.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Transport } from '../net/transport.js';
-import type { ReplicationGate, ReplicationSource } from '../store/replication.js';
+import type { ReplicationGate, ReplicationSource } from '../replication/replication-types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Scheduler } from '../util/scheduler.js';

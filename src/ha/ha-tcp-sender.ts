@@ -8,7 +8,7 @@
 // Idle: it waits for committed data (Atomics.waitAsync), a kick, or idleWaitMs, whichever comes
 // first, and sends a heartbeat frame when nothing was sent for heartbeatIntervalMs.
 import type { Connection } from '../net/transport.js';
-import type { ReplicationSource } from '../store/replication.js';
+import type { ReplicationSource } from '../replication/replication-types.js';
 import type { Clock } from '../util/clock.js';
 import { nextTurn, type Scheduler } from '../util/scheduler.js';
 import { HaErrorCode } from './ha-errors.js';

@@ -2,7 +2,7 @@
 // timer serves every deadline, out-of-order ends still resolve, close settles everyone.
 import { describe, expect, it } from 'vitest';
 import { GroupTransfer } from '../../src/ha/ha-group-transfer.js';
-import type { ReplicationWait } from '../../src/store/replication.js';
+import type { ReplicationWait } from '../../src/replication/replication-types.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { ManualScheduler, type Cancelable, type Scheduler } from '../../src/util/scheduler.js';
 

@@ -16,7 +16,7 @@ import { tcpTransport } from '../../src/net/tcp-transport.js';
 import type { Connection, Listener } from '../../src/net/transport.js';
 import { PERSISTENCE_POSITIONS } from '../../src/flush/persistence-layout.js';
 import { segmentFileName } from '../../src/segment/segment-name.js';
-import type { ReplicationSource } from '../../src/store/replication.js';
+import type { ReplicationSource } from '../../src/replication/replication-types.js';
 import { systemClock } from '../../src/util/clock.js';
 import { ControlBlock } from '../../src/util/control-block.js';
 import { memoryLogger } from '../../src/util/logger.js';
