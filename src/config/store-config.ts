@@ -102,6 +102,7 @@ export interface MessageStoreConfig {
   readonly haMasterAddress: string | null;
   readonly haSendHeartbeatInterval: number;
   readonly haHousekeepingInterval: number;
+  readonly haMetadataSyncInterval: number;
   readonly haTransferBatchSize: number;
   readonly haMaxGapNotInSync: number;
   readonly haSlaveFallbehindMax: number;
@@ -455,6 +456,10 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   },
   haSendHeartbeatInterval: ms(5000, 'HA keep-alive period in ms (slave offset report; master empty frame).'),
   haHousekeepingInterval: ms(20_000, 'HA connection idle timeout in ms (both sides).'),
+  haMetadataSyncInterval: {
+    ...ms(3000, 'SLAVE: how often, in ms, the slave copies its master\'s consumer offsets (RocketMQ\'s SlaveSynchronize; 0 = never). After a promotion, queryOffset answers what groups committed on the old master up to this long before it went away.', 0),
+    origin: 'mqstore',
+  },
   haTransferBatchSize: {
     type: 'int',
     default: 32 * 1024,

@@ -9,7 +9,8 @@ import { ensureDir, readTextFile, writeFileAtomic } from '../io/atomic-file.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
 
-type OffsetTable = Record<string, Record<string, number>>;
+/** RocketMQ's consumerOffset.json offsetTable: "topic@group" -> queueId (decimal) -> offset. */
+export type OffsetTable = Record<string, Record<string, number>>;
 
 export class ConsumerOffsets {
   private table = new Map<string, Map<number, number>>();
@@ -58,13 +59,43 @@ export class ConsumerOffsets {
     return this.table.get(`${topic}@${group}`)?.get(queueId) ?? -1;
   }
 
+  /** The whole table as RocketMQ's offsetTable JSON (what a master sends its slaves). */
+  snapshot(): OffsetTable {
+    const table: OffsetTable = {};
+    for (const [key, byQueue] of this.table) table[key] = Object.fromEntries([...byQueue].map(([q, o]) => [String(q), o]));
+    return table;
+  }
+
+  /** A slave takes its master's offsets: every (topic@group, queue) the master has is set to the
+   * master's value (RocketMQ's slave sync puts the master's table over its own); entries only
+   * the slave has stay. `text` is the master's consumerOffset.json document; a malformed one
+   * throws and changes nothing. Returns how many offsets changed. */
+  adoptJson(text: string): number {
+    const incoming = parseTable(text);
+    let changed = 0;
+    for (const [key, byQueue] of incoming) {
+      let mine = this.table.get(key);
+      if (!mine) this.table.set(key, (mine = new Map()));
+      for (const [q, o] of byQueue) {
+        if (mine.get(q) === o) continue;
+        mine.set(q, o);
+        changed++;
+      }
+    }
+    if (changed > 0) this.dirty = true;
+    return changed;
+  }
+
+  /** The table as the JSON document consumerOffset.json holds. */
+  toJson(): string {
+    return JSON.stringify({ offsetTable: this.snapshot() });
+  }
+
   /** Write the table if it changed since the last save. */
   persist(): void {
     if (!this.dirty) return;
-    const table: OffsetTable = {};
-    for (const [key, byQueue] of this.table) table[key] = Object.fromEntries([...byQueue].map(([q, o]) => [String(q), o]));
     ensureDir(this.io, dirname(this.path));
-    writeFileAtomic(this.io, this.path, JSON.stringify({ offsetTable: table }, null, 2), { backupPath: `${this.path}.bak` });
+    writeFileAtomic(this.io, this.path, JSON.stringify({ offsetTable: this.snapshot() }, null, 2), { backupPath: `${this.path}.bak` });
     this.dirty = false;
   }
 }
@@ -79,7 +110,7 @@ function parseTable(text: string): Map<string, Map<number, number>> {
     if (!key.includes('@') || typeof byQueue !== 'object' || byQueue === null) throw new Error(`bad entry '${key}'`);
     const m = new Map<number, number>();
     for (const [q, o] of Object.entries(byQueue as Record<string, unknown>)) {
-      if (!/^\d+$/.test(q) || typeof o !== 'number' || !Number.isSafeInteger(o)) throw new Error(`bad offset ${key}/${q}`);
+      if (!/^\d{1,9}$/.test(q) || typeof o !== 'number' || !Number.isSafeInteger(o)) throw new Error(`bad offset ${key}/${q}`);
       m.set(Number(q), o);
     }
     table.set(key, m);

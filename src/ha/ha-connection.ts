@@ -22,13 +22,19 @@ import type { ReplicationSource } from '../replication/replication-types.js';
 import type { Logger } from '../util/logger.js';
 import type { Cancelable } from '../util/scheduler.js';
 import type { EpochEntry } from './epoch-history.js';
-import { encodeEpochFrame, HaProtocolError, ReportDecoder } from './ha-protocol.js';
+import { encodeMetadataFrame } from './ha-metadata-protocol.js';
+import { encodeEpochFrame, HaProtocolError, METADATA_REQUEST, ReportDecoder } from './ha-protocol.js';
+
+const EMPTY_METADATA = '{"offsetTable":{}}';
 import type { HaRuntime } from './ha-runtime.js';
 import type { HaSender, HaSenderFactory, HaSenderOptions } from './ha-sender.js';
 
 export interface HaConnectionOptions extends HaSenderOptions {
   /** Close when no complete report arrived for this long. */
   housekeepingIntervalMs: number;
+  /** The master's metadata as consumerOffset.json text, for a slave's metadata request
+   * (ha-metadata-protocol.ts); absent: an empty offset table. */
+  metadata?(): string;
   /** The master's epoch history, sent first on every connection (ha-protocol.ts epoch frame). */
   epochs(): readonly EpochEntry[];
 }
@@ -51,6 +57,8 @@ export class HaConnection {
   startOffset = -1;
   /** Wall-clock ms of the latest report (0 before the first). */
   lastAckTimeMs = 0;
+  /** 'metadata' once the slave asked for metadata on this connection (it never streams). */
+  purpose: 'replica' | 'metadata' = 'replica';
   private readonly connectedAtMs: number;
   private lastReadMs: number;
   private readonly decoder: ReportDecoder;
@@ -108,8 +116,9 @@ export class HaConnection {
     this.sender.kick();
   }
 
-  /** Close once, logging why (warn for a misbehaving peer, info for an ordinary end). */
-  close(reason: string, level: 'info' | 'warn' = 'info'): void {
+  /** Close once, logging why (warn for a misbehaving peer, info for an ordinary end, debug for a
+   * served metadata request). */
+  close(reason: string, level: 'debug' | 'info' | 'warn' = 'info'): void {
     if (this.closeReason !== null) return;
     this.closeReason = reason;
     this.housekeeping?.cancel();
@@ -130,6 +139,10 @@ export class HaConnection {
       this.close(`${err.code} ${err.violation}: ${err.message}`, 'warn');
       return;
     }
+    if (report === METADATA_REQUEST) {
+      this.serveMetadata();
+      return;
+    }
     if (report < 0) return;
     this.lastReadMs = this.runtime.clock.monotonicMs();
     if (this.startOffset < 0 && !this.begin(report)) return;
@@ -137,6 +150,20 @@ export class HaConnection {
     if (report > this.startOffset) this.creditedOffset = report;
     this.lastAckTimeMs = this.runtime.clock.nowMs();
     this.events.onAck(this);
+  }
+
+  /** The slave asked for the master's metadata instead of a stream: one metadata frame, then
+   * close (this connection never streams). */
+  private serveMetadata(): void {
+    this.purpose = 'metadata';
+    let frame: Buffer;
+    try {
+      frame = encodeMetadataFrame(this.options.metadata?.() ?? EMPTY_METADATA);
+    } catch (err) {
+      this.close(`cannot serve metadata: ${(err as Error).message}`, 'warn');
+      return;
+    }
+    this.socket.write(frame, () => this.close('metadata served', 'debug'));
   }
 
   /** First report: choose where to stream from. */

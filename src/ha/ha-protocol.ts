@@ -23,6 +23,10 @@
 //   | 8..11  | int32 BE  bodySize: 0..haTransferBatchSize, never crosses a segment |
 //   | 12..   | bodySize raw CommitLog bytes (records, blanks, everything)     |
 //
+// Slave -> master, instead of its first report, on a short connection of its own: the metadata
+// request marker 0xFFFFFFFFFFFFFFFE (8 bytes); the master answers with one metadata frame (its
+// consumer offsets, ha-metadata-protocol.ts) and closes. Nothing may follow the request.
+//
 // Invariants the decoders enforce (each breach is an HaProtocolError, code ERR_HA_PROTOCOL, and
 // the connection that produced it is closed):
 //   reports: non-negative safe integers, never going backwards, never beyond `maxAllowed()`;
@@ -60,6 +64,22 @@ export class HaProtocolError extends Error {
     super(message);
     this.name = 'HaProtocolError';
   }
+}
+
+/** ReportDecoder.push's answer when the slave's first 8 bytes are the metadata request marker. */
+export const METADATA_REQUEST = -2;
+const METADATA_REQUEST_LAST_BYTE = 0xfe;
+
+/** The 8-byte metadata request (see the header). */
+export function encodeMetadataRequest(): Buffer {
+  const out = Buffer.alloc(HA_REPORT_BYTES, 0xff);
+  out[HA_REPORT_BYTES - 1] = METADATA_REQUEST_LAST_BYTE;
+  return out;
+}
+
+function isMetadataRequest(raw: Uint8Array): boolean {
+  for (let k = 0; k < HA_REPORT_BYTES - 1; k++) if (raw[k] !== 0xff) return false;
+  return raw[HA_REPORT_BYTES - 1] === METADATA_REQUEST_LAST_BYTE;
 }
 
 const TWO_POW_32 = 0x1_0000_0000;
@@ -106,7 +126,7 @@ export class ReportDecoder {
   /** `maxAllowed(isFirst)`: the highest offset a report may carry right now. */
   constructor(private readonly maxAllowed: (isFirst: boolean) => number) {}
 
-  /** The newest valid report, -1 before any. */
+  /** The newest valid report, -1 before any (METADATA_REQUEST after a metadata request). */
   get lastReport(): number {
     return this.last;
   }
@@ -121,7 +141,8 @@ export class ReportDecoder {
     return this.partialBytes;
   }
 
-  /** Decode `chunk`; returns the newest report completed by it, or -1 if none completed.
+  /** Decode `chunk`; returns the newest report completed by it, or -1 if none completed
+   * (METADATA_REQUEST when the first 8 bytes are the metadata request marker).
    * Throws HaProtocolError on the first invalid report. */
   push(chunk: Uint8Array): number {
     let newest = -1;
@@ -148,6 +169,12 @@ export class ReportDecoder {
   }
 
   private accept(offset: number, raw: Uint8Array): number {
+    if (this.last === METADATA_REQUEST) throw new HaProtocolError('handshake', 'bytes after a metadata request');
+    if (this.count === 0 && isMetadataRequest(raw)) {
+      this.count++;
+      this.last = METADATA_REQUEST;
+      return METADATA_REQUEST;
+    }
     if (offset < 0) {
       throw new HaProtocolError('report-out-of-range', `offset report ${hex(raw)} is negative or above 2^53-1`);
     }

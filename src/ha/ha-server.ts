@@ -113,7 +113,7 @@ export class HaServer implements ReplicationGate {
 
   slaves(): HaSlaveEntry[] {
     const max = this.source.maxOffset();
-    return [...this.connections].map((c) => ({
+    return [...this.connections].filter((c) => c.purpose !== 'metadata').map((c) => ({
       address: c.address,
       ackedOffset: c.ackedOffset,
       lagBytes: c.ackedOffset < 0 ? max : Math.max(0, max - c.ackedOffset),

@@ -25,6 +25,7 @@ import { haRuntime, type HaRuntime } from './ha-runtime.js';
 import type { HaSenderFactory } from './ha-sender.js';
 import { chooseSenderFactory } from './ha-sender-choice.js';
 import { HaServer, type HaSlaveEntry } from './ha-server.js';
+import { MetadataSync, type MetadataSyncStatus } from './metadata-sync.js';
 
 /** What HA needs from a MessageStore. */
 export interface HaStore {
@@ -39,6 +40,10 @@ export interface HaStore {
   runtimeInfo(): { wroteOffset: number };
   /** The committed end of the CommitLog (cheap: read on every acknowledgement). */
   getMaxPhyOffset(): number;
+  /** A master's consumer offsets as consumerOffset.json text (served to syncing slaves). */
+  consumerOffsetsJson(): string;
+  /** A slave takes its master's consumer offsets (metadata-sync.ts); throws on malformed text. */
+  adoptConsumerOffsets(json: string): number;
 }
 
 export type HaConfig = Pick<
@@ -49,6 +54,7 @@ export type HaConfig = Pick<
   | 'haMasterAddress'
   | 'haSendHeartbeatInterval'
   | 'haHousekeepingInterval'
+  | 'haMetadataSyncInterval'
   | 'haTransferBatchSize'
   | 'haTransferMode'
   | 'ioBackend'
@@ -107,6 +113,8 @@ export interface HaReplicaStatus {
   lastWriteTimestamp: number;
   /** Set when replication stopped because this log diverged from the master's. */
   diverged: HaDivergence | null;
+  /** The consumer-offset sync from the master (haMetadataSyncInterval); null when it is off. */
+  metadataSync: MetadataSyncStatus | null;
 }
 
 export type HaStatus = HaMasterStatus | HaReplicaStatus;
@@ -122,6 +130,8 @@ export interface HaService {
 }
 
 const DEFAULT_IDLE_WAIT_MS = 10;
+/** Longest one metadata sync attempt may take (connect, epoch frame, metadata frame). */
+const METADATA_ATTEMPT_TIMEOUT_MS = 5000;
 /** Longest wait, when promoted, for the written log to be committed before slaves connect. */
 const PROMOTE_COMMIT_WAIT_MS = 5000;
 
@@ -134,6 +144,7 @@ export async function startHa(store: HaStore, config: Readonly<HaConfig>, logger
 class HaNode implements HaService {
   private server: HaServer | null = null;
   private client: HaClient | null = null;
+  private metadataSync: MetadataSync | null = null;
   private closed = false;
   private readonly epochFile: EpochFile;
   private epochs: readonly EpochEntry[];
@@ -195,6 +206,7 @@ class HaNode implements HaService {
       lastReadTimestamp: s?.lastReadTimestamp ?? 0,
       lastWriteTimestamp: s?.lastWriteTimestamp ?? 0,
       diverged: s?.diverged ?? null,
+      metadataSync: this.metadataSync?.status() ?? null,
     };
   }
 
@@ -203,6 +215,7 @@ class HaNode implements HaService {
     if (this.store.brokerRole !== 'SLAVE') throw new StoreError(ErrorCode.INVALID_ARGUMENT, `promote: this store is ${this.store.brokerRole}, not SLAVE`);
     const client = this.client;
     this.client = null;
+    this.stopMetadataSync();
     await client?.close();
     // the role change and the new epoch in one synchronous step: no put can land between them
     // (its bytes would count for the old master's epoch)
@@ -221,6 +234,7 @@ class HaNode implements HaService {
     const server = this.server;
     this.client = null;
     this.server = null;
+    this.stopMetadataSync();
     if (server) this.store.setReplicationGate(null);
     await Promise.all([client?.close(), server?.close()]);
   }
@@ -252,6 +266,17 @@ class HaNode implements HaService {
       this.runtime,
     );
     this.client.start();
+    if (c.haMetadataSyncInterval > 0) {
+      const adopt = (json: string): number => this.store.adoptConsumerOffsets(json);
+      const attemptTimeoutMs = this.options.connectTimeoutMs ?? METADATA_ATTEMPT_TIMEOUT_MS;
+      this.metadataSync = new MetadataSync({ host: target.host, port: target.port, intervalMs: c.haMetadataSyncInterval, attemptTimeoutMs, adopt }, this.logger.child('metadata-sync'), this.runtime);
+      this.metadataSync.start();
+    }
+  }
+
+  private stopMetadataSync(): void {
+    this.metadataSync?.close();
+    this.metadataSync = null;
   }
 
   /** This node becomes master at its log end: a new epoch there, saved before any slave hears
@@ -282,6 +307,7 @@ class HaNode implements HaService {
         idleWaitMs: this.options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS,
         senderFactory: this.options.senderFactory ?? chooseSenderFactory(c, this.logger, undefined, this.runtime.transport),
         epochs: () => this.epochs,
+        metadata: () => this.store.consumerOffsetsJson(),
       },
       this.logger.child('ha-server'),
       this.runtime,

@@ -211,6 +211,24 @@ export class MessageStore {
     return this.core.offsets.query(group, topic, queueId);
   }
 
+  /** Every committed consumer offset, as RocketMQ's consumerOffset.json text. */
+  consumerOffsetsJson(): string {
+    this.assertOpen();
+    return this.core.offsets.toJson();
+  }
+
+  /** Take another node's consumer offsets (a slave syncing from its master): each offset in
+   * `json` (consumerOffset.json text) replaces this store's; malformed text throws
+   * ERR_STORE_INVALID_ARGUMENT and changes nothing. Returns how many offsets changed. */
+  adoptConsumerOffsets(json: string): number {
+    this.assertOpen();
+    try {
+      return this.core.offsets.adoptJson(json);
+    } catch (err) {
+      throw new StoreError(ErrorCode.INVALID_ARGUMENT, `consumer offsets from another node are malformed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
   runtimeInfo(): StoreRuntimeInfo {
     return runtimeInfo(this.core);
   }

@@ -130,7 +130,7 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
       socket.write(encodeEpochFrame({ masterMaxOffset: end + 5000, entries }));
     });
     try {
-      const s = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${fake.port}` }));
+      const s = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${fake.port}`, haMetadataSyncInterval: 0 }));
       diverge = true;
       expect(s.rejoin.kind).toBe('consistent');
       const diverged = (): boolean => (s.ha.status() as { diverged: unknown }).diverged !== null;

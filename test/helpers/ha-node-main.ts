@@ -7,6 +7,8 @@
 //   status [topic] [queueId]                               HA status, store positions, queue max offset
 //   role <ASYNC_MASTER|SYNC_MASTER>                        change a master's role
 //   promote [ASYNC_MASTER|SYNC_MASTER]                     slave -> master
+//   commit <group> <topic> <queueId> <offset>              commit a consumer offset
+//   query <group> <topic> <queueId>                        the committed consumer offset
 //   close                                                  close cleanly and exit 0
 // SIGTERM / SIGINT close cleanly too. Logs go to stderr. The parent side is ha-node-process.ts.
 import { createInterface } from 'node:readline';
@@ -85,6 +87,13 @@ async function command(node: StoreNode, words: string[]): Promise<Record<string,
   if (cmd === 'promote') {
     const promoted = await node.promote(a === 'SYNC_MASTER' ? 'SYNC_MASTER' : 'ASYNC_MASTER');
     return { cmd, role: promoted.brokerRole, haPort: promoted.haPort, maxPhyOffset: store.getMaxPhyOffset() };
+  }
+  if (cmd === 'commit' && a && b) {
+    store.commitOffset(a, b, boundedInt(c, 0, 65_535, 'queueId'), boundedInt(d, 0, Number.MAX_SAFE_INTEGER, 'offset'));
+    return { cmd, ok: true };
+  }
+  if (cmd === 'query' && a && b) {
+    return { cmd, offset: store.queryOffset(a, b, boundedInt(c, 0, 65_535, 'queueId')) };
   }
   if (cmd === 'put') {
     const count = boundedInt(a, 1, MAX_PUT_COUNT, 'count');
