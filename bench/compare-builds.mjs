@@ -6,7 +6,7 @@
 // ratio B/A per case. Cases: the store bench's ASYNC_FLUSH and SYNC_FLUSH rows with 1 KiB bodies,
 // 256 in flight (mmap and TransientStorePool), 1 in flight (mmap).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -33,7 +33,10 @@ function runOnce(dir, c, scratch) {
   const script = `const m = await import(${JSON.stringify(bench)});
 const row = await m.runPutCase(${JSON.stringify(c)}, { dir: ${JSON.stringify(scratch)}, timeMs: ${seconds * 1000}, segmentBytes: 256 << 20, cases: [] });
 process.stdout.write(JSON.stringify({ msgPerSec: row.msgPerSec, p99Ms: row.p99Ms, notOk: row.notOk }));`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', timeout: (seconds + 60) * 1000 });
+  // a file, not --eval: worker threads inherit the parent's execArgv
+  const file = join(scratch, 'run-case.mjs');
+  writeFileSync(file, script);
+  const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: (seconds + 60) * 1000 });
   return JSON.parse(out);
 }
 

@@ -9,7 +9,7 @@
 //
 // The decoder keeps at most one header and one body (bounded by MAX_METADATA_BODY_BYTES); any
 // byte that cannot be this frame is an HaProtocolError('handshake').
-import { HA_FRAME_HEADER_BYTES, HaProtocolError } from './ha-protocol.js';
+import { HA_FRAME_HEADER_BYTES, HaProtocolError, MarkedFrameReader } from './ha-protocol.js';
 
 /** Largest metadata body accepted: RocketMQ brokers with tens of thousands of groups stay well
  * below it. */
@@ -30,34 +30,16 @@ export function encodeMetadataFrame(json: string): Buffer {
 
 /** Collects one metadata frame; returns its JSON text once complete, null before. */
 export class MetadataFrameDecoder {
-  private readonly header = new Uint8Array(HA_FRAME_HEADER_BYTES);
-  private headerBytes = 0;
-  private body: Uint8Array | null = null;
-  private bodyBytes = 0;
+  private readonly reader = new MarkedFrameReader(
+    MARKER_LAST_BYTE,
+    (size) => (size < 2 || size > MAX_METADATA_BODY_BYTES ? `metadata frame bodySize ${size} is not in 2..${MAX_METADATA_BODY_BYTES}` : null),
+    () => 'the answer to a metadata request is not a metadata frame',
+  );
 
   push(chunk: Uint8Array): string | null {
-    let pos = 0;
-    if (this.body === null) {
-      const take = Math.min(HA_FRAME_HEADER_BYTES - this.headerBytes, chunk.byteLength);
-      this.header.set(chunk.subarray(0, take), this.headerBytes);
-      this.headerBytes += take;
-      pos = take;
-      for (let k = 0; k < Math.min(8, this.headerBytes); k++) {
-        const expected = k === 7 ? MARKER_LAST_BYTE : 0xff;
-        if (this.header[k] !== expected) throw new HaProtocolError('handshake', 'the answer to a metadata request is not a metadata frame');
-      }
-      if (this.headerBytes < HA_FRAME_HEADER_BYTES) return null;
-      const size = new DataView(this.header.buffer).getInt32(8);
-      if (size < 2 || size > MAX_METADATA_BODY_BYTES) throw new HaProtocolError('handshake', `metadata frame bodySize ${size} is not in 2..${MAX_METADATA_BODY_BYTES}`);
-      this.body = new Uint8Array(size);
-    }
-    const body = this.body;
-    const take = Math.min(body.byteLength - this.bodyBytes, chunk.byteLength - pos);
-    body.set(chunk.subarray(pos, pos + take), this.bodyBytes);
-    this.bodyBytes += take;
-    pos += take;
-    if (pos < chunk.byteLength) throw new HaProtocolError('handshake', `${chunk.byteLength - pos} bytes after the metadata frame`);
-    if (this.bodyBytes < body.byteLength) return null;
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+    const done = this.reader.push(chunk);
+    if (done === null) return null;
+    if (done.rest.byteLength > 0) throw new HaProtocolError('handshake', `${done.rest.byteLength} bytes after the metadata frame`);
+    return new TextDecoder('utf-8', { fatal: true }).decode(done.body);
   }
 }

@@ -219,17 +219,25 @@ export function encodeEpochFrame(frame: EpochFrame): Buffer {
   return out;
 }
 
-/** Slave side: the epoch frame that opens a connection. Collects at most one frame (bounded by
- * MAX_EPOCH_FRAME_BODY); the bytes after it belong to the data stream. */
-export class EpochFrameDecoder {
+/** Collects one marked frame (a header of 0xFF x 7 + `markerLastByte`, an int32 bodySize that
+ * `sizeProblem` accepts, then the body) from chunks; keeps at most one header and one body.
+ * Throws HaProtocolError('handshake') as soon as the bytes cannot be that frame. */
+export class MarkedFrameReader {
   private readonly header = new Uint8Array(HA_FRAME_HEADER_BYTES);
   private headerBytes = 0;
   private body: Uint8Array | null = null;
   private bodyBytes = 0;
 
-  /** Returns the frame and the rest of the chunk once complete, null before. Throws
-   * HaProtocolError('handshake') as soon as the bytes cannot be an epoch frame. */
-  push(chunk: Uint8Array): { frame: EpochFrame; rest: Uint8Array } | null {
+  constructor(
+    private readonly markerLastByte: number,
+    /** Why `size` cannot be this frame's, or null. */
+    private readonly sizeProblem: (size: number) => string | null,
+    /** The error message when the header is not this frame's marker. */
+    private readonly notThisFrame: (headerSoFar: Uint8Array) => string,
+  ) {}
+
+  /** The body and the rest of the chunk once complete, null before. */
+  push(chunk: Uint8Array): { body: Uint8Array; rest: Uint8Array } | null {
     let pos = 0;
     if (this.body === null) {
       const take = Math.min(HA_FRAME_HEADER_BYTES - this.headerBytes, chunk.byteLength);
@@ -237,13 +245,12 @@ export class EpochFrameDecoder {
       this.headerBytes += take;
       pos = take;
       for (let k = 0; k < Math.min(8, this.headerBytes); k++) {
-        if (this.header[k] !== 0xff) throw new HaProtocolError('handshake', `the master's first frame is not an epoch frame (header starts ${hex(this.header.subarray(0, this.headerBytes))})`);
+        if (this.header[k] !== (k === 7 ? this.markerLastByte : 0xff)) throw new HaProtocolError('handshake', this.notThisFrame(this.header.subarray(0, this.headerBytes)));
       }
       if (this.headerBytes < HA_FRAME_HEADER_BYTES) return null;
       const size = new DataView(this.header.buffer).getInt32(8);
-      if (size < EPOCH_FRAME_FIXED_BYTES + EPOCH_ENTRY_BYTES || size > MAX_EPOCH_FRAME_BODY || (size - EPOCH_FRAME_FIXED_BYTES) % EPOCH_ENTRY_BYTES !== 0) {
-        throw new HaProtocolError('handshake', `epoch frame bodySize ${size} is not 8 + 16 * n with 1 <= n <= ${MAX_EPOCH_ENTRIES}`);
-      }
+      const problem = this.sizeProblem(size);
+      if (problem !== null) throw new HaProtocolError('handshake', problem);
       this.body = new Uint8Array(size);
     }
     const body = this.body;
@@ -252,7 +259,27 @@ export class EpochFrameDecoder {
     this.bodyBytes += take;
     pos += take;
     if (this.bodyBytes < body.byteLength) return null;
-    return { frame: decodeEpochBody(body), rest: chunk.subarray(pos) };
+    return { body, rest: chunk.subarray(pos) };
+  }
+}
+
+/** Slave side: the epoch frame that opens a connection. Collects at most one frame (bounded by
+ * MAX_EPOCH_FRAME_BODY); the bytes after it belong to the data stream. */
+export class EpochFrameDecoder {
+  private readonly reader = new MarkedFrameReader(
+    0xff,
+    (size) =>
+      size < EPOCH_FRAME_FIXED_BYTES + EPOCH_ENTRY_BYTES || size > MAX_EPOCH_FRAME_BODY || (size - EPOCH_FRAME_FIXED_BYTES) % EPOCH_ENTRY_BYTES !== 0
+        ? `epoch frame bodySize ${size} is not 8 + 16 * n with 1 <= n <= ${MAX_EPOCH_ENTRIES}`
+        : null,
+    (header) => `the master's first frame is not an epoch frame (header starts ${hex(header)})`,
+  );
+
+  /** Returns the frame and the rest of the chunk once complete, null before. Throws
+   * HaProtocolError('handshake') as soon as the bytes cannot be an epoch frame. */
+  push(chunk: Uint8Array): { frame: EpochFrame; rest: Uint8Array } | null {
+    const done = this.reader.push(chunk);
+    return done === null ? null : { frame: decodeEpochBody(done.body), rest: done.rest };
   }
 }
 

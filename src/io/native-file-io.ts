@@ -1,16 +1,17 @@
 // The native FileIO backend: every call goes to the Rust addon (pwrite/pread/fdatasync,
 // fallocate, mmap + msync/madvise/mlock, O_DIRECT with addon-aligned memory, sendfile).
 import * as fs from 'node:fs';
-import { fsNames } from './fs-names.js';
-import type { FileIO, FileStat, MadviseAdvice, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
+import { FsNameOperations } from './fs-names.js';
+import type { FileIO, MadviseAdvice, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
 import type { NativeAddon } from './native-addon.js';
 
-export class NativeFileIO implements FileIO {
+export class NativeFileIO extends FsNameOperations implements FileIO {
   readonly backend = 'native' as const;
   readonly capabilities = { mmap: true, directIo: true, sendfile: true, fallocate: true };
   readonly directAlignment: number;
 
   constructor(private readonly addon: NativeAddon) {
+    super();
     this.directAlignment = addon.PAGE_SIZE;
   }
 
@@ -82,42 +83,6 @@ export class NativeFileIO implements FileIO {
 
   sendfile(socketFd: number, fd: number, offset: number, length: number): SendfileResult {
     return this.addon.sendfile(socketFd, fd, offset, length);
-  }
-
-  fdatasyncAsync(fd: number): Promise<void> {
-    return fsNames.fdatasyncAsync(fd);
-  }
-
-  rename(from: string, to: string): void {
-    fsNames.rename(from, to);
-  }
-
-  unlink(path: string): void {
-    fsNames.unlink(path);
-  }
-
-  readdir(dir: string): string[] {
-    return fsNames.readdir(dir);
-  }
-
-  mkdirp(dir: string): void {
-    fsNames.mkdirp(dir);
-  }
-
-  exists(path: string): boolean {
-    return fsNames.exists(path);
-  }
-
-  fsyncDir(dir: string): void {
-    fsNames.fsyncDir(dir);
-  }
-
-  stat(path: string): FileStat {
-    return fsNames.stat(path);
-  }
-
-  realpath(path: string): string {
-    return fsNames.realpath(path);
   }
 }
 

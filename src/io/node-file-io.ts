@@ -2,13 +2,13 @@
 // O_DIRECT is reported unavailable because Node cannot allocate aligned memory.
 import * as fs from 'node:fs';
 import { ErrorCode, StoreError } from '../errors.js';
-import { fsNames } from './fs-names.js';
-import type { FileIO, FileStat, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
+import { FsNameOperations } from './fs-names.js';
+import type { FileIO, MappedRegion, OpenOptions, SendfileResult } from './file-io.js';
 
 /** Chunk used to reserve space by writing zeros (Node has no fallocate). */
 const ZERO_CHUNK_BYTES = 1 << 20;
 
-export class NodeFileIO implements FileIO {
+export class NodeFileIO extends FsNameOperations implements FileIO {
   readonly backend = 'node' as const;
   readonly capabilities = { mmap: false, directIo: false, sendfile: false, fallocate: false };
   readonly directAlignment = 4096;
@@ -81,42 +81,6 @@ export class NodeFileIO implements FileIO {
 
   sendfile(): SendfileResult {
     throw unsupported('sendfile');
-  }
-
-  fdatasyncAsync(fd: number): Promise<void> {
-    return fsNames.fdatasyncAsync(fd);
-  }
-
-  rename(from: string, to: string): void {
-    fsNames.rename(from, to);
-  }
-
-  unlink(path: string): void {
-    fsNames.unlink(path);
-  }
-
-  readdir(dir: string): string[] {
-    return fsNames.readdir(dir);
-  }
-
-  mkdirp(dir: string): void {
-    fsNames.mkdirp(dir);
-  }
-
-  exists(path: string): boolean {
-    return fsNames.exists(path);
-  }
-
-  fsyncDir(dir: string): void {
-    fsNames.fsyncDir(dir);
-  }
-
-  stat(path: string): FileStat {
-    return fsNames.stat(path);
-  }
-
-  realpath(path: string): string {
-    return fsNames.realpath(path);
   }
 }
 
