@@ -2,8 +2,9 @@
 // (in-thread mode, for comparison in the bench and for tiny embedded uses). Both give the
 // writer the same surface: announce a segment, wake the service, stop it with a final drain,
 // and events (failure, disk full) delivered on the writer thread. Timers go through the
-// Scheduler; the in-thread service steps on the `nowMs` it is given, the worker on
-// systemClock.nowMs() (workers/persistence-worker.ts): the same reading on both placements.
+// Scheduler; the in-thread service steps on the `nowMs` it is given (the store's monotonic
+// clock), the worker on systemClock.monotonicMs() (workers/persistence-worker.ts): the same kind
+// of reading on both placements, never the wall clock (its intervals are durations).
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { FileIO } from '../io/file-io.js';
 import { realScheduler, type Cancelable, type Scheduler } from '../util/scheduler.js';

@@ -32,7 +32,8 @@ export function createPersistenceRunner(core: StoreCore, listener: PersistenceLi
   if (config.flushServiceInWorker) {
     return new WorkerPersistenceRunner(new URL('../workers/persistence-worker' + moduleExtension(), import.meta.url), commitLog.block, settings, listener);
   }
-  return new InThreadPersistenceRunner(io, commitLog.block, settings, listener, core.scheduler, () => core.clock.nowMs());
+  // the service measures its intervals on this reading: monotonic, so a wall-clock step back cannot stall flushing
+  return new InThreadPersistenceRunner(io, commitLog.block, settings, listener, core.scheduler, () => core.clock.monotonicMs());
 }
 
 /** mmap only for ASYNC_FLUSH without the pool or writeWithoutMmap: under SYNC_FLUSH a write to a

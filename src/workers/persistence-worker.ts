@@ -1,7 +1,7 @@
 // Worker-thread entry of the CommitLog persistence service (commit + flush). Thin: it attaches
 // the shared control block, receives segment announcements on its port, and runs the service
 // step by step, sleeping on the `wakeups` counter in between. Exits after a final drain once
-// `stop` is set. Its time is systemClock.nowMs(), the reading the in-thread runner gets from
+// `stop` is set. Its time is systemClock.monotonicMs(), the reading the in-thread runner gets from
 // the store's clock (a worker cannot be handed a Clock object).
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PERSISTENCE_POSITIONS, type PersistenceEvent, type PersistenceSettings, type SegmentAnnouncement } from '../flush/persistence-layout.js';
@@ -39,7 +39,7 @@ for (;;) {
   receiveAnnouncements();
   if (block.load('stop') !== 0) break;
   const seen = block.load('wakeups');
-  const waitMs = service.step(systemClock.nowMs());
+  const waitMs = service.step(systemClock.monotonicMs());
   if (waitMs > 0) block.waitChange('wakeups', seen, waitMs);
 }
 receiveAnnouncements();
