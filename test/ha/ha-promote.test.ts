@@ -1,15 +1,13 @@
 // Role switch through the API: a slave promoted to master keeps its log and continues the queue
 // offsets; the old master (not diverged) rejoins as its slave and a new empty slave joins; all
 // three logs end byte-identical. Divergence: an old master that wrote after the promotion point
-// is cut back to it when it rejoins (bytes dropped reported), and a divergence seen on a live
-// connection stops replication before any byte is appended.
+// is cut back to it when it rejoins (bytes dropped reported). A divergence seen on a live
+// connection: test/sim/ha-live-divergence.test.ts.
 import { describe, expect, it } from 'vitest';
 import { masterStatus, startMaster, startNode, startSlave, stopNode, waitCaughtUp, waitSlaves, stopNodesAfterEach, type HaNode } from '../helpers/ha-inproc.js';
-import { EPOCH_NODE_SLOTS as T, ORIGIN_EPOCH } from '../../src/ha/epoch-history.js';
-import { encodeEpochFrame } from '../../src/ha/ha-protocol.js';
+import { EPOCH_NODE_SLOTS as T } from '../../src/ha/epoch-history.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
-import { fakeMaster } from '../helpers/ha-raw-peer.js';
-import { AVAILABLE_BACKENDS, SMALL_SEGMENT_BYTES, waitUntil } from '../helpers/store-harness.js';
+import { AVAILABLE_BACKENDS, SMALL_SEGMENT_BYTES } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-ha-promote-');
@@ -111,41 +109,10 @@ describe.each(AVAILABLE_BACKENDS)('rejoin after divergence (%s backend)', (backe
     for (const n of [rejoined, newMaster]) await stopNode(n);
     expectIdenticalLogs(newMaster.dir, rejoined.dir, 0, end, SMALL_SEGMENT_BYTES);
   });
-
-  it('a divergence found on a live connection stops replication without appending and names the bytes', async () => {
-    const master = await track(startMaster(newDir(), backend, 'ASYNC_MASTER'));
-    const slave = await track(startSlave(newDir(), backend, master));
-    await putMany(master, 40, 'seed');
-    await waitCaughtUp(master, slave);
-    const end = slave.store.runtimeInfo().wroteOffset;
-    for (const n of [slave, master]) await stopNode(n);
-    // the start-up check is answered with the same history; once the node is up (its replication
-    // connection is accepted after that), a "master" whose later epoch began before this slave's end
-    let diverge = false;
-    const received: number[] = [];
-    const fake = await fakeMaster((socket, index) => {
-      received[index] = 0;
-      socket.on('data', (chunk: Buffer) => (received[index]! += chunk.byteLength));
-      const entries = diverge ? [ORIGIN_EPOCH, { epoch: T, startOffset: 0 }, { epoch: 5 * T + 3, startOffset: 1000 }] : [ORIGIN_EPOCH, { epoch: T, startOffset: 0 }];
-      socket.write(encodeEpochFrame({ masterMaxOffset: end + 5000, entries }));
-    });
-    try {
-      const s = await track(startNode(slave.dir, backend, { brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `127.0.0.1:${fake.port}`, haMetadataSyncInterval: 0 }));
-      diverge = true;
-      expect(s.rejoin.kind).toBe('consistent');
-      const diverged = (): boolean => (s.ha.status() as { diverged: unknown }).diverged !== null;
-      await waitUntil(diverged, 'divergence detected', 20_000).catch((err: Error) => {
-        throw new Error(`${err.message}; ${fake.accepted.length} connection(s); status ${JSON.stringify(s.ha.status())}; log tail:\n${s.logger.lines.slice(-15).join('\n')}`);
-      });
-      expect(s.ha.status()).toMatchObject({ connected: false, diverged: { truncateTo: 1000, droppedBytes: end - 1000, commonEpoch: T } });
-      expect(s.logger.lines.some((l) => l.includes(`its ${end - 1000} bytes [1000, ${end}) are not the master's`))).toBe(true);
-      expect(s.store.runtimeInfo().wroteOffset).toBe(end);
-      expect(received[1]).toBe(0); // not even an offset report
-      expect(fake.accepted).toHaveLength(2); // and no reconnect
-    } finally {
-      await fake.close();
-    }
-  });
+  // The live-divergence case (a divergence found on a running connection stops replication
+  // without appending and names the bytes) runs on the simulator, where it is deterministic:
+  // test/sim/ha-live-divergence.test.ts (its real-socket version here raced the client's connect
+  // against the test switching the fake master's answer, and flaked).
 });
 
 async function putMany(node: HaNode, count: number, tag: string): Promise<void> {
