@@ -1,9 +1,13 @@
 // The byte oracle of the ha scenario: what the master of each epoch wrote, byte for byte, and the
 // lineage rule every node's log is checked against.
 //
-// Every byte at offset o of any node's CommitLog belongs to the epoch that covers o in that
-// node's own epoch history (epoch-history.ts). In a correct classic-HA cluster, only the master
-// of an epoch creates bytes in it (a node whose role is not SLAVE, whose brokerId the epoch
+// Every byte at offset o of any node's CommitLog belongs to the epoch entry that covers o in that
+// node's own epoch history (epoch-history.ts). An entry is named by its epoch number AND its start
+// offset, as the divergence rule names it ("the last epoch both lists hold with the same start"):
+// the number alone is not unique, because every master is brokerId 0, so two hosts that each
+// start as master in the same term without hearing of each other pick the same number (counted
+// in `reusedEpochNumbers`; harmless while the starts differ, which is what the rule relies on).
+// In a correct classic-HA cluster, only the master of an epoch creates bytes in it (a node whose role is not SLAVE, whose brokerId the epoch
 // number is tagged with, writing after the epoch's start); everyone else copies them. So the
 // pair (epoch, offset) names one byte across the whole cluster, and the oracle records it the
 // first time the master of that epoch is seen holding it. The checks:
@@ -80,8 +84,13 @@ export interface Writer {
   label: string;
 }
 
+const keyOf = (e: EpochEntry): string => `${e.epoch}@${e.startOffset}`;
+
 export class Oracle {
-  private readonly runs = new Map<number, ByteRun>();
+  private readonly runs = new Map<string, ByteRun>();
+  private readonly startsByEpoch = new Map<number, Set<number>>();
+  /** Epoch numbers begun at two different offsets (by different masters). */
+  reusedEpochNumbers = 0;
 
   /** Bytes the oracle holds, all epochs. */
   get bytes(): number {
@@ -91,8 +100,8 @@ export class Oracle {
   }
 
   /** The bytes of `epoch` at [from, to), or null where the oracle does not hold them all. */
-  read(epoch: number, from: number, to: number): Buffer | null {
-    const run = this.runs.get(epoch);
+  read(epoch: EpochEntry, from: number, to: number): Buffer | null {
+    const run = this.runs.get(keyOf(epoch));
     if (!run || from < run.start || to > run.end) return null;
     return run.slice(from, to);
   }
@@ -116,7 +125,7 @@ export class Oracle {
   }
 
   private observePiece(writer: Writer, epoch: EpochEntry, at: number, piece: Uint8Array): string | null {
-    let run = this.runs.get(epoch.epoch);
+    let run = this.runs.get(keyOf(epoch));
     const end = at + piece.length;
     let known = 0; // bytes of the piece the oracle already holds
     if (run && at >= run.start && at < run.end) {
@@ -124,7 +133,7 @@ export class Oracle {
       const theirs = run.slice(at, at + known);
       const ours = Buffer.from(piece.buffer, piece.byteOffset, known);
       if (!theirs.equals(ours)) {
-        return `${writer.label} holds bytes at [${at}, ${at + known}) of epoch ${epoch.epoch} that differ from what its master wrote there (first difference at ${at + firstDifference(theirs, ours)})`;
+        return `${writer.label} holds bytes at [${at}, ${at + known}) of epoch ${keyOf(epoch)} that differ from what its master wrote there (first difference at ${at + firstDifference(theirs, ours)})`;
       }
     }
     if (known === piece.length) return null;
@@ -133,14 +142,18 @@ export class Oracle {
     if (epoch.epoch === 0 && writer.isMaster && writer.brokerId === 0) {
       // the origin epoch: the first master (brokerId 0, empty history) writes it
     } else if (!ownsEpoch) {
-      return `${writer.label} holds bytes at [${from}, ${end}) of epoch ${epoch.epoch} that no master of that epoch wrote (the oracle has ${run ? `[${run.start}, ${run.end})` : 'nothing'} of it)`;
+      return `${writer.label} holds bytes at [${from}, ${end}) of epoch ${keyOf(epoch)} that no master of that epoch wrote (the oracle has ${run ? `[${run.start}, ${run.end})` : 'nothing'} of it)`;
     }
     if (!run) {
-      if (from !== epoch.startOffset) return `${writer.label}: the first bytes of its epoch ${epoch.epoch} are at ${from}, not at the epoch's start ${epoch.startOffset}`;
+      if (from !== epoch.startOffset) return `${writer.label}: the first bytes of its epoch ${keyOf(epoch)} are at ${from}, not at the epoch's start ${epoch.startOffset}`;
       run = new ByteRun(from);
-      this.runs.set(epoch.epoch, run);
+      this.runs.set(keyOf(epoch), run);
+      const starts = this.startsByEpoch.get(epoch.epoch) ?? new Set<number>();
+      starts.add(epoch.startOffset);
+      this.startsByEpoch.set(epoch.epoch, starts);
+      if (starts.size > 1) this.reusedEpochNumbers++;
     }
-    if (from !== run.end) return `${writer.label} wrote epoch ${epoch.epoch} bytes at ${from} but the epoch's bytes end at ${run.end} (a gap or a rewrite)`;
+    if (from !== run.end) return `${writer.label} wrote epoch ${keyOf(epoch)} bytes at ${from} but the epoch's bytes end at ${run.end} (a gap or a rewrite)`;
     run.append(piece.subarray(known));
     return null;
   }

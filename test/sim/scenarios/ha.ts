@@ -84,8 +84,8 @@ interface HostState {
   observed: number;
   /** Who last wrote this host's log (for bytes a crash kept but no step saw). */
   lastWriter: Writer;
-  /** Per epoch, the highest end this host was seen holding as a slave of that epoch. */
-  cover: Map<number, number>;
+  /** Per epoch entry ("epoch@start"), the highest end this host was seen holding as a slave in it. */
+  cover: Map<string, number>;
   /** SYNC_FLUSH PUT_OKs this host answered as master, still expected in its log. */
   durable: PutRecord[];
   /** The log as recovered at the last open (for the rejoin check), then dropped. */
@@ -237,7 +237,8 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
       if (problem) return problem;
       s.observed = end;
       if (role === 'SLAVE') {
-        const epoch = epochs[epochs.length - 1]!.epoch;
+        const last = epochs[epochs.length - 1]!;
+        const epoch = `${last.epoch}@${last.startOffset}`;
         s.cover.set(epoch, Math.max(s.cover.get(epoch) ?? 0, end));
       }
     }
@@ -257,7 +258,8 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
       stats.puts++;
       const syncMaster = store.brokerRole === 'SYNC_MASTER';
       const epochs = m.node.epochs();
-      const epoch = epochs[epochs.length - 1]!.epoch;
+      const last = epochs[epochs.length - 1]!;
+      const epoch = `${last.epoch}@${last.startOffset}`;
       store
         .putMessage({ topic: TOPIC, queueId: producer.int(0, QUEUES - 1), body: producer.bytes(producer.int(20, 1_500)) })
         .then((r) => {
@@ -351,7 +353,7 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
   return {
     stats: () =>
       `${slaveCount} slave(s) ${settings.flushDiskType} ${settings.masterRole}; puts ${stats.puts} (${[...stats.statuses].map(([k, v]) => `${k} ${v}`).join(', ')}); ` +
-      `promotions ${stats.promotions}, truncations ${stats.truncations}, operator restarts ${stats.restarts}, acked bytes lost at slave cuts ${stats.ackedLostAtCuts}, faults ${nemesis.faults}; ` +
+      `promotions ${stats.promotions}, truncations ${stats.truncations}, operator restarts ${stats.restarts}, acked bytes lost at slave cuts ${stats.ackedLostAtCuts}, faults ${nemesis.faults}, epoch numbers reused ${oracle.reusedEpochNumbers}; ` +
       `master ${masterHost} end ${byHost.get(masterHost)!.node.store?.getMaxPhyOffset() ?? '-'}`,
   };
 }
