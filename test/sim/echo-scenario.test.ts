@@ -76,7 +76,7 @@ describe('simulator: echo scenario', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/sim echo-bug-drop-byte: 3 seeds \(1\.\.3\), [\d,]+ steps, [\d.]+ s simulated, [\d.]+ s wall, [1-3] violations?/);
     expect(run.stdout).toMatch(/replay: npm run sim -- --scenario echo-bug-drop-byte --seed \d/);
-    const ok = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/main.ts', '--seed', '5'], { encoding: 'utf8', timeout: 60_000 });
+    const ok = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/main.ts', '--scenario', 'echo', '--seed', '5'], { encoding: 'utf8', timeout: 60_000 });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('scenario echo, seed 5'); // the full trace, from its first line
     expect(ok.stdout).toMatch(/sim echo: 1 seeds \(5\), .* 0 violations/);

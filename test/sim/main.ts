@@ -1,7 +1,7 @@
 // The CLI behind `npm run sim`: run a scenario over a range of seeds, or replay one seed with its
 // full trace. Exit code 1 on any violation (and 2 on bad arguments).
 //
-//   npm run sim -- --seeds 300              seeds 1..300 of the default scenario
+//   npm run sim -- --seeds 300              seeds 1..300 of the default scenario (ha)
 //   npm run sim -- --seeds 1000 --from 5000 seeds 5000..5999
 //   npm run sim -- --seed 17                replay seed 17, printing every trace line
 //   options: --scenario NAME, --steps N, --sim-ms N, --trace N (lines kept for a failure report),
