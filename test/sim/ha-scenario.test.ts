@@ -2,13 +2,16 @@
 // exactly, passes its checks on a few seeds, and its checker bites: with a master whose
 // replication gate answers 'ok' before any slave has the bytes (turned off from outside, by
 // wrapping the store HA sees: ha-node.ts), a SYNC_MASTER seed is caught within a bounded number
-// of seeds, and the report carries the replay command.
+// of seeds, and the report carries the replay command; and with slaves that skip the rejoin and
+// save their master's epoch history as their own (so HA's own divergence check passes), the
+// lineage check catches a diverged log being followed.
 import { describe, expect, it } from 'vitest';
 import { formatFailure, runSeed, runSeeds } from './runner.js';
 import { findScenario } from './scenarios/index.js';
 
 const ha = findScenario('ha')!;
 const broken = findScenario('ha-bug-gate-ok-early')!;
+const liar = findScenario('ha-bug-rejoin-lies')!;
 
 describe('simulator: ha scenario', () => {
   it('is deterministic: the same seed gives the identical trace', async () => {
@@ -44,9 +47,20 @@ describe('simulator: ha scenario', () => {
     expect(first.result.violation?.check).toBe('sync-master-put-ok-on-slave');
     const report = formatFailure(broken, first);
     expect(report).toContain(`replay: npm run sim -- --scenario ha-bug-gate-ok-early --seed ${first.result.seed}`);
-    expect(report).toMatch(/answered PUT_OK for \[\d+, \d+\) \(epoch \d+\) but no slave was seen holding it/);
+    expect(report).toMatch(/answered PUT_OK for \[\d+, \d+\) \(epoch \d+@\d+\) but no slave was seen holding it/);
     // the replay finds the same violation at the same step
     const again = await runSeed(broken, first.result.seed);
     expect(again.result.violation).toEqual(first.result.violation);
   }, 120_000);
+
+  it('bites: a slave that skips the rejoin and claims its master\'s history is caught by the lineage check', async () => {
+    const seeds = Array.from({ length: 40 }, (_, i) => i + 1);
+    const summary = await runSeeds(liar, seeds);
+    expect(summary.failures.length).toBeGreaterThan(0);
+    const first = summary.failures[0]!;
+    expect(first.result.violation?.check).toBe('lineage');
+    const report = formatFailure(liar, first);
+    expect(report).toContain(`replay: npm run sim -- --scenario ha-bug-rejoin-lies --seed ${first.result.seed}`);
+    expect(report).toMatch(/under its new history .* holds bytes at \[\d+, \d+\) of epoch \d+@\d+ that differ from what its master wrote there/);
+  }, 180_000);
 });

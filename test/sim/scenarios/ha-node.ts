@@ -31,6 +31,9 @@ export interface NodeSettings {
   segmentBytes: number;
   /** Test-only fault: a master's replication gate answers 'ok' at once (the checker must bite). */
   bugGateOkEarly?: boolean;
+  /** Test-only fault: a SLAVE skips the start-up rejoin and lies about its history: it saves its
+   * master's epoch list as its own before HA starts (so HA's divergence check passes). */
+  bugRejoinLies?: boolean;
 }
 
 /** Store, HA and rejoin log lines go to the trace (debug dropped). */
@@ -51,6 +54,8 @@ export interface NodeHooks {
   rejoined(node: HaSimNode, store: MessageStore, outcome: RejoinOutcome): void;
   /** A start failed with an exception while the incarnation is alive. */
   failed(node: HaSimNode, err: Error): void;
+  /** The epoch history of `host` as on its disk (for bugRejoinLies). */
+  epochsOf(host: string): readonly EpochEntry[];
 }
 
 export class HaSimNode {
@@ -119,7 +124,12 @@ export class HaSimNode {
       return store;
     };
     let store: MessageStore;
-    if (role === 'SLAVE') {
+    if (role === 'SLAVE' && this.settings.bugRejoinLies) {
+      store = await open();
+      if (!p.alive) return;
+      new EpochFile(this.disk, STORE_ROOT).save(this.hooks.epochsOf(this.masterHost!));
+      this.world.log('node', `${p.label} BUG: skipped the rejoin and took ${this.masterHost}'s epoch history as its own`);
+    } else if (role === 'SLAVE') {
       const opened = await openWithRejoin(open, logger.child('rejoin'), { ...runtime, timeoutMs: 3_000 });
       if (!p.alive) return;
       store = opened.store;

@@ -37,6 +37,7 @@
 //     current master, has its end and byte-identical log, and the queue offsets agree.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { formatEpochs, type EpochEntry } from '../../../src/ha/epoch-history.js';
 import type { RejoinOutcome } from '../../../src/ha/slave-rejoin.js';
 import type { MessageStore } from '../../../src/store/message-store.js';
 import { Nemesis } from '../nemesis.js';
@@ -57,6 +58,8 @@ const MAX_IN_FLIGHT_PUTS = 8;
 export interface HaScenarioOptions {
   /** Test-only: masters answer every gate wait 'ok' at once (see ha-node.ts). */
   bugGateOkEarly?: boolean;
+  /** Test-only: slaves skip the rejoin and adopt their master's history unchecked (ha-node.ts). */
+  bugRejoinLies?: boolean;
 }
 
 export function haScenario(name: string, options: HaScenarioOptions = {}): Scenario {
@@ -64,7 +67,9 @@ export function haScenario(name: string, options: HaScenarioOptions = {}): Scena
     name,
     summary: options.bugGateOkEarly
       ? 'ha with a master whose replication gate answers ok before any slave has the bytes (must be caught)'
-      : 'real MessageStore + classic HA (master, 1-2 slaves, rejoin, promotion) on SimDisks over the SimNetwork; 30 s of faults',
+      : options.bugRejoinLies
+        ? 'ha with slaves that skip the rejoin and claim their master\'s epoch history (must be caught)'
+        : 'real MessageStore + classic HA (master, 1-2 slaves, rejoin, promotion) on SimDisks over the SimNetwork; 30 s of faults',
     maxSteps: 2_000_000,
     maxSimMs: 60_000,
     setup: (world) => setupHa(world, options),
@@ -80,8 +85,9 @@ interface PutRecord {
 /** What the checks keep per host. */
 interface HostState {
   node: HaSimNode;
-  /** Bytes below this were checked against the oracle (current incarnation). */
+  /** Bytes below this were checked against the oracle (current incarnation), under this history. */
   observed: number;
+  checkedEpochs: readonly EpochEntry[] | null;
   /** Who last wrote this host's log (for bytes a crash kept but no step saw). */
   lastWriter: Writer;
   /** Per epoch entry ("epoch@start"), the highest end this host was seen holding as a slave in it. */
@@ -103,6 +109,7 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
     masterRole: knobs.pick(['SYNC_MASTER', 'ASYNC_MASTER'] as const),
     segmentBytes: 73_728,
     bugGateOkEarly: options.bugGateOkEarly,
+    bugRejoinLies: options.bugRejoinLies,
   };
   const promotions = knobs.chance(0.6);
   const promoteAfterMs = knobs.int(1_000, 6_000);
@@ -133,8 +140,9 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
       recovered: (n, store) => onRecovered(byHost.get(n.host)!, store),
       rejoined: (n, store, outcome) => onRejoined(byHost.get(n.host)!, store, outcome),
       failed: (n, err) => fail('no-start-failure', `${n.label} failed to start: ${err.stack ?? err.message}`),
+      epochsOf: (h) => byHost.get(h)!.node.epochs(),
     });
-    const state: HostState = { node, observed: 0, lastWriter: { brokerId: -1, isMaster: false, label: host }, cover: new Map(), durable: [], recovered: null };
+    const state: HostState = { node, observed: 0, checkedEpochs: null, lastWriter: { brokerId: -1, isMaster: false, label: host }, cover: new Map(), durable: [], recovered: null };
     hosts.push(state);
     byHost.set(host, state);
   }
@@ -154,6 +162,7 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
   const boot = (host: string): void => {
     const s = byHost.get(host)!;
     s.observed = 0;
+    s.checkedEpochs = null;
     s.recovered = null;
     if (host === masterHost) s.node.boot(settings.masterRole, null);
     else s.node.boot('SLAVE', masterHost);
@@ -176,6 +185,7 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
     const problem = oracle.observe({ ...s.lastWriter, label: `${s.node.label} (recovered)` }, epochs, store.getMinPhyOffset(), bytes);
     if (problem) fail('lineage', problem);
     s.observed = end;
+    s.checkedEpochs = epochs;
     for (const put of s.durable) {
       if (put.offset + put.size > end) {
         fail('sync-flush-put-ok-survives', `${s.node.label}: the SYNC_FLUSH PUT_OK at [${put.offset}, ${put.offset + put.size}) is beyond the recovered end ${end}`);
@@ -231,8 +241,18 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
       if (end < s.observed) return `${s.node.label}: its log went back from ${s.observed} to ${end} without a crash or a rejoin`;
       const role = store.brokerRole;
       s.lastWriter = { brokerId: store.config.brokerId, isMaster: role !== 'SLAVE', label: s.node.label };
-      if (end === s.observed) continue;
       const epochs = s.node.epochs();
+      if (s.checkedEpochs !== null && epochs !== s.checkedEpochs) {
+        // a new history (adopted from a master, or a new epoch): bytes it attributes to other
+        // epochs than before are checked again under it
+        const from = lineagePrefix(s.checkedEpochs, s.observed, epochs, s.observed);
+        if (from < s.observed) {
+          const again = oracle.observe({ ...s.lastWriter, isMaster: false }, epochs, from, readLog(store, from, s.observed));
+          if (again) return `under its new history ${formatEpochs(epochs)}: ${again}`;
+        }
+      }
+      s.checkedEpochs = epochs;
+      if (end === s.observed) continue;
       const problem = oracle.observe(s.lastWriter, epochs, s.observed, readLog(store, s.observed, end));
       if (problem) return problem;
       s.observed = end;

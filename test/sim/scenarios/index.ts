@@ -7,6 +7,7 @@ import { haScenario } from './ha.js';
 export const SCENARIOS: readonly Scenario[] = [
   haScenario('ha'),
   haScenario('ha-bug-gate-ok-early', { bugGateOkEarly: true }),
+  haScenario('ha-bug-rejoin-lies', { bugRejoinLies: true }),
   echoScenario('echo', 'none'),
   echoScenario('echo-bug-drop-byte', 'drop-byte-after-reconnect'),
 ];
