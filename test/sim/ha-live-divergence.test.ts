@@ -5,7 +5,9 @@
 // openWithRejoin) follows a fake master whose history agrees with its own; once the slave is
 // connected and has reported its offset, the master's host crashes and comes back answering with
 // a history whose later epoch began before the slave's end. The slave must stop on that
-// connection (no offset report, no byte appended, no reconnect) and name [1000, end).
+// connection (no offset report, no byte appended, no reconnect) and name [1000, end). The
+// consumer-offset sync is off (haMetadataSyncInterval 0, as the real-socket version had it),
+// so every connection the fake master counts is a replication one.
 import { describe, expect, it } from 'vitest';
 import { EpochFile } from '../../src/ha/epoch-file.js';
 import { EPOCH_NODE_SLOTS as T, ORIGIN_EPOCH, type EpochEntry } from '../../src/ha/epoch-history.js';
@@ -88,7 +90,7 @@ async function runOnce(seed: number): Promise<void> {
   const runtime = { transport: net.transport(ps), clock: ps.clock, scheduler: ps.scheduler };
   let node: { store: MessageStore; ha: HaService; rejoin: string } | null = null;
   void (async () => {
-    const open = () => MessageStore.open({ ...CONFIG, brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `m:${PORT}` }, { io: disk, clock: ps.clock, scheduler: ps.scheduler, logger: capture, diskUsage: () => 0.1 });
+    const open = () => MessageStore.open({ ...CONFIG, brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `m:${PORT}`, haMetadataSyncInterval: 0 }, { io: disk, clock: ps.clock, scheduler: ps.scheduler, logger: capture, diskUsage: () => 0.1 });
     const { store: s, rejoin } = await openWithRejoin(open, capture, runtime);
     const ha = await startHa(s, s.config, capture, { ...runtime, backoffMinMs: 100, backoffMaxMs: 2_000 });
     node = { store: s, ha, rejoin: rejoin.kind };
