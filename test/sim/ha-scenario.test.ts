@@ -39,6 +39,16 @@ describe('simulator: ha scenario', () => {
     expect(text).toMatch(/run ends: stopped \(every slave caught up\)/);
   }, 120_000);
 
+  it('seed 3429: after a master\'s wall clock stepped back, a slave\'s power cut that kept a newer segment\'s writes but lost an older one\'s is recovered to a prefix', async () => {
+    // The regression of src/commitlog/recovery.ts abnormalStart: the newest-first rule started
+    // the scan at the newer segment (its first record's timestamp, from the master's stepped-back
+    // clock, was before the checkpoint's) and kept the older segment's zeros as log.
+    const lines: string[] = [];
+    const o = await runSeed(ha, 3429, { traceSink: (l) => lines.push(l), traceLimit: 0 });
+    expect(o.result.violation ? formatFailure(ha, o, {}, false) : null).toBeNull();
+    expect(lines.join('\n')).toMatch(/wall clock of n0#1 jumps -\d+ ms/);
+  }, 60_000);
+
   it('bites: a master that acknowledges SYNC_MASTER puts before a slave has them is caught, with the replay command', async () => {
     const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
     const summary = await runSeeds(broken, seeds);
