@@ -110,6 +110,7 @@ export class MessageStore {
       policy: this.classic,
       runner: null,
       truncating: false,
+      lastStoreTimestamp: 0,
       putCount: 0,
       lastRecovery: null,
     };
@@ -146,6 +147,7 @@ export class MessageStore {
     const store = new MessageStore(config, io, logger, deps.clock ?? systemClock, scheduler, files, commitLog, pool, deps.diskUsage ?? statfsUsage);
     try {
       store.core.lastRecovery = loadAndRecover(store.core, files.lastExitAbnormal);
+      store.core.lastStoreTimestamp = store.core.checkpoint.values.physicMsgTimestamp;
       await store.start();
       store.checkDiskAndRetention();
     } catch (err) {
@@ -350,9 +352,9 @@ export class MessageStore {
   }
 
   private saveCheckpoint(): void {
-    const { commitLog, checkpoint, timers, clock, logger } = this.core;
+    const { commitLog, checkpoint, timers, logger } = this.core;
     const flushed = commitLog.flushedOffset;
-    timers.sampleCheckpoint(checkpoint, flushed, commitLog.wroteOffset, clock.nowMs());
+    timers.sampleCheckpoint(checkpoint, flushed, commitLog.wroteOffset, this.core.lastStoreTimestamp);
     checkpoint.values.confirmPhyOffset = flushed;
     try {
       checkpoint.save();

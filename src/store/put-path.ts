@@ -93,6 +93,7 @@ export class PutPath {
       return Promise.resolve(failedPut(PutMessageStatus.CREATE_MAPPED_FILE_FAILED, core.commitLog.lastCreateError ?? 'segment creation failed'));
     }
     core.putCount += count;
+    core.lastStoreTimestamp = storeTimestamp;
     if (indexed) {
       q.nextQueueOffset += count;
       const messages = single ? [single] : batch!.messages;

@@ -53,6 +53,8 @@ export class ReplicaAppender {
     }
     replica.apply(scan);
     for (const r of scan.records) this.dispatch(r.header, r.offset);
+    const newest = scan.records[scan.records.length - 1];
+    if (newest) core.lastStoreTimestamp = newest.header.storeTimestamp;
     core.putCount += scan.records.length;
     if (this.wakeOnAppend && scan.records.length > 0) core.runner!.wake();
     return { status: 'PUT_OK', maxOffset: log.wroteOffset };

@@ -39,6 +39,10 @@ export interface StoreCore {
   runner: PersistenceRunner | null;
   /** A live truncation runs: appends are refused. */
   truncating: boolean;
+  /** storeTimestamp of the newest record appended (a replicated record keeps its master's): what
+   * the checkpoint's physicMsgTimestamp is stamped with once that record is flushed (recovery
+   * compares it with the records' own timestamps, RocketMQ's rule). The checkpoint's value at open. */
+  lastStoreTimestamp: number;
   /** Messages appended since open (client puts and replicated records). */
   putCount: number;
   lastRecovery: RecoveryResult | null;

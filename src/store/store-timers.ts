@@ -1,6 +1,6 @@
 // The store's periodic chores (dispatch, ConsumeQueue writes, offset and checkpoint saves,
 // buffer reclaim, disk checks), put TPS sampling, and the checkpoint timestamp rule:
-// physicMsgTimestamp only moves to a store time whose put is known flushed.
+// physicMsgTimestamp only moves to the store time of a record known flushed.
 // Chores run from timers, and also from `runDue`, which the put path calls every few hundred
 // puts: a producer that keeps the event loop busy with already-resolved puts (a microtask loop)
 // would otherwise starve the timers.
@@ -67,17 +67,20 @@ export class StoreTimers {
     return this.lastTps;
   }
 
-  /** Promote the previous sample to the checkpoint once flushed passed it, then take a new one. */
-  sampleCheckpoint(checkpoint: Checkpoint, flushed: number, wrote: number, nowMs: number): void {
+  /** Promote the previous sample to the checkpoint once flushed passed it, then take a new one.
+   * `newestStoreTimestamp` is the storeTimestamp of the record that ends at `wrote` (RocketMQ
+   * stamps the checkpoint with the flushed records' own time, which recovery compares with the
+   * records' timestamps; a slave's records carry its master's). */
+  sampleCheckpoint(checkpoint: Checkpoint, flushed: number, wrote: number, newestStoreTimestamp: number): void {
     if (this.sample && flushed >= this.sample.offset) {
       checkpoint.values.physicMsgTimestamp = this.sample.timestampMs;
       checkpoint.values.logicsMsgTimestamp = this.sample.timestampMs;
       this.sample = null;
     }
-    if (!this.sample && wrote > flushed) this.sample = { offset: wrote, timestampMs: nowMs };
+    if (!this.sample && wrote > flushed) this.sample = { offset: wrote, timestampMs: newestStoreTimestamp };
     else if (!this.sample && wrote === flushed && wrote > 0) {
-      checkpoint.values.physicMsgTimestamp = nowMs;
-      checkpoint.values.logicsMsgTimestamp = nowMs;
+      checkpoint.values.physicMsgTimestamp = newestStoreTimestamp;
+      checkpoint.values.logicsMsgTimestamp = newestStoreTimestamp;
     }
   }
 

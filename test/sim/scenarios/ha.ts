@@ -35,12 +35,12 @@
 //   no-start-failure: no node fails to open or start while alive.
 //   converged (final; after the faults stop, all healed and rebooted): every slave follows the
 //     current master, has its end and byte-identical log, and the queue offsets agree.
-// Open (found by the long run, not fixed yet): seed 10440 fails `lineage` at a slave's recovery.
-// The checkpoint's timestamp is the slave's own wall time when it wrote an offset
-// (store-timers.ts sampleCheckpoint) but the abnormal recovery compares it with the records'
-// storeTimestamps, which on a slave are the master's (and older than their local write time), so
-// recovery starts at an unflushed segment and keeps an older segment's lost tail as zeros.
-// RocketMQ stamps the checkpoint with the last flushed record's storeTimestamp instead.
+// Found by the long run and fixed: seed 10440 failed `lineage` at a slave's recovery. The
+// checkpoint's timestamp was the slave's own wall time (store-timers.ts sampleCheckpoint) while
+// the abnormal recovery compares it with the records' storeTimestamps, which on a slave are the
+// master's (older), so recovery started at an unflushed segment and kept an older segment's
+// lost tail. The checkpoint now carries the flushed records' own storeTimestamp (RocketMQ's rule);
+// ha-scenario.test.ts replays the seed.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { formatEpochs, type EpochEntry } from '../../../src/ha/epoch-history.js';
