@@ -14,19 +14,11 @@ import { ManualClock } from '../../src/util/clock.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { delay, realScheduler, type Cancelable, type Scheduler } from '../../src/util/scheduler.js';
 import { waitUntil } from '../helpers/store-harness.js';
+import { prng } from '../helpers/fault-body.js';
 import { SimDisk, type CrashReport } from './sim-disk.js';
 
-/** mulberry32: a tiny seeded PRNG for these tests (the simulator has its own). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+
+
 
 /** An rng that returns the given values in turn (then 0). */
 function scripted(...values: number[]): () => number {
@@ -100,7 +92,7 @@ describe('SimDisk durability model', () => {
     disk.fsync(fd);
     expect(disk.readdir('/d')).toEqual(['new']);
     expect(disk.durableNames('/d')).toEqual([]);
-    disk.crash(seeded(1));
+    disk.crash(prng(1));
     expect(disk.exists('/d/new')).toBe(false);
   });
 
@@ -116,12 +108,12 @@ describe('SimDisk durability model', () => {
     disk.unlink('/d/a');
     disk.rename('/d/b', '/d/c');
     expect(disk.readdir('/d')).toEqual(['c']);
-    disk.crash(seeded(2));
+    disk.crash(prng(2));
     expect(disk.readdir('/d')).toEqual(['a', 'b', 'c']);
     expect(new TextDecoder().decode(disk.readFile('/d/c'))).toBe('c');
     disk.rename('/d/b', '/d/c');
     disk.fsyncDir('/d');
-    disk.crash(seeded(3));
+    disk.crash(prng(3));
     expect(disk.readdir('/d')).toEqual(['a', 'c']);
     expect(new TextDecoder().decode(disk.readFile('/d/c'))).toBe('b');
   });
@@ -130,11 +122,11 @@ describe('SimDisk durability model', () => {
     const disk = newDisk();
     disk.mkdirp('/d/x/y');
     disk.fsyncDir('/d/x');
-    disk.crash(seeded(4));
+    disk.crash(prng(4));
     expect(disk.exists('/d/x')).toBe(false);
     disk.mkdirp('/d/x/y');
     disk.fsyncDir('/d');
-    disk.crash(seeded(5));
+    disk.crash(prng(5));
     expect(disk.exists('/d/x')).toBe(true);
     expect(disk.exists('/d/x/y')).toBe(false);
   });
@@ -145,7 +137,7 @@ describe('SimDisk durability model', () => {
       const fd = disk.open('/d/f', { create: true });
       disk.fsyncDir('/d');
       for (let i = 0; i < 50; i++) disk.pwrite(fd, bytes(700, i + 1), i * 700);
-      disk.crash(seeded(seed));
+      disk.crash(prng(seed));
       return disk.readFile('/d/f');
     };
     expect(run(42)).toEqual(run(42));
@@ -296,7 +288,7 @@ describe('a MessageStore on the sim disk', () => {
   const SEEDS = Array.from({ length: 24 }, (_, i) => i + 1);
   const crashes: CrashReport[] = [];
   it.each(SEEDS)('power cut at a seeded point (seed %i): every SYNC_FLUSH PUT_OK is there after reopen, and the log recovers cleanly', async (seed) => {
-    const rng = seeded(seed);
+    const rng = prng(seed);
     const disk = new SimDisk({ name: `crash-${seed}`, clock: new ManualClock() });
     const scheduler = new KillableScheduler();
     const store = await openOnDisk(disk, scheduler);
