@@ -17,9 +17,6 @@ import { waitUntil } from '../helpers/store-harness.js';
 import { prng } from '../helpers/fault-body.js';
 import { SimDisk, type CrashReport } from './sim-disk.js';
 
-
-
-
 /** An rng that returns the given values in turn (then 0). */
 function scripted(...values: number[]): () => number {
   let i = 0;
