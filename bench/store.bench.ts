@@ -7,6 +7,7 @@ import { Bench } from 'tinybench';
 import { MessageStore } from '../src/store/message-store.js';
 import { memoryLogger } from '../src/util/logger.js';
 import { measureDiskLimits, type DiskLimits } from './lib/disk-limits.js';
+import { measurePlainTps, plainKey, type PlainRow } from './tps/measure.js';
 
 export type WritePath = 'mmap' | 'tsp' | 'tsp-direct';
 
@@ -91,11 +92,29 @@ export async function runPutCase(c: PutCase, o: StoreBenchOptions): Promise<PutR
   return row;
 }
 
-export async function storeSuite(o: StoreBenchOptions): Promise<{ disk: DiskLimits; rows: PutRow[] }> {
+export interface StoreBenchResult {
+  disk: DiskLimits;
+  rows: PutRow[];
+  /** The plain append log (lib/plain-append-log.ts) per flush type, body and in-flight count. */
+  baselines: PlainRow[];
+}
+
+const plainKeyOf = (c: PutCase): string => plainKey({ flushDiskType: c.flushDiskType, payloadBytes: c.bodyBytes, concurrency: c.inFlight });
+
+export async function storeSuite(o: StoreBenchOptions): Promise<StoreBenchResult> {
   const disk = measureDiskLimits(o.dir, { writeBytes: 256 << 20, syncSamples: 200 });
   const rows: PutRow[] = [];
-  for (const c of o.cases) rows.push(await runPutCase(c, o));
-  return { disk, rows };
+  const baselines: PlainRow[] = [];
+  for (const c of o.cases) {
+    // The baseline runs just before the first engine case it is the ratio for.
+    if (!baselines.some((b) => plainKey(b) === plainKeyOf(c))) {
+      const b = await measurePlainTps({ flushDiskType: c.flushDiskType, payloadBytes: c.bodyBytes, concurrency: c.inFlight, durationMs: o.timeMs }, o.dir);
+      baselines.push(b);
+      o.onProgress?.(`plain append log ${c.flushDiskType} ${c.bodyBytes}B x${c.inFlight}: ${Math.round(b.tps)} msg/s, p99 ${b.p99Ms.toFixed(2)} ms`);
+    }
+    rows.push(await runPutCase(c, o));
+  }
+  return { disk, rows, baselines };
 }
 
 export function storeCases(smoke: boolean): PutCase[] {
@@ -114,8 +133,9 @@ export function storeCases(smoke: boolean): PutCase[] {
   return cases;
 }
 
-export function formatStoreTable(result: { disk: DiskLimits; rows: PutRow[] }): string {
+export function formatStoreTable(result: StoreBenchResult): string {
   const { disk, rows } = result;
+  const plain = new Map(result.baselines.map((b) => [plainKey(b), b.tps]));
   const asyncBest = new Map<string, number>();
   const key = (r: PutRow): string => `${r.writePath}/${r.bodyBytes}/${r.inFlight}/${r.placement ?? 'worker'}`;
   for (const r of rows) if (r.flushDiskType === 'ASYNC_FLUSH') asyncBest.set(key(r), r.msgPerSec);
@@ -124,17 +144,23 @@ export function formatStoreTable(result: { disk: DiskLimits; rows: PutRow[] }): 
     '',
     `Disk in the same run: sequential write ${disk.seqWriteMBps.toFixed(0)} MB/s; 4 KiB write + fdatasync p50 ${disk.fdatasyncP50Ms.toFixed(3)} ms, p99 ${disk.fdatasyncP99Ms.toFixed(3)} ms.`,
     '',
-    '| flush | write path | service | body | in flight | msg/s | MB/s | p50 ms | p99 ms | p999 ms | SYNC/ASYNC | p50 / fdatasync p50 | not OK |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| flush | write path | service | body | in flight | msg/s | MB/s | p50 ms | p99 ms | p999 ms | vs plain append log | SYNC/ASYNC | p50 / fdatasync p50 | not OK |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
+  const vsPlain = (r: PutRow): string => {
+    const b = plain.get(plainKeyOf(r));
+    return b ? `${(r.msgPerSec / b).toFixed(2)}x` : '-';
+  };
   for (const r of rows) {
     const base = asyncBest.get(key(r));
     const vsAsync = r.flushDiskType === 'SYNC_FLUSH' && base ? `${(r.msgPerSec / base).toFixed(2)}` : '-';
     const vsDisk = r.flushDiskType === 'SYNC_FLUSH' ? `${(r.p50Ms / disk.fdatasyncP50Ms).toFixed(2)}x` : '-';
     lines.push(
       `| ${r.flushDiskType} | ${r.writePath} (${r.writeMode}) | ${r.placement ?? 'worker'} | ${r.bodyBytes} | ${r.inFlight} | ${Math.round(r.msgPerSec).toLocaleString('en-US')} | ` +
-        `${r.mbPerSec.toFixed(0)} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.p999Ms.toFixed(3)} | ${vsAsync} | ${vsDisk} | ${r.notOk} |`,
+        `${r.mbPerSec.toFixed(0)} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.p999Ms.toFixed(3)} | ${vsPlain(r)} | ${vsAsync} | ${vsDisk} | ${r.notOk} |`,
     );
   }
+  lines.push('', 'Plain append log in the same run (bench/lib/plain-append-log.ts), msg/s:', '', '| flush | body | in flight | msg/s | p50 ms | p99 ms |', '|---|---:|---:|---:|---:|---:|');
+  for (const b of result.baselines) lines.push(`| ${b.flushDiskType} | ${b.payloadBytes} | ${b.concurrency} | ${Math.round(b.tps).toLocaleString('en-US')} | ${b.p50Ms.toFixed(3)} | ${b.p99Ms.toFixed(3)} |`);
   return lines.join('\n');
 }

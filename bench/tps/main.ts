@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { selectFileIO } from '../../src/io/select-io.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { measureDiskLimits } from '../lib/disk-limits.js';
-import { measureTps, type SlaveFactory, type TpsCase, type TpsRow } from './measure.js';
+import { measurePlainTps, measureTps, plainKey, type PlainRow, type SlaveFactory, type TpsCase, type TpsRow } from './measure.js';
 import { TPS_MODES, type TpsMode } from './modes.js';
 import { deviceComparison, markdownTable, writeResults, type TpsReport } from './report.js';
 import { loadSlaveFactory } from './slave.js';
@@ -86,10 +86,18 @@ async function main(): Promise<void> {
   const list = devices.flatMap((d) => cases(preset, runnable, seconds * 1000, d as TpsCase['emulateDevice'], inFlight));
   const startedAt = new Date().toISOString();
   const rows: TpsRow[] = [];
+  const baselines: PlainRow[] = [];
   try {
     console.error(`tps: measuring the disk in ${dir} ...`);
     const disk = measureDiskLimits(dir, { writeBytes: 256 << 20, syncSamples: 200 });
     for (const [i, c] of list.entries()) {
+      // The plain append log runs just before the first engine case it is the ratio for (same
+      // flush type, body and in-flight count; not under device emulation, which it cannot model).
+      if (c.emulateDevice === 'none' && !baselines.some((b) => plainKey(b) === plainKey(c))) {
+        const b = await measurePlainTps({ flushDiskType: c.flushDiskType, payloadBytes: c.payloadBytes, concurrency: c.concurrency, durationMs: c.durationMs }, dir);
+        baselines.push(b);
+        console.error(`tps: plain append log ${c.flushDiskType} ${c.payloadBytes}B x${c.concurrency}: ${Math.round(b.tps).toLocaleString('en-US')} msg/s, p99 ${b.p99Ms.toFixed(2)} ms`);
+      }
       const row = await measureTps(c, dir, typeof slaves === 'function' ? slaves : null);
       rows.push(row);
       const device = c.emulateDevice === 'none' ? '' : ` [EMULATED ${c.emulateDevice}]`;
@@ -103,6 +111,7 @@ async function main(): Promise<void> {
       ioBackend: selectFileIO('auto', memoryLogger()).backend,
       disk,
       rows,
+      baselines,
     };
     console.log(markdownTable(report));
     if (devices.length > 1) console.log(`\n${deviceComparison(rows)}`);

@@ -7,6 +7,7 @@ import { Bench } from 'tinybench';
 import type { BrokerRole, FlushDiskType } from '../../src/config/store-config.js';
 import { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
+import { PlainAppendLog } from '../lib/plain-append-log.js';
 
 export interface TpsCase {
   modeId: string;
@@ -83,6 +84,45 @@ export async function measureTps(c: TpsCase, baseDir: string, attachSlave: Slave
   } finally {
     await slave?.stop();
     await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What the plain append log (bench/lib/plain-append-log.ts) is measured on: one per flush/body/in-flight. */
+export interface PlainCase {
+  flushDiskType: FlushDiskType;
+  payloadBytes: number;
+  concurrency: number;
+  durationMs: number;
+}
+
+export interface PlainRow extends PlainCase {
+  tps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export const plainKey = (c: Pick<PlainCase, 'flushDiskType' | 'payloadBytes' | 'concurrency'>): string => `${c.flushDiskType}/${c.payloadBytes}/${c.concurrency}`;
+
+/** The baseline under the same closed loop as measureTps: same topic, queues, body and in-flight count. */
+export async function measurePlainTps(c: PlainCase, baseDir: string): Promise<PlainRow> {
+  const dir = mkdtempSync(join(baseDir, 'plain-'));
+  const log = PlainAppendLog.open(join(dir, 'plain.log'), c.flushDiskType);
+  try {
+    const body = new Uint8Array(c.payloadBytes).fill(0x6d);
+    let seq = 0;
+    const bench = new Bench({ time: c.durationMs, warmupTime: 0, warmup: false, concurrency: 'task', threshold: c.concurrency, iterations: 0, retainSamples: true });
+    bench.add('plain put', async () => {
+      await log.put('TpsTopic', seq++ & 7, body);
+    });
+    const started = performance.now();
+    await bench.run();
+    const elapsedS = (performance.now() - started) / 1000;
+    const r = bench.tasks[0]!.result;
+    if (r.state !== 'completed') throw new Error(`plain append log case did not complete: ${r.state}`);
+    return { ...c, tps: seq / elapsedS, p50Ms: r.latency.p50, p99Ms: r.latency.p99 };
+  } finally {
+    await log.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

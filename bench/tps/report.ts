@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiskLimits } from '../lib/disk-limits.js';
-import type { TpsRow } from './measure.js';
+import { plainKey, type PlainRow, type TpsRow } from './measure.js';
 import { TPS_MODES } from './modes.js';
 
 export interface TpsReport {
@@ -15,6 +15,8 @@ export interface TpsReport {
   ioBackend: string;
   disk: DiskLimits;
   rows: TpsRow[];
+  /** The plain append log (bench/lib/plain-append-log.ts) measured in the same run. */
+  baselines: PlainRow[];
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -26,17 +28,24 @@ export function markdownTable(report: TpsReport): string {
     '',
     `Disk measured in the same run: sequential write ${fmt(report.disk.seqWriteMBps)} MB/s, 4 KiB write + fdatasync p50 ${report.disk.fdatasyncP50Ms.toFixed(3)} ms, p99 ${report.disk.fdatasyncP99Ms.toFixed(3)} ms.`,
     '',
-    '| mode | device | TSP | body | in flight | msg/s (PUT_OK) | MB/s | p50 ms | p99 ms | p999 ms | not PUT_OK | slave lag bytes | RocketMQ articles | vs top of range |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    '| mode | device | TSP | body | in flight | msg/s (PUT_OK) | MB/s | p50 ms | p99 ms | p999 ms | not PUT_OK | slave lag bytes | vs plain append log | RocketMQ articles | vs top of range |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
   ];
+  const plain = new Map(report.baselines.map((b) => [plainKey(b), b]));
   for (const r of report.rows) {
     const mode = TPS_MODES.find((m) => m.id === r.modeId)!;
     const [lo, hi] = mode.articleRange;
     lines.push(
       `| ${mode.label} | ${r.emulateDevice === 'none' ? 'this disk' : `EMULATED ${r.emulateDevice}`} | ${r.transientStorePoolEnable ? 'on' : 'off'} | ${r.payloadBytes} | ${r.concurrency} | ${fmt(r.tps)} | ${r.mbps.toFixed(1)} | ` +
         `${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.p999Ms.toFixed(3)} | ${fmt(r.notOk)} | ${r.slaveLagBytes === null ? '-' : fmt(r.slaveLagBytes)} | ` +
+        `${r.emulateDevice === 'none' && plain.has(plainKey(r)) ? `${(r.tps / plain.get(plainKey(r))!.tps).toFixed(2)}x` : '-'} | ` +
         `${fmt(lo)}–${fmt(hi)} | ${(r.tps / hi).toFixed(1)}x |`,
     );
+  }
+  if (report.baselines.length > 0) {
+    lines.push('', 'Plain append log in the same run (bench/lib/plain-append-log.ts: RocketMQ record layout, zlib CRC, 8 MiB buffers written with fs.write; SYNC_FLUSH: one write + fdatasync round at a time):', '');
+    lines.push('| flush | body | in flight | msg/s | p50 ms | p99 ms |', '|---|---:|---:|---:|---:|---:|');
+    for (const b of report.baselines) lines.push(`| ${b.flushDiskType} | ${b.payloadBytes} | ${b.concurrency} | ${fmt(b.tps)} | ${b.p50Ms.toFixed(3)} | ${b.p99Ms.toFixed(3)} |`);
   }
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureDiskLimits } from '../../bench/lib/disk-limits.js';
-import { measureTps } from '../../bench/tps/measure.js';
+import { measurePlainTps, measureTps } from '../../bench/tps/measure.js';
 import { markdownTable, svgChart, writeResults, type TpsReport } from '../../bench/tps/report.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
@@ -24,6 +24,8 @@ describe('TPS table smoke', () => {
       expect(r.p99Ms).toBeGreaterThanOrEqual(r.p50Ms);
     }
     expect(rows[1]!.p50Ms).toBeGreaterThanOrEqual(7.5); // emulated HDD flush latency
+    const plain = await measurePlainTps({ flushDiskType: 'ASYNC_FLUSH', payloadBytes: 256, concurrency: 8, durationMs: 150 }, dir);
+    expect(plain.tps).toBeGreaterThan(0);
     const report: TpsReport = {
       startedAt: new Date().toISOString(),
       preset: 'smoke',
@@ -32,10 +34,14 @@ describe('TPS table smoke', () => {
       ioBackend: 'test',
       disk: measureDiskLimits(dir, { writeBytes: 4 << 20, syncSamples: 5 }),
       rows,
+      baselines: [plain],
     };
     const table = markdownTable(report);
     expect(table).toMatch(/ASYNC_FLUSH \(single node\).*10,000–50,000/);
     expect(table).toMatch(/SYNC_FLUSH \(single node\).*1,000–3,000/);
+    // the ASYNC row has a ratio to the plain log of the same setting; the emulated SYNC row has none
+    expect(table).toMatch(/ASYNC_FLUSH \(single node\) \| this disk \|[^\n]*\| \d+\.\d\dx \| 10,000/);
+    expect(table).toMatch(/Plain append log in the same run[\s\S]*\| ASYNC_FLUSH \| 256 \| 8 \|/);
     expect(svgChart(report)).toMatch(/^<svg[\s\S]*<\/svg>$/);
     const files = writeResults(report, join(dir, 'results'));
     const saved = JSON.parse(readFileSync(files.latest, 'utf8')) as TpsReport;
