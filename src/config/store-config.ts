@@ -65,6 +65,7 @@ export interface MessageStoreConfig {
   // --- TransientStorePool and commit
   readonly transientStorePoolEnable: boolean;
   readonly transientStorePoolSize: number;
+  readonly osPageCacheBusyTimeOutMills: number;
   readonly commitIntervalCommitLog: number;
   readonly commitCommitLogLeastPages: number;
   readonly commitCommitLogThoroughInterval: number;
@@ -242,6 +243,10 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     doc: 'Number of pool buffers, each one CommitLog segment large.',
     origin: 'rocketmq',
   },
+  osPageCacheBusyTimeOutMills: ms(
+    1000,
+    'TSP: how long a put waits for a pool buffer when every buffer still holds a segment the commit service has not finished; then it answers OS_PAGE_CACHE_BUSY (retriable, nothing appended). RocketMQ answers OS_PAGE_CACHE_BUSY when a put has held the put lock this long.',
+  ),
   commitIntervalCommitLog: ms(200, 'TSP: period of the commit service in ms.'),
   commitCommitLogLeastPages: pages(4, 'TSP: commit only when at least this many pages are pending (0 = any).'),
   commitCommitLogThoroughInterval: ms(200, 'TSP: commit everything at least this often, in ms.', 0),

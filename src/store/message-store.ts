@@ -243,6 +243,7 @@ export class MessageStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.puts.abandonStalled('the store is closing');
     await closeStore(this.core, this.files, this.cqPersistence, () => this.saveCheckpoint());
   }
 

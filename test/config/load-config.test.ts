@@ -99,9 +99,9 @@ describe('loadStoreConfig: a real-looking broker.conf', () => {
 
   it('warns, naming what mqstore does instead, for RocketMQ store keys it accepts but does not act on', () => {
     const { warn, lines } = collect();
-    const config = loadStoreConfig({ putMessageTimeout: 8000, osPageCacheBusyTimeOutMills: '1000', flushConsumeQueueLeastPages: 2, offsetCheckInSlave: true }, { warn });
+    const config = loadStoreConfig({ putMessageTimeout: 8000, flushConsumeQueueLeastPages: 2, offsetCheckInSlave: true }, { warn });
     expect(config).not.toHaveProperty('putMessageTimeout');
-    expect(lines.map((l) => /^config key '([^']+)'/.exec(l)?.[1])).toEqual(['putMessageTimeout', 'osPageCacheBusyTimeOutMills', 'flushConsumeQueueLeastPages', 'offsetCheckInSlave']);
+    expect(lines.map((l) => /^config key '([^']+)'/.exec(l)?.[1])).toEqual(['putMessageTimeout', 'flushConsumeQueueLeastPages', 'offsetCheckInSlave']);
     expect(lines[0]).toMatch(/syncFlushTimeout .*slaveTimeout/);
   });
 
