@@ -250,8 +250,8 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   commitIntervalCommitLog: ms(200, 'TSP: period of the commit service in ms.'),
   commitCommitLogLeastPages: pages(4, 'TSP: commit only when at least this many pages are pending (0 = any).'),
   commitCommitLogThoroughInterval: ms(200, 'TSP: commit everything at least this often, in ms.', 0),
-  wakeCommitWhenPutMessage: flag(true, 'TSP: wake the commit service on every put.'),
-  wakeFlushWhenPutMessage: flag(false, 'ASYNC_FLUSH: wake the flush service on every put.'),
+  wakeCommitWhenPutMessage: flag(true, 'TSP: puts wake the commit service early: once commitCommitLogLeastPages pages accumulated since the last wake, or the first put after commitCommitLogThoroughInterval ms (a wake that meets neither would commit nothing).'),
+  wakeFlushWhenPutMessage: flag(false, 'ASYNC_FLUSH: puts wake the flush service early, once flushCommitLogLeastPages pages accumulated since the last wake or after flushCommitLogThoroughInterval ms.'),
   // --- allocation, recovery, reads
   writeWithoutMmap: flag(
     false,

@@ -18,6 +18,7 @@ import type { PositionWaiters, WaitResult } from '../flush/position-waiters.js';
 import type { PersistencePosition } from '../flush/persistence-layout.js';
 import type { ReplicationWait } from '../replication/replication-types.js';
 import { failedPut, PutMessageStatus, type PutMessageInput, type PutMessageResult } from './statuses.js';
+import { PutWakes } from './put-wakes.js';
 import { POOL_BUSY, StalledPuts } from './stalled-puts.js';
 import type { StoreCore } from './store-core.js';
 
@@ -34,7 +35,9 @@ export interface StoreHost {
 
 export class PutPath {
   private readonly sync: boolean;
-  private readonly wakeOnPut: boolean;
+  /** null: puts never wake the persistence service (it runs on its interval). */
+  private readonly wakes: PutWakes | null;
+  private readonly monotonicMs: () => number;
   private readonly limits: { maxMessageSizeBytes: number; maxTopicBytes: number };
   private readonly stalled: StalledPuts;
 
@@ -45,14 +48,15 @@ export class PutPath {
   ) {
     const c = core.config;
     this.sync = c.flushDiskType === 'SYNC_FLUSH';
-    this.wakeOnPut = this.sync || c.wakeFlushWhenPutMessage || (core.pool !== null && c.wakeCommitWhenPutMessage);
+    this.wakes = PutWakes.forConfig(c, core.pool !== null);
+    this.monotonicMs = () => core.clock.monotonicMs();
     this.limits = { maxMessageSizeBytes: c.maxMessageSize, maxTopicBytes: c.maxTopicLength };
     this.stalled = new StalledPuts((ms) => core.commitLog.waitForPoolBuffer(ms), core.clock, c.osPageCacheBusyTimeOutMills, STALLED_PUTS_MAX);
   }
 
   /** Whether appends wake the persistence service at once (also used by replicated appends). */
   get wakesOnAppend(): boolean {
-    return this.wakeOnPut;
+    return this.wakes !== null;
   }
 
   putMessage(input: PutMessageInput): Promise<PutMessageResult> {
@@ -130,8 +134,8 @@ export class PutPath {
     const end = appended.physicalOffset + appended.wroteBytes;
     // a replicating master's slaves only receive committed bytes: commit now
     const woke = waitStoreMsgOk && core.policy.wantsPromptCommit && core.commitLog.requestCommit(end);
-    if (this.wakeOnPut) {
-      if (!woke) core.runner!.wake();
+    if (this.wakes) {
+      if (!woke && this.wakes.shouldWake(end, this.monotonicMs)) core.runner!.wake();
     } else if (core.dispatch.pending > 0 && core.commitLog.maxOffset >= end) {
       core.dispatch.drain();
     }
