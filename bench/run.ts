@@ -10,11 +10,12 @@ import { crcSuite } from './crc.bench.js';
 import { fdatasyncSuite } from './fdatasync.bench.js';
 import { haTransferSuite } from './ha-transfer.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
+import { putStagesSuite } from './put-stages.bench.js';
 import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | store | ha | rss | all (default all; rss only when named)
+  --suite <name>   crc | append | fdatasync | stages | store | ha | rss | all (default all; rss only when named)
   --gib <n>        rss: GiB to write (default 4)
   --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
   --rounds <n>     ha: runs per sender, alternating (default 2)
@@ -23,7 +24,7 @@ const HELP = `usage: npm run bench -- [options]
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'store', 'ha', 'rss', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'store', 'ha', 'rss', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     if (suite === 'crc' || suite === 'all') sections.push(await crcSuite(timing));
     if (suite === 'append' || suite === 'all') sections.push(await appendSuite(timing, dir, values.smoke ? 4 << 20 : 256 << 20));
     if (suite === 'fdatasync' || suite === 'all') sections.push(await fdatasyncSuite(timing, dir));
+    if (suite === 'stages' || suite === 'all') sections.push(await putStagesSuite(timing));
     if (suite === 'store' || suite === 'all') {
       const result = await storeSuite({
         dir,
