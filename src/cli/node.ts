@@ -117,6 +117,7 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     ready: true,
     pid: process.pid,
     adminPort: node.admin!.port,
+    adminScheme: node.admin!.scheme,
     haPort: node.haPort(),
     brokerRole: node.store.brokerRole,
     brokerName: config.brokerName,

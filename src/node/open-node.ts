@@ -23,7 +23,7 @@ import { MessageStore, type MessageStoreDependencies } from '../store/message-st
 import { systemClock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { closeInOrder, type CloseStep } from './close-steps.js';
-import { startNodeAdmin, type NodeAdminOptions } from './node-admin.js';
+import { prepareNodeAdmin, startNodeAdmin, type NodeAdminOptions } from './node-admin.js';
 
 export interface OpenNodeOptions {
   /** Where every part logs (the store, rejoin, HA, admin get children of it). Default: one line
@@ -59,7 +59,7 @@ export interface StoreNode {
   /** The node's replication: the classic HA service, or null without one (`ha: false`). */
   readonly replication: HaService | null;
   /** The admin/metrics server's address, or null when it was not asked for. */
-  readonly admin: { readonly host: string; readonly port: number } | null;
+  readonly admin: { readonly host: string; readonly port: number; readonly scheme: 'http' | 'https' } | null;
   /** What the start-up check of a SLAVE's log against its master did. */
   readonly rejoin: RejoinOutcome;
   /** The HA port this node listens on (a master; the real one when 0 was configured), else null. */
@@ -108,7 +108,7 @@ function rejoinOptions(options: OpenNodeOptions): RejoinOptions {
 interface Parts {
   service: HaService | null;
   provider: HaStatusProvider | null;
-  admin: { host: string; port: number; close(): Promise<void> } | null;
+  admin: { host: string; port: number; scheme: 'http' | 'https'; close(): Promise<void> } | null;
 }
 
 interface NodeContext {
@@ -118,18 +118,22 @@ interface NodeContext {
   nowMs: () => number;
 }
 
-/** HA, then the admin server, into `parts` as they start (so a failure can close what started). */
+/** HA, then the admin server, into `parts` as they start (so a failure can close what started).
+ * The admin server's access rules (token file, TLS files, the non-loopback refusal) are checked
+ * first, before any port opens. */
 async function startParts(store: MessageStore, options: OpenNodeOptions, ctx: NodeContext, parts: Parts): Promise<void> {
   const logger = ctx.logger;
+  const adminLogger = logger.child('admin');
+  const admin = options.admin === undefined ? undefined : prepareNodeAdmin(store.config, options.admin, adminLogger);
   if (options.ha !== false) {
     parts.service = await startHa(store, store.config, logger.child('ha'), options.ha ?? {});
     parts.provider = withTransferRates(haServiceProvider(parts.service), { onError: (err) => logger.warn(`HA transfer rate sample failed: ${err.message}`) });
   } else {
     parts.provider = noHaProvider(options.haDisabledReason ?? 'disabled by the embedder (openNode with ha: false)');
   }
-  if (options.admin === undefined) return;
+  if (admin === undefined) return;
   const provider = parts.provider;
-  parts.admin = await startNodeAdmin({ store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin') }, options.admin);
+  parts.admin = await startNodeAdmin({ store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: adminLogger }, admin);
 }
 
 function identity(store: MessageStore, ha: HaStatusProvider, parts: Parts, ctx: NodeContext): NodeIdentity {
@@ -163,7 +167,7 @@ function assemble(store: MessageStore, rejoin: RejoinOutcome, parts: Parts, ctx:
     store,
     config: store.config,
     replication: service,
-    admin: parts.admin ? { host: parts.admin.host, port: parts.admin.port } : null,
+    admin: parts.admin ? { host: parts.admin.host, port: parts.admin.port, scheme: parts.admin.scheme } : null,
     rejoin,
     haPort: () => provider.haPort(),
     status: () => {
