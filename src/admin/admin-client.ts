@@ -92,7 +92,9 @@ function unreachable(where: string, err: Error & { code?: string }): AdminError 
       ? 'connection refused (is `mqstore node` running there, with this adminPort?)'
       : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
         ? 'unknown host'
-        : `${err.code ?? 'error'}: ${err.message}`;
+        : /CERT|SIGNATURE|TLS|SSL|EPROTO/.test(err.code ?? '')
+          ? `TLS failed (${err.code}: ${err.message}); is --ca-file the CA that signed the node's adminTlsCertFile, and does the address match its name?`
+          : `${err.code ?? 'error'}: ${err.message}`;
   return new AdminError(AdminErrorCode.UNREACHABLE, `cannot reach the admin server at ${where}: ${why}`, { cause: err });
 }
 
