@@ -69,7 +69,6 @@ function adminToken(sub: string, tokenFile: string | undefined): string | undefi
   if (tokenFile !== undefined) {
     const read = readSecretFile(tokenFile);
     if (!read.ok) throw new UsageError(`admin ${sub}: --token-file: ${read.problem}`);
-    for (const w of read.warnings) console.error(`mqstore: warning: --token-file: ${w}`);
     return read.secret;
   }
   const env = process.env[ADMIN_TOKEN_ENV]?.trim();

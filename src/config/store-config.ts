@@ -458,7 +458,7 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   adminTokenFile: {
     type: 'string',
     default: null,
-    allowed: 'the path of a file holding one token (e.g. made by openssl rand -hex 32; a leading ~ is expanded)',
+    allowed: 'the path of a file holding one token of >= 16 printable characters, mode 600 or 640 (e.g. openssl rand -hex 32 > f; chmod 600 f; a leading ~ is expanded)',
     check: isStorePath,
     normalize: normalizeStorePath,
     doc: 'File with the admin bearer token: every state-changing admin request (POST) needs `Authorization: Bearer <token>`. Unset: admin writes are open, allowed only on a loopback admin host (or with adminTrustedNetwork).',
@@ -498,7 +498,7 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   adminTlsKeyFile: {
     type: 'string',
     default: null,
-    allowed: 'the path of a PEM private key file (chmod 600)',
+    allowed: 'the path of a PEM private key file (mode 600 or 640)',
     check: isStorePath,
     normalize: normalizeStorePath,
     doc: 'The private key of adminTlsCertFile.',

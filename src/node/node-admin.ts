@@ -5,7 +5,8 @@
 //
 // prepareNodeAdmin runs before the node opens any port and decides who may call:
 //   - adminTokenFile set: its token guards every write (and reads with adminReadAuth=token);
-//     a missing, empty or malformed file is a ConfigError naming the key;
+//     a missing, loose (group-writable, world-readable), short or malformed file is a
+//     ConfigError naming the key (io/secret-file.ts);
 //   - no token and a loopback host (127.0.0.0/8, ::1, localhost): writes are open to local
 //     processes (logged once); browsers are kept out by the Host/Origin and JSON checks;
 //   - no token and any other host: ConfigError, unless adminTrustedNetwork=true (then a warning):
@@ -60,7 +61,7 @@ const TOKEN_ADVICE = 'openssl rand -hex 32 > admin.token; chmod 600 admin.token'
 
 export function prepareNodeAdmin(config: Readonly<MessageStoreConfig>, options: NodeAdminOptions, logger: Logger): PreparedNodeAdmin {
   const host = options.host ?? '127.0.0.1';
-  const token = config.adminTokenFile === null ? null : readToken(config.adminTokenFile, logger);
+  const token = config.adminTokenFile === null ? null : readToken(config.adminTokenFile);
   const loopback = isLoopbackHost(host);
   if (isWildcardHost(host)) logger.warn(`the admin server binds to every interface (${host}): it is reachable from every network this machine is on`);
   if (token === null && !loopback) {
@@ -76,7 +77,7 @@ export function prepareNodeAdmin(config: Readonly<MessageStoreConfig>, options: 
   } else if (token === null) {
     logger.info(`admin writes need no token (loopback host ${host}: every local process can promote this node; set adminTokenFile to require one)`);
   }
-  const tls = readTls(config, logger);
+  const tls = readTls(config);
   if (token !== null && !loopback && tls === undefined) {
     logger.warn(`the admin token crosses the network in clear text (plain HTTP on ${host}); set adminTlsCertFile and adminTlsKeyFile for HTTPS`);
   }
@@ -91,20 +92,18 @@ export function prepareNodeAdmin(config: Readonly<MessageStoreConfig>, options: 
   };
 }
 
-function readToken(path: string, logger: Logger): string {
+function readToken(path: string): string {
   const read = readSecretFile(path);
   if (!read.ok) throw new ConfigError('adminTokenFile', path, `a file holding one token (${TOKEN_ADVICE}): ${read.problem}`);
-  for (const w of read.warnings) logger.warn(`adminTokenFile: ${w}`);
   return read.secret;
 }
 
-function readTls(config: Readonly<MessageStoreConfig>, logger: Logger): { cert: string; key: string } | undefined {
+function readTls(config: Readonly<MessageStoreConfig>): { cert: string; key: string } | undefined {
   if (config.adminTlsCertFile === null || config.adminTlsKeyFile === null) return undefined; // both or neither: cross-checks.ts
   const cert = readPemFile(config.adminTlsCertFile, 'certificate');
   if (!cert.ok) throw new ConfigError('adminTlsCertFile', config.adminTlsCertFile, `a PEM certificate file: ${cert.problem}`);
   const key = readPemFile(config.adminTlsKeyFile, 'private key');
   if (!key.ok) throw new ConfigError('adminTlsKeyFile', config.adminTlsKeyFile, `a PEM private key file: ${key.problem}`);
-  for (const w of key.warnings) logger.warn(`adminTlsKeyFile: ${w}`);
   return { cert: cert.pem, key: key.pem };
 }
 

@@ -1,7 +1,7 @@
 // prepareNodeAdmin, the admin port's start rules: a non-loopback admin host without
 // adminTokenFile refuses to start (ConfigError naming the key) unless adminTrustedNetwork=true;
-// a wildcard host is warned about; the token file must exist, be non-empty, one token (its
-// trailing newline trimmed), and a loose mode or a short token is warned about; the related
+// a wildcard host is warned about; the token file must exist, be one token of >= 16 characters
+// (its trailing newline trimmed) in a file only its owner can write and others cannot read; the related
 // config cross-checks; and through openNode: a refused start opens no admin or HA port and
 // leaves the store closed (it opens again).
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -82,7 +82,7 @@ describe('adminTokenFile', () => {
     expect(prepare({ adminTokenFile: file('  abcdefghijklmnop\r\n\n') }, '127.0.0.1').run().token).toBe('abcdefghijklmnop');
   });
 
-  it('missing, a directory, empty, blank, or more than one word: ConfigError naming the key and why', () => {
+  it('missing, a directory, empty, blank, more than one word, short, or a loose mode: ConfigError naming the key and why', () => {
     const dir = newDir();
     mkdirSync(join(dir, 'sub'));
     const cases: Array<[string, RegExp]> = [
@@ -92,6 +92,9 @@ describe('adminTokenFile', () => {
       [file(' \n\n'), /is empty/],
       [file('two words\n'), /printable ASCII without spaces/],
       [file('x'.repeat(5000)), /more than the 4096/],
+      [file('short\n'), /holds 5 characters, fewer than 16/],
+      [file('z'.repeat(40), 0o644), /may be read by others .*mode 0644.*chmod 600/],
+      [file('z'.repeat(40), 0o620), /written by its group \(mode 0620\)/],
     ];
     for (const [path, why] of cases) {
       const err = configErrorOf(prepare({ adminTokenFile: path }, '127.0.0.1').run);
@@ -100,13 +103,8 @@ describe('adminTokenFile', () => {
     }
   });
 
-  it('a file others may read, or a short token: accepted with a warning', () => {
-    const loose = prepare({ adminTokenFile: file('z'.repeat(40), 0o644) }, '127.0.0.1');
-    loose.run();
-    expect(loose.logger.lines.some((l) => /can be read by group or others \(mode 644\); chmod 600/.test(l))).toBe(true);
-    const short = prepare({ adminTokenFile: file('short') }, '127.0.0.1');
-    expect(short.run().token).toBe('short');
-    expect(short.logger.lines.some((l) => /only 5 characters/.test(l))).toBe(true);
+  it('mode 0640 (group may read) and 16 characters pass', () => {
+    expect(prepare({ adminTokenFile: file('0123456789abcdef', 0o640) }, '127.0.0.1').run().token).toBe('0123456789abcdef');
   });
 });
 
@@ -120,10 +118,14 @@ describe('config cross-checks', () => {
     expect(configErrorOf(() => loadStoreConfig({ adminReadAuth: 'sometimes' }, quiet)).key).toBe('adminReadAuth');
   });
 
-  it('TLS files that are not PEM: ConfigError naming the key', () => {
+  it('TLS files that are not PEM, or a key others may read: ConfigError naming the key', () => {
     const cert = file('not a certificate');
     const key = file('not a key');
     expect(configErrorOf(prepare({ adminTlsCertFile: cert, adminTlsKeyFile: key }, '127.0.0.1').run).key).toBe('adminTlsCertFile');
+    const pemCert = file('-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n');
+    const looseKey = file('-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n', 0o644);
+    const err = configErrorOf(prepare({ adminTlsCertFile: pemCert, adminTlsKeyFile: looseKey }, '127.0.0.1').run);
+    expect([err.key, err.message]).toEqual(['adminTlsKeyFile', expect.stringMatching(/may be read by others/)]);
   });
 });
 
