@@ -76,5 +76,8 @@ describe('mqstore node --admin-host 0.0.0.0 without adminTokenFile', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/config key 'adminTokenFile'.*not a loopback address/);
     expect(r.stderr).toMatch(/binds to every interface \(0\.0\.0\.0\)/);
+    const garbage = await runCli(['node', '-c', props, '--admin-host', 'http://0.0.0.0', '--no-ha']);
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toMatch(/--admin-host must be an IP address or host name/);
   });
 });
