@@ -13,7 +13,9 @@
 //     whoever reaches the port could promote the node;
 //   - a wildcard host (0.0.0.0, ::) is always warned about; a token over plain HTTP on a
 //     non-loopback host too (it crosses the network in clear text);
-//   - adminTlsCertFile + adminTlsKeyFile: HTTPS (files read here; a bad one is a ConfigError).
+//   - adminTlsCertFile + adminTlsKeyFile: HTTPS (files read and paired here; a bad one, or a key
+//     that is not the certificate's, is a ConfigError).
+import { createSecureContext } from 'node:tls';
 import { isLoopbackHost, isWildcardHost } from '../admin/admin-access.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { HaStatusProvider } from '../admin/ha-status-provider.js';
@@ -104,6 +106,11 @@ function readTls(config: Readonly<MessageStoreConfig>): { cert: string; key: str
   if (!cert.ok) throw new ConfigError('adminTlsCertFile', config.adminTlsCertFile, `a PEM certificate file: ${cert.problem}`);
   const key = readPemFile(config.adminTlsKeyFile, 'private key');
   if (!key.ok) throw new ConfigError('adminTlsKeyFile', config.adminTlsKeyFile, `a PEM private key file: ${key.problem}`);
+  try {
+    createSecureContext({ cert: cert.pem, key: key.pem }); // parses both and checks that they belong together
+  } catch (err) {
+    throw new ConfigError('adminTlsKeyFile', config.adminTlsKeyFile, `the private key of adminTlsCertFile (${config.adminTlsCertFile}): ${(err as Error).message}`);
+  }
   return { cert: cert.pem, key: key.pem };
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchNodeStatus, postAdmin } from '../../src/admin/admin-client.js';
 import { AdminErrorCode } from '../../src/admin/admin-error.js';
-import { memoryLogger, openNode, type StoreNode } from '../../src/index.js';
+import { ConfigError, memoryLogger, openNode, type StoreNode } from '../../src/index.js';
 import { http, runCli } from '../cli/node-harness.js';
 import { HA_TEST_DEFAULTS } from '../helpers/ha-inproc.js';
 import { skipNotice } from '../helpers/skip-notice.js';
@@ -77,6 +77,18 @@ describe.skipIf(skipReason !== null)('admin port over HTTPS', () => {
     const bad = await runCli(['admin', 'brokerStatus', '--addr', `https://127.0.0.1:${port}`, '--ca-file', other.ca, '--token-file', tokenFile]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/ERR_ADMIN_UNREACHABLE: .*TLS failed/);
+  });
+
+  it('a key that is not the certificate\'s: the node refuses to start (ConfigError naming adminTlsKeyFile)', async () => {
+    const dir = newDir();
+    const err = await openNode(smallConfig(dir, 'node', { ...HA_TEST_DEFAULTS, listenPort: 0, adminTlsCertFile: certs.cert, adminTlsKeyFile: other.key }), {
+      logger: memoryLogger(),
+      store: { diskUsage: CALM_DISK_USAGE },
+      admin: { host: '127.0.0.1', port: 0 },
+      ha: false,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).key).toBe('adminTlsKeyFile');
   });
 
   it('the Origin check uses the https scheme', async () => {
