@@ -2,9 +2,9 @@
 // adminTokenFile refuses to start (ConfigError naming the key) unless adminTrustedNetwork=true;
 // a wildcard host is warned about; the token file must exist, be one token of >= 16 characters
 // (its trailing newline trimmed) in a file only its owner can write and others cannot read; the related
-// config cross-checks; and through openNode: a refused start opens no admin or HA port and
-// leaves the store closed (it opens again).
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+// config cross-checks; and through openNode: a refused start happens before the store opens (no
+// recovery, no rejoin check against a master, no port), and the same config then opens on loopback.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStoreConfig } from '../../src/config/load-config.js';
@@ -130,8 +130,8 @@ describe('config cross-checks', () => {
 });
 
 describe('openNode with a refused admin host', () => {
-  it('throws the ConfigError before any port opens; the store is closed and opens again', async () => {
-    const dir = newDir();
+  it('throws the ConfigError before the store opens or any port listens; the store opens afterwards', async () => {
+    const dir = join(newDir(), 'store');
     const config = smallConfig(dir, 'node', { ...HA_TEST_DEFAULTS, listenPort: 0 });
     const logger = memoryLogger();
     const err = await openNode(config, { logger, store: { diskUsage: CALM_DISK_USAGE }, admin: { host: '0.0.0.0', port: 0 } }).catch((e: unknown) => e);
@@ -140,6 +140,7 @@ describe('openNode with a refused admin host', () => {
     // the HA server never started (it would have logged its port), nor the admin server
     const portLines = (lines: string[]): string[] => lines.filter((l) => /\[mqstore\.(ha|admin)[.\]].*(listening on|server on)/.test(l));
     expect(portLines(logger.lines)).toEqual([]);
+    expect(existsSync(dir), 'the store directory was never made').toBe(false);
     const againLogger = memoryLogger();
     const again = await openNode(config, { logger: againLogger, store: { diskUsage: CALM_DISK_USAGE }, admin: { host: '127.0.0.1', port: 0 } });
     expect(again.admin!.port).toBeGreaterThan(0);
