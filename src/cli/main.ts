@@ -1,9 +1,10 @@
-// The `mqstore` command line: dispatches to one module per command. Usage errors and bad
-// configuration (ERR_STORE_CONFIG: the message names the key) print and exit 2; other failures
+// The `mqstore` command line: dispatches to one module per command. Usage errors, bad
+// configuration (ERR_STORE_CONFIG: the message names the key) and an admin request the node
+// refused (ERR_ADMIN_REFUSED: token, Host/Origin) print and exit 2; other failures
 // (StoreError, AdminError) print `code: message` and exit 1; a command's own result code
 // (verify: 1 = different) is the exit code otherwise.
 import { parseArgs } from 'node:util';
-import { AdminError } from '../admin/admin-error.js';
+import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import { ADMIN_USAGE, runAdmin } from './admin-command.js';
 import { DISK_PROFILE_USAGE, runDiskProfile } from './disk-profile.js';
@@ -69,7 +70,7 @@ function exitCodeFor(err: unknown): number {
   }
   if (err instanceof AdminError) {
     console.error(`mqstore: ${err.code}: ${err.message}`);
-    return 1;
+    return err.code === AdminErrorCode.REFUSED ? 2 : 1;
   }
   throw err;
 }

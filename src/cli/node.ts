@@ -10,6 +10,7 @@
 // configuration (the ConfigError names the key), reported by main.ts.
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isHost } from '../config/value-formats.js';
 import { openNode, type StoreNode } from '../node/open-node.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler } from '../util/scheduler.js';
@@ -57,7 +58,10 @@ function parseNodeArgs(args: string[]): NodeOptions {
     if (eq <= 0) throw new UsageError(`node: --set needs key=value, got '${s}'`);
     overrides[s.slice(0, eq).trim()] = s.slice(eq + 1);
   }
-  return { configFile: values.config, overrides, adminHost: values['admin-host'] ?? '127.0.0.1', ha: !values['no-ha'], adminPut: values['enable-admin-put'] };
+  const adminHost = values['admin-host'] ?? '127.0.0.1';
+  // whether a non-loopback host may start without adminTokenFile is the node's rule (node/node-admin.ts)
+  if (!isHost(adminHost)) throw new UsageError(`node: --admin-host must be an IP address or host name, got '${adminHost}'`);
+  return { configFile: values.config, overrides, adminHost, ha: !values['no-ha'], adminPut: values['enable-admin-put'] };
 }
 
 /** Resolves with the first SIGINT/SIGTERM; installed before the store opens. */
@@ -117,6 +121,7 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     ready: true,
     pid: process.pid,
     adminPort: node.admin!.port,
+    adminScheme: node.admin!.scheme,
     haPort: node.haPort(),
     brokerRole: node.store.brokerRole,
     brokerName: config.brokerName,

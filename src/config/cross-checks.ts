@@ -16,6 +16,8 @@
 //   error     commitMode 'direct' needs O_DIRECT, so not ioBackend 'node'
 //   warn      commitMode 'direct' without the pool has no effect
 //   warn      the pool (transientStorePoolSize x segment size) is more than half of RAM
+//   error     adminReadAuth 'token' needs adminTokenFile
+//   error     adminTlsCertFile and adminTlsKeyFile: both or neither
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -44,6 +46,7 @@ export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) 
   checkPortsDistinct(config);
   checkCommitMode(config, warn);
   warnIfPoolTooLarge(config, warn);
+  checkAdminAuth(config);
   return config;
 }
 
@@ -142,5 +145,15 @@ function warnIfPoolTooLarge(config: MessageStoreConfig, warn: (message: string) 
       `the TransientStorePool needs ${poolBytes} bytes (transientStorePoolSize ${config.transientStorePoolSize} x mappedFileSizeCommitLog ` +
         `${config.mappedFileSizeCommitLog}), more than half of this machine's ${ramBytes} bytes of RAM`,
     );
+  }
+}
+
+function checkAdminAuth(config: MessageStoreConfig): void {
+  if (config.adminReadAuth === 'token' && config.adminTokenFile === null) {
+    throw new ConfigError('adminReadAuth', config.adminReadAuth, "'open' unless adminTokenFile is set (read routes cannot ask for a token the node does not have)");
+  }
+  if ((config.adminTlsCertFile === null) !== (config.adminTlsKeyFile === null)) {
+    const [set, unset] = config.adminTlsCertFile === null ? ['adminTlsKeyFile', 'adminTlsCertFile'] : ['adminTlsCertFile', 'adminTlsKeyFile'];
+    throw new ConfigError(unset, null, `a file path too: ${set} is set, and HTTPS needs both the certificate and its key`);
   }
 }

@@ -9,6 +9,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { LogLevel } from '../util/logger.js';
+import { parseHostList } from './host-list.js';
 import type { KeySpec, KeySpecFor } from './key-spec.js';
 import { isBrokerName, isHost, isStorePath, normalizeStorePath, parseDeleteWhenHours, parseHostPort } from './value-formats.js';
 
@@ -27,6 +28,9 @@ export type HaTransferMode = (typeof HA_TRANSFER_MODES)[number];
 export const EMULATED_DEVICES = ['none', 'hdd', 'sata-ssd', 'nvme'] as const;
 export type EmulatedDevice = (typeof EMULATED_DEVICES)[number];
 export type CommitMode = (typeof COMMIT_MODES)[number];
+
+export const ADMIN_READ_AUTH_MODES = ['open', 'token'] as const;
+export type AdminReadAuth = (typeof ADMIN_READ_AUTH_MODES)[number];
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 
@@ -100,6 +104,12 @@ export interface MessageStoreConfig {
   readonly listenPort: number;
   readonly haListenPort: number;
   readonly adminPort: number;
+  readonly adminTokenFile: string | null;
+  readonly adminReadAuth: AdminReadAuth;
+  readonly adminTrustedNetwork: boolean;
+  readonly adminAllowedHosts: string | null;
+  readonly adminTlsCertFile: string | null;
+  readonly adminTlsKeyFile: string | null;
   readonly haMasterAddress: string | null;
   readonly haSendHeartbeatInterval: number;
   readonly haHousekeepingInterval: number;
@@ -448,6 +458,55 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     max: 65_535,
     unit: 'port',
     doc: 'mqstore admin/metrics HTTP port (0 = any free port).',
+    origin: 'mqstore',
+  },
+  adminTokenFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a file holding one token of >= 16 printable characters, mode 600 or 640 (e.g. openssl rand -hex 32 > f; chmod 600 f; a leading ~ is expanded)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'File with the admin bearer token: every state-changing admin request (POST) needs `Authorization: Bearer <token>`. Unset: admin writes are open, allowed only on a loopback admin host (or with adminTrustedNetwork).',
+    origin: 'mqstore',
+  },
+  adminReadAuth: {
+    type: 'enum',
+    values: ADMIN_READ_AUTH_MODES,
+    default: 'open',
+    doc: 'Admin read routes (GET /status, /metrics): open to anyone who reaches the port (Host/Origin still checked), or token (the adminTokenFile bearer token, as for writes).',
+    origin: 'mqstore',
+  },
+  adminTrustedNetwork: {
+    type: 'boolean',
+    default: false,
+    doc: 'true: the network of a non-loopback admin host is trusted, so the node starts without adminTokenFile (anyone who reaches the port can promote). false: such a node refuses to start.',
+    origin: 'mqstore',
+  },
+  adminAllowedHosts: {
+    type: 'string',
+    default: null,
+    allowed: 'a comma-separated list of host names or addresses, each optionally with :port (e.g. node1.example.com,10.0.0.5:8080)',
+    check: (v) => parseHostList(v) !== undefined,
+    normalize: (v) => v.trim(),
+    doc: 'Host header values an admin request may carry besides the bind address (and localhost names on a loopback bind); anything else is refused 403 (DNS rebinding defence).',
+    origin: 'mqstore',
+  },
+  adminTlsCertFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM certificate (chain) file',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'With adminTlsKeyFile: the admin port serves HTTPS with this certificate (so the bearer token is not sent in clear text). Both or neither.',
+    origin: 'mqstore',
+  },
+  adminTlsKeyFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM private key file (mode 600 or 640)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'The private key of adminTlsCertFile.',
     origin: 'mqstore',
   },
   haMasterAddress: {

@@ -1,5 +1,7 @@
 // openNode: the one assembly of a store node, used by `mqstore node`, the tests and embedders.
 // From a config (typed keys and/or a .properties file) it opens, in this order:
+//   0. with `admin`: the admin server's access rules (node-admin.ts prepareNodeAdmin), or a
+//      ConfigError before anything opened (a non-loopback admin host without adminTokenFile);
 //   1. the store (MessageStore.open); a SLAVE with data first checks its log against the
 //      master's and drops diverged bytes (openWithRejoin, ha/slave-rejoin.ts);
 //   2. its replication: the classic HA service (a master's server, a slave's client), unless
@@ -14,7 +16,7 @@ import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
 import { haServiceProvider, noHaProvider, type HaStatusProvider } from '../admin/ha-status-provider.js';
 import { identityOf, nodeStatus, type NodeIdentity, type NodeStatus } from '../admin/node-status.js';
 import { withTransferRates } from '../admin/transfer-rate.js';
-import type { StoreConfigInput } from '../config/load-config.js';
+import { loadStoreConfig, type StoreConfigInput } from '../config/load-config.js';
 import type { MessageStoreConfig } from '../config/store-config.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import { startHa, type HaOptions, type HaService } from '../ha/ha-service.js';
@@ -23,7 +25,7 @@ import { MessageStore, type MessageStoreDependencies } from '../store/message-st
 import { systemClock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { closeInOrder, type CloseStep } from './close-steps.js';
-import { startNodeAdmin, type NodeAdminOptions } from './node-admin.js';
+import { prepareNodeAdmin, startNodeAdmin, type NodeAdminOptions, type PreparedNodeAdmin } from './node-admin.js';
 
 export interface OpenNodeOptions {
   /** Where every part logs (the store, rejoin, HA, admin get children of it). Default: one line
@@ -59,7 +61,7 @@ export interface StoreNode {
   /** The node's replication: the classic HA service, or null without one (`ha: false`). */
   readonly replication: HaService | null;
   /** The admin/metrics server's address, or null when it was not asked for. */
-  readonly admin: { readonly host: string; readonly port: number } | null;
+  readonly admin: { readonly host: string; readonly port: number; readonly scheme: 'http' | 'https' } | null;
   /** What the start-up check of a SLAVE's log against its master did. */
   readonly rejoin: RejoinOutcome;
   /** The HA port this node listens on (a master; the real one when 0 was configured), else null. */
@@ -75,6 +77,7 @@ export interface StoreNode {
 export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOptions = {}): Promise<StoreNode> {
   const clock = options.store?.clock ?? systemClock;
   const bootTimestamp = clock.nowMs();
+  const admin = options.admin === undefined ? undefined : preparedAdmin(input, options.admin, options.logger);
   const storeDeps: MessageStoreDependencies = { ...options.store, ...(options.logger ? { logger: options.logger.child('store') } : {}) };
   const open = (): Promise<MessageStore> => MessageStore.open(input, storeDeps);
   const rejoinLogger = options.logger?.child('rejoin') ?? consoleLogger('rejoin');
@@ -87,7 +90,7 @@ export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOp
   };
   const parts: Parts = { service: null, provider: null, admin: null };
   try {
-    await startParts(store, options, ctx, parts);
+    await startParts(store, options, admin, ctx, parts);
   } catch (err) {
     ctx.logger.error(`node failed to start: ${(err as Error).message}`);
     await closeInOrder(closeSteps(store, parts), ctx.logger).catch((e: Error) => ctx.logger.error(`cleanup after the failed start failed: ${e.message}`));
@@ -97,6 +100,16 @@ export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOp
 }
 
 const NO_REJOIN: RejoinOutcome = Object.freeze({ kind: 'not-a-slave' });
+
+/** The admin server's access rules (token file, TLS files, the refusal of a non-loopback host
+ * without a token), decided before the store opens: a refused node recovers nothing, dials no
+ * master for the rejoin check and opens no port. The config is loaded here once without its
+ * warnings; MessageStore.open loads it again and reports them. */
+function preparedAdmin(input: StoreConfigInput, admin: NodeAdminOptions, given: Logger | undefined): PreparedNodeAdmin {
+  const config = loadStoreConfig(input, { warn: () => {} });
+  const logger = given ?? consoleLogger('node', config.logLevel);
+  return prepareNodeAdmin(config, admin, logger.child('admin'));
+}
 
 /** The rejoin check talks to the same master as HA, so it runs on HA's injected pieces (the
  * transport, clock and scheduler of HaOptions, which RejoinOptions takes too; other HaOptions
@@ -108,7 +121,7 @@ function rejoinOptions(options: OpenNodeOptions): RejoinOptions {
 interface Parts {
   service: HaService | null;
   provider: HaStatusProvider | null;
-  admin: { host: string; port: number; close(): Promise<void> } | null;
+  admin: { host: string; port: number; scheme: 'http' | 'https'; close(): Promise<void> } | null;
 }
 
 interface NodeContext {
@@ -118,8 +131,9 @@ interface NodeContext {
   nowMs: () => number;
 }
 
-/** HA, then the admin server, into `parts` as they start (so a failure can close what started). */
-async function startParts(store: MessageStore, options: OpenNodeOptions, ctx: NodeContext, parts: Parts): Promise<void> {
+/** HA, then the admin server (as prepareNodeAdmin decided), into `parts` as they start (so a
+ * failure can close what started). */
+async function startParts(store: MessageStore, options: OpenNodeOptions, admin: PreparedNodeAdmin | undefined, ctx: NodeContext, parts: Parts): Promise<void> {
   const logger = ctx.logger;
   if (options.ha !== false) {
     parts.service = await startHa(store, store.config, logger.child('ha'), options.ha ?? {});
@@ -127,9 +141,9 @@ async function startParts(store: MessageStore, options: OpenNodeOptions, ctx: No
   } else {
     parts.provider = noHaProvider(options.haDisabledReason ?? 'disabled by the embedder (openNode with ha: false)');
   }
-  if (options.admin === undefined) return;
+  if (admin === undefined) return;
   const provider = parts.provider;
-  parts.admin = await startNodeAdmin({ store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin') }, options.admin);
+  parts.admin = await startNodeAdmin({ store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin') }, admin);
 }
 
 function identity(store: MessageStore, ha: HaStatusProvider, parts: Parts, ctx: NodeContext): NodeIdentity {
@@ -163,7 +177,7 @@ function assemble(store: MessageStore, rejoin: RejoinOutcome, parts: Parts, ctx:
     store,
     config: store.config,
     replication: service,
-    admin: parts.admin ? { host: parts.admin.host, port: parts.admin.port } : null,
+    admin: parts.admin ? { host: parts.admin.host, port: parts.admin.port, scheme: parts.admin.scheme } : null,
     rejoin,
     haPort: () => provider.haPort(),
     status: () => {
