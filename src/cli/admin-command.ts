@@ -65,8 +65,11 @@ export async function runAdmin(args: string[]): Promise<number> {
       const answer = (await postAdmin(a.addr, '/admin/promote', a.role === undefined ? {} : { role: a.role }, a.timeoutMs)) as {
         previousRole?: string;
         brokerRole?: string;
+        result?: { promotionRecord?: string } | null;
       };
       console.log(a.json ? JSON.stringify(answer) : `promoted: ${answer.previousRole ?? '?'} -> ${answer.brokerRole ?? '?'}`);
+      const record = answer.result?.promotionRecord;
+      if (!a.json && record !== undefined) console.error(`note: recorded in ${record}: a restart keeps this role; update this node's config and re-point the others (README, "Failover")`);
       return 0;
     }
     case undefined:

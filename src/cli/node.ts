@@ -123,6 +123,8 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     brokerId: config.brokerId,
     storePathRootDir: config.storePathRootDir,
     haService: node.replication !== null ? 'running' : 'none',
+    // 'applied': the config said SLAVE, a recorded promotion made this node a master (node/promotion-record.ts)
+    promotion: node.promotionAtStart.kind,
   };
 }
 
