@@ -224,7 +224,8 @@ describe('loadStoreConfig: unknown keys', () => {
   it('with nothing close, points to the list of keys', () => {
     const e = configError(() => loadStoreConfig({ completelyDifferent: 1 }, quiet));
     expect(e.message).toContain('no known key is close to it');
-    expect(e.message).toContain('describeConfigKeys()');
+    expect(e.message).toContain("every key is listed by 'mqstore config'");
+    expect(e.message).not.toContain('src/');
   });
 });
 
