@@ -13,6 +13,24 @@ export const ADMIN_USAGE = `  admin brokerStatus --addr <host:adminPort> [--json
   admin promote --addr <host:adminPort> [--role SYNC_MASTER|ASYNC_MASTER] [--json]
                                                          promote a slave node to master`;
 
+export const ADMIN_HELP = `usage: mqstore admin <brokerStatus|haStatus|promote> --addr <host:adminPort> [options]
+
+Asks a running node's admin HTTP server (its adminPort, default listenPort + 2).
+  brokerStatus               the node's runtime table (RocketMQ brokerStatus), or /status with --json
+  haStatus                   master and slave replication state (RocketMQ haStatus)
+  promote                    make a SLAVE node a master; the promotion is recorded in the store
+                             directory and kept across restarts (README, "Failover")
+
+options:
+  -a, --addr <host:port>     the node's admin address (required)
+  --json                     one JSON line instead of text
+  --timeout-ms <n>           how long to wait for the answer (default ${DEFAULT_ADMIN_TIMEOUT_MS} ms)
+  --role <role>              promote only: ASYNC_MASTER (default) or SYNC_MASTER
+  -h, --help                 this text
+
+exit codes: 0 answered; 1 the node is unreachable or refused (e.g. promote on a master: HTTP 409);
+2 bad command line`;
+
 interface AdminArgs {
   addr: AdminAddress;
   json: boolean;

@@ -25,6 +25,33 @@ export const VERIFY_USAGE = `  verify --master <dir> --slave <dir> [--json] [--s
   verify --master-addr <host:adminPort> --slave-addr <host:adminPort> [--master <dir>] [--slave <dir>] [...]
                                   compare two CommitLogs chunk by chunk (CRC-32); exit 0 identical or one a prefix of the other, 1 different`;
 
+export const VERIFY_HELP = `usage: mqstore verify --master <dir> --slave <dir> [options]
+       mqstore verify --master-addr <host:adminPort> --slave-addr <host:adminPort> [options]
+
+Compares two CommitLogs byte for byte (CRC-32 of chunks in a worker pool). Each log's end is
+found by scanning its records (empty preallocated segment files and the zero tail are not log).
+Answers one of
+  identical up to offset N ...; both logs end there
+  slave is a prefix of master up to X (master is N bytes ahead, ends at E)   (or the reverse)
+  DIFFERENT at offset N: the first differing byte, with the segment file and position on each side
+
+options:
+  --master <dir>             the master's store directory (or its commitlog/ directory)
+  --slave <dir>              the slave's store directory (or its commitlog/ directory)
+  --master-addr <host:port>  a running master's admin address: its directory and maxPhyOffset
+  --slave-addr <host:port>   a running slave's admin address (give both addresses or neither)
+  --json                     one JSON report instead of text
+  --same-length              also require both logs to end at the same offset (else exit 1)
+  --chunk-bytes <n>          bytes per compared chunk (512 B to 256 MiB; default 4 MiB)
+  --threads <n>              worker threads (1-64; default up to 4)
+  --progress                 progress lines on stderr (default: only for logs of 256 MiB or more)
+  --quiet                    no progress lines
+  -h, --help                 this text
+
+exit codes: 0 identical, or one log a prefix of the other (with --same-length: identical only);
+1 different, or a directory that is not a CommitLog, or a node that cannot be reached; 2 bad
+command line`;
+
 const MIN_CHUNK_BYTES = 512;
 const MAX_CHUNK_BYTES = 256 << 20;
 const MAX_THREADS = 64;
