@@ -20,7 +20,7 @@
 import { join } from 'node:path';
 import { loadStoreConfig, type StoreConfigInput } from '../config/load-config.js';
 import type { MessageStoreConfig } from '../config/store-config.js';
-import { ConfigError, ErrorCode, StoreError } from '../errors.js';
+import { ConfigError, ErrorCode, IoError, StoreError } from '../errors.js';
 import { readTextFile, writeFileAtomic, ensureDir } from '../io/atomic-file.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
@@ -45,7 +45,14 @@ export function promotionRecordPath(storePathRootDir: string): string {
 }
 
 export function readPromotionRecord(io: FileIO, path: string): PromotionRecord | null {
-  const text = readTextFile(io, path);
+  let text: string | null;
+  try {
+    text = readTextFile(io, path);
+  } catch (err) {
+    // a store root that is a file (or under one) holds no record; the store's open names the key
+    if (err instanceof IoError && err.errnoCode === 'ENOTDIR') return null;
+    throw err;
+  }
   if (text === null) return null;
   let o: unknown;
   try {
