@@ -27,6 +27,24 @@ export const ADMIN_USAGE = `  admin brokerStatus ${CONNECT_OPTIONS} [--json]
                                                          promote a slave node to master
                                   the admin token: --token-file, else $${ADMIN_TOKEN_ENV}`;
 
+export const ADMIN_HELP = `usage: mqstore admin <brokerStatus|haStatus|promote> --addr <host:adminPort> [options]
+
+Asks a running node's admin HTTP server (its adminPort, default listenPort + 2).
+  brokerStatus               the node's runtime table (RocketMQ brokerStatus), or /status with --json
+  haStatus                   master and slave replication state (RocketMQ haStatus)
+  promote                    make a SLAVE node a master; the promotion is recorded in the store
+                             directory and kept across restarts (README, "Failover")
+
+options:
+  -a, --addr <host:port>     the node's admin address (required)
+  --json                     one JSON line instead of text
+  --timeout-ms <n>           how long to wait for the answer (default ${DEFAULT_ADMIN_TIMEOUT_MS} ms)
+  --role <role>              promote only: ASYNC_MASTER (default) or SYNC_MASTER
+  -h, --help                 this text
+
+exit codes: 0 answered; 1 the node is unreachable or refused (e.g. promote on a master: HTTP 409);
+2 bad command line`;
+
 interface AdminArgs {
   addr: AdminAddress;
   json: boolean;
@@ -123,8 +141,11 @@ export async function runAdmin(args: string[]): Promise<number> {
       const answer = (await explained(a, () => postAdmin(a.addr, '/admin/promote', a.role === undefined ? {} : { role: a.role }, a.call))) as {
         previousRole?: string;
         brokerRole?: string;
+        result?: { promotionRecord?: string } | null;
       };
       console.log(a.json ? JSON.stringify(answer) : `promoted: ${answer.previousRole ?? '?'} -> ${answer.brokerRole ?? '?'}`);
+      const record = answer.result?.promotionRecord;
+      if (!a.json && record !== undefined) console.error(`note: recorded in ${record}: a restart keeps this role; update this node's config and re-point the others (README, "Failover")`);
       return 0;
     }
     case undefined:

@@ -3,12 +3,13 @@
 // refused (ERR_ADMIN_REFUSED: token, Host/Origin) print and exit 2; other failures
 // (StoreError, AdminError) print `code: message` and exit 1; a command's own result code
 // (verify: 1 = different) is the exit code otherwise.
-import { parseArgs } from 'node:util';
 import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import { ADMIN_USAGE, runAdmin } from './admin-command.js';
+import { helpRequested } from './command-help.js';
+import { CONFIG_USAGE, runConfig } from './config-command.js';
 import { DISK_PROFILE_USAGE, runDiskProfile } from './disk-profile.js';
-import { defaultDoctorDir, doctorReport, formatDoctorReport } from './doctor.js';
+import { runDoctor } from './doctor.js';
 import { NODE_USAGE, runNode } from './node.js';
 import { UsageError } from './usage-error.js';
 import { runVerify, VERIFY_USAGE } from './verify-command.js';
@@ -21,21 +22,16 @@ ${NODE_USAGE}
 ${ADMIN_USAGE}
 ${VERIFY_USAGE}
 ${DISK_PROFILE_USAGE}
-  help                            this text`;
-
-function runDoctor(args: string[]): number {
-  const { values } = parseArgs({
-    args,
-    options: { dir: { type: 'string' }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
-  const report = doctorReport(values.dir ?? defaultDoctorDir());
-  console.log(values.json ? JSON.stringify(report) : formatDoctorReport(report));
-  return 0;
-}
+${CONFIG_USAGE}
+  help                            this text; 'mqstore <command> --help' for a command's options`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const help = helpRequested(command, rest);
+  if (help !== null) {
+    console.log(help);
+    return 0;
+  }
   switch (command) {
     case 'doctor':
       return runDoctor(rest);
@@ -47,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return runVerify(rest);
     case 'disk-profile':
       return runDiskProfile(rest);
+    case 'config':
+      return runConfig(rest);
     case 'help':
     case '--help':
     case '-h':

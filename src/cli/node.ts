@@ -25,6 +25,26 @@ const MAX_SET_OPTIONS = 1000;
 export const NODE_USAGE = `  node -c <file.properties> [--set key=value ...] [--admin-host <ip>] [--no-ha] [--enable-admin-put]
                                   run one store node until SIGINT/SIGTERM; prints a JSON ready line`;
 
+export const NODE_HELP = `usage: mqstore node -c <file.properties> [options]
+
+Runs one store node (any brokerRole: ASYNC_MASTER, SYNC_MASTER or SLAVE) until SIGINT or SIGTERM.
+Once up it prints one JSON line on stdout:
+  {"ready":true,"pid":..,"adminPort":..,"haPort":..,"brokerRole":..,"brokerId":..,"promotion":..}
+(the real ports when 0 was configured; "promotion":"applied" when a recorded promotion made a
+SLAVE config run as a master: README, "Failover"). Logs go to stderr. The config keys are listed
+by 'mqstore config'.
+
+options:
+  -c, --config <file>        the node's RocketMQ-style .properties file (required)
+  --set key=value            override one config key, parsed as in the file (repeatable, at most 1000)
+  --admin-host <ip>          address the admin/metrics HTTP server binds (default 127.0.0.1)
+  --no-ha                    run without the HA service (no replication, no promote)
+  --enable-admin-put         serve POST /admin/put (a load and test hook; off by default)
+  -h, --help                 this text
+
+exit codes: 0 clean shutdown; 1 failure (start or shutdown); 2 bad command line or configuration
+(the message names the key), including a store directory that cannot be created`;
+
 interface NodeOptions {
   configFile: string;
   /** --set key=value: text values, parsed by each key's spec as the file's are. */
@@ -128,6 +148,8 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     brokerId: config.brokerId,
     storePathRootDir: config.storePathRootDir,
     haService: node.replication !== null ? 'running' : 'none',
+    // 'applied': the config said SLAVE, a recorded promotion made this node a master (node/promotion-record.ts)
+    promotion: node.promotionAtStart.kind,
   };
 }
 

@@ -7,6 +7,9 @@
 //   2. its replication: the classic HA service (a master's server, a slave's client), unless
 //      `ha: false`;
 //   3. optionally (`admin`) the admin/metrics HTTP server (/status, /metrics, /admin/promote).
+// Before 1, a promotion recorded in the store directory is applied (promotion-record.ts: a
+// promoted node restarted with its old SLAVE config stays a master); every promotion, by
+// promote() or POST /admin/promote, is recorded before it happens (persist-promotion.ts).
 // The handle is a plain object: the store, its replication, the admin address, status() (plain
 // JSON, the same document as GET /status), promote() and one close(), which closes the parts in
 // reverse order (admin, HA, store) attempting every step (close-steps.ts). If a part fails to
@@ -24,8 +27,12 @@ import { openWithRejoin, type RejoinOptions, type RejoinOutcome } from '../ha/sl
 import { MessageStore, type MessageStoreDependencies } from '../store/message-store.js';
 import { systemClock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
+import { selectFileIO } from '../io/select-io.js';
+import type { FileIO } from '../io/file-io.js';
 import { closeInOrder, type CloseStep } from './close-steps.js';
 import { prepareNodeAdmin, startNodeAdmin, type NodeAdminOptions, type PreparedNodeAdmin } from './node-admin.js';
+import { persistingPromotion, type DurablePromote } from './persist-promotion.js';
+import { promotionAtStart, promotionRecordPath, type PromotionAtStart } from './promotion-record.js';
 
 export interface OpenNodeOptions {
   /** Where every part logs (the store, rejoin, HA, admin get children of it). Default: one line
@@ -53,6 +60,8 @@ export interface NodePromotion {
   brokerRole: string;
   /** The HA port the promoted node now listens on. */
   haPort: number | null;
+  /** Where the promotion is recorded (a restart keeps the role; promotion-record.ts). */
+  promotionRecord: string;
 }
 
 export interface StoreNode {
@@ -64,6 +73,8 @@ export interface StoreNode {
   readonly admin: { readonly host: string; readonly port: number; readonly scheme: 'http' | 'https' } | null;
   /** What the start-up check of a SLAVE's log against its master did. */
   readonly rejoin: RejoinOutcome;
+  /** Whether a recorded promotion decided this node's role at start ('applied': the config said SLAVE). */
+  readonly promotionAtStart: PromotionAtStart;
   /** The HA port this node listens on (a master; the real one when 0 was configured), else null. */
   haPort(): number | null;
   /** Identity, positions, runtime info and HA status as plain JSON (what GET /status serves). */
@@ -79,7 +90,9 @@ export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOp
   const bootTimestamp = clock.nowMs();
   const admin = options.admin === undefined ? undefined : preparedAdmin(input, options.admin, options.logger);
   const storeDeps: MessageStoreDependencies = { ...options.store, ...(options.logger ? { logger: options.logger.child('store') } : {}) };
-  const open = (): Promise<MessageStore> => MessageStore.open(input, storeDeps);
+  const recordIo: FileIO = options.store?.io ?? selectFileIO('node');
+  const start = promotionAtStart(input, recordIo, options.logger?.child('promotion') ?? consoleLogger('promotion'));
+  const open = (): Promise<MessageStore> => MessageStore.open(start.input, storeDeps);
   const rejoinLogger = options.logger?.child('rejoin') ?? consoleLogger('rejoin');
   const { store, rejoin } = options.ha === false ? { store: await open(), rejoin: NO_REJOIN } : await openWithRejoin(open, rejoinLogger, rejoinOptions(options));
   const ctx: NodeContext = {
@@ -88,15 +101,16 @@ export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOp
     bootTimestamp,
     nowMs: () => clock.nowMs(),
   };
+  const durable = persistingPromotion({ io: recordIo, config: store.config, brokerRole: () => store.brokerRole, nowMs: ctx.nowMs, logger: ctx.logger });
   const parts: Parts = { service: null, provider: null, admin: null };
   try {
-    await startParts(store, options, admin, ctx, parts);
+    await startParts(store, options, admin, ctx, parts, durable);
   } catch (err) {
     ctx.logger.error(`node failed to start: ${(err as Error).message}`);
     await closeInOrder(closeSteps(store, parts), ctx.logger).catch((e: Error) => ctx.logger.error(`cleanup after the failed start failed: ${e.message}`));
     throw startError(err);
   }
-  return assemble(store, rejoin, parts, ctx);
+  return assemble(store, rejoin, start.decision, parts, ctx, durable);
 }
 
 const NO_REJOIN: RejoinOutcome = Object.freeze({ kind: 'not-a-slave' });
@@ -133,17 +147,35 @@ interface NodeContext {
 
 /** HA, then the admin server (as prepareNodeAdmin decided), into `parts` as they start (so a
  * failure can close what started). */
-async function startParts(store: MessageStore, options: OpenNodeOptions, admin: PreparedNodeAdmin | undefined, ctx: NodeContext, parts: Parts): Promise<void> {
+async function startParts(store: MessageStore, options: OpenNodeOptions, admin: PreparedNodeAdmin | undefined, ctx: NodeContext, parts: Parts, durable: DurablePromote): Promise<void> {
   const logger = ctx.logger;
   if (options.ha !== false) {
     parts.service = await startHa(store, store.config, logger.child('ha'), options.ha ?? {});
-    parts.provider = withTransferRates(haServiceProvider(parts.service), { onError: (err) => logger.warn(`HA transfer rate sample failed: ${err.message}`) });
+    const rates = withTransferRates(haServiceProvider(parts.service), { onError: (err) => logger.warn(`HA transfer rate sample failed: ${err.message}`) });
+    parts.provider = withDurablePromote(rates, durable, promotionRecordPath(store.config.storePathRootDir));
   } else {
     parts.provider = noHaProvider(options.haDisabledReason ?? 'disabled by the embedder (openNode with ha: false)');
   }
   if (admin === undefined) return;
   const provider = parts.provider;
   parts.admin = await startNodeAdmin({ store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin') }, admin);
+}
+
+/** The provider, with its promote (POST /admin/promote) recorded first (persist-promotion.ts). */
+function withDurablePromote(p: HaStatusProvider, durable: DurablePromote, recordPath: string): HaStatusProvider {
+  const promote = p.promote;
+  if (!promote) return p;
+  return {
+    kind: p.kind,
+    note: p.note,
+    status: () => p.status(),
+    haPort: () => p.haPort(),
+    close: () => p.close(),
+    promote: async (role) => {
+      const outcome = await durable(role ?? 'ASYNC_MASTER', () => promote(role));
+      return { result: { ...(typeof outcome.result === 'object' && outcome.result !== null ? outcome.result : {}), promotionRecord: recordPath } };
+    },
+  };
 }
 
 function identity(store: MessageStore, ha: HaStatusProvider, parts: Parts, ctx: NodeContext): NodeIdentity {
@@ -166,7 +198,7 @@ function startError(err: unknown): unknown {
   return new AdminError(AdminErrorCode.NODE_START, `node failed to start (the store was closed): ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}`, { cause: err });
 }
 
-function assemble(store: MessageStore, rejoin: RejoinOutcome, parts: Parts, ctx: NodeContext): StoreNode {
+function assemble(store: MessageStore, rejoin: RejoinOutcome, promotion: PromotionAtStart, parts: Parts, ctx: NodeContext, durable: DurablePromote): StoreNode {
   const provider = parts.provider!;
   const service = parts.service;
   let closing: Promise<void> | null = null;
@@ -179,6 +211,7 @@ function assemble(store: MessageStore, rejoin: RejoinOutcome, parts: Parts, ctx:
     replication: service,
     admin: parts.admin ? { host: parts.admin.host, port: parts.admin.port, scheme: parts.admin.scheme } : null,
     rejoin,
+    promotionAtStart: promotion,
     haPort: () => provider.haPort(),
     status: () => {
       assertOpen('status');
@@ -188,8 +221,8 @@ function assemble(store: MessageStore, rejoin: RejoinOutcome, parts: Parts, ctx:
       assertOpen('promote');
       if (service === null) throw new StoreError(ErrorCode.UNSUPPORTED, `promote: this node runs no HA service (${provider.note ?? 'ha: false'})`);
       const previousRole = store.brokerRole;
-      await service.promote(role);
-      return { previousRole, brokerRole: store.brokerRole, haPort: provider.haPort() };
+      await durable(role, () => service.promote(role));
+      return { previousRole, brokerRole: store.brokerRole, haPort: provider.haPort(), promotionRecord: promotionRecordPath(store.config.storePathRootDir) };
     },
     close: () => (closing ??= closeInOrder(closeSteps(store, parts), ctx.logger)),
   };

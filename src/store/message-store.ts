@@ -44,6 +44,7 @@ import { runtimeInfo, type StoreRuntimeInfo } from './runtime-info.js';
 import type { GetMessageRequest, GetMessageResult, PutMessageInput, PutMessageResult, StoredMessage } from './statuses.js';
 import type { StoreCore } from './store-core.js';
 import { StoreDispatch } from './store-dispatch.js';
+import { ensureStoreDirs } from './store-dirs.js';
 import { StoreFiles } from './store-files.js';
 import { StoreHealth } from './store-health.js';
 import { closeStore } from './store-shutdown.js';
@@ -128,6 +129,7 @@ export class MessageStore {
     const config = loadStoreConfig(input, { warn: (m) => (deps.logger ?? consoleLogger('config')).warn(m) });
     const logger = deps.logger ?? consoleLogger('store', config.logLevel);
     const io = deps.io ?? selectFileIO(config.ioBackend, logger.child('io'));
+    ensureStoreDirs(io, config);
     const files = new StoreFiles(io, config.storePathRootDir);
     files.lock();
     const pool = config.transientStorePoolEnable
