@@ -36,14 +36,16 @@ Asks a running node's admin HTTP server (its adminPort, default listenPort + 2).
                              directory and kept across restarts (README, "Failover")
 
 options:
-  -a, --addr <host:port>     the node's admin address (required)
+  -a, --addr <host:port>     the node's admin address (required); https://host:port for a TLS admin port
+  --token-file <path>        the admin bearer token (adminTokenFile on the node); else $${ADMIN_TOKEN_ENV}
+  --ca-file <pem>            https: the CA that signed the node's admin certificate
   --json                     one JSON line instead of text
   --timeout-ms <n>           how long to wait for the answer (default ${DEFAULT_ADMIN_TIMEOUT_MS} ms)
   --role <role>              promote only: ASYNC_MASTER (default) or SYNC_MASTER
   -h, --help                 this text
 
 exit codes: 0 answered; 1 the node is unreachable or refused (e.g. promote on a master: HTTP 409);
-2 bad command line`;
+2 bad command line, or the node refused the request (401 token, 403 Host/Origin, 415 not JSON)`;
 
 interface AdminArgs {
   addr: AdminAddress;
