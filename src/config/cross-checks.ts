@@ -16,6 +16,11 @@
 //   error     commitMode 'direct' needs O_DIRECT, so not ioBackend 'node'
 //   warn      commitMode 'direct' without the pool has no effect
 //   warn      the pool (transientStorePoolSize x segment size) is more than half of RAM
+//   error     replicationTlsEnable needs replicationTlsCertFile, replicationTlsKeyFile and
+//             replicationTlsCaFile, and haTransferMode other than 'sendfile' (TLS bytes are
+//             encrypted in user space; sendfile would send them in clear)
+// (Whether a networked node needs replicationSecretFile is decided where the node starts,
+// src/net/replication-security.ts: a bare store never opens a replication port.)
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -44,6 +49,7 @@ export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) 
   checkPortsDistinct(config);
   checkCommitMode(config, warn);
   warnIfPoolTooLarge(config, warn);
+  checkReplicationTls(config);
   return config;
 }
 
@@ -142,5 +148,15 @@ function warnIfPoolTooLarge(config: MessageStoreConfig, warn: (message: string) 
       `the TransientStorePool needs ${poolBytes} bytes (transientStorePoolSize ${config.transientStorePoolSize} x mappedFileSizeCommitLog ` +
         `${config.mappedFileSizeCommitLog}), more than half of this machine's ${ramBytes} bytes of RAM`,
     );
+  }
+}
+
+function checkReplicationTls(config: MessageStoreConfig): void {
+  if (!config.replicationTlsEnable) return;
+  for (const key of ['replicationTlsCertFile', 'replicationTlsKeyFile', 'replicationTlsCaFile'] as const) {
+    if (config[key] === null) throw new ConfigError(key, null, 'the path of a PEM file; required when replicationTlsEnable is true');
+  }
+  if (config.haTransferMode === 'sendfile') {
+    throw new ConfigError('haTransferMode', config.haTransferMode, "'socket' or 'auto' when replicationTlsEnable is true (sendfile cannot encrypt)");
   }
 }
