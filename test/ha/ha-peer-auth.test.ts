@@ -82,6 +82,23 @@ describe('HA with peer authentication', () => {
     await stopAndCompare(master, slave);
   });
 
+  it('the metadata sync and the start-up rejoin check of a slave authenticate too', async () => {
+    const secret = writeSecretFile(newDir());
+    const master = await track(startMaster(newDir(), 'node', 'ASYNC_MASTER', secured(secret)));
+    await puts(master, 30);
+    const slaveDir = newDir();
+    const first = await track(startSlave(slaveDir, 'node', master, 1, secured(secret, { haMetadataSyncInterval: 200 })));
+    await waitCaughtUp(master, first);
+    await waitUntil(() => (slaveStatus(first).metadataSync?.syncs ?? 0) >= 2, 'two metadata syncs through the handshake', 10_000);
+    expect(slaveStatus(first).metadataSync?.lastError).toBeNull();
+    await stopNode(first);
+    await puts(master, 20, 30);
+    // a slave with data asks the master for its epochs before it opens replication
+    const again = await track(startSlave(slaveDir, 'node', master, 1, secured(secret)));
+    expect(again.rejoin.kind).toBe('consistent');
+    await stopAndCompare(master, again);
+  });
+
   for (const [what, slaveKeys, code] of [
     ['a wrong secret', (dir: string) => secured(writeSecretFile(dir, 'other.secret')), 'ERR_PEER_AUTH_BAD_PROOF'],
     ['another group', (dir: string, secret: string) => secured(secret, { brokerName: 'broker-b' }), 'ERR_PEER_AUTH_WRONG_GROUP'],
