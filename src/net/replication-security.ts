@@ -124,6 +124,7 @@ export function replicationSecurity(config: ReplicationSecurityConfig, options: 
         ca: readPemFile('replicationTlsCaFile', config.replicationTlsCaFile!, 'certificate'),
         requireClientCert: config.replicationTlsRequireClientCert,
         handshakeTimeoutMs: config.replicationHandshakeTimeout,
+        limits: { maxPendingHandshakes: config.replicationMaxPendingHandshakes, maxConnectionsPerSource: config.replicationMaxConnectionsPerSource },
       },
       { logger: logger.child('tls'), clock: options.clock },
     );

@@ -12,10 +12,16 @@
 // listen(): onConnection receives a connection only after its TLS handshake ('secureConnection');
 // a handshake that fails or takes longer than handshakeTimeoutMs is one rate-limited log line
 // ('tlsClientError') and a closed socket. maxConnections counts connections in TLS handshake
-// too (node's server.maxConnections).
+// too (node's server.maxConnections). `limits` (the peer-auth limits, applied from TCP accept,
+// before any TLS work): TLS handshakes in progress <= maxPendingHandshakes and open
+// connections per source address <= maxConnectionsPerSource; beyond them a TCP connection is
+// closed at once (a line of the same rate-limited log). A handshake in progress is keyed by the
+// peer's address and port (unique per TCP connection on one listener).
+import type { Socket } from 'node:net';
 import { connect as tlsConnect, createServer, type TLSSocket } from 'node:tls';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { PeerAuthErrorCode } from './peer-auth-protocol.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { SocketConnection, type SocketConnectionOptions } from './tcp-transport.js';
 import type { ConnectOptions, Connection, Listener, ListenOptions, Transport } from './transport.js';
@@ -31,6 +37,8 @@ export interface TlsMaterial {
   readonly requireClientCert: boolean;
   /** Listener: drop a connection whose TLS handshake has not finished by then. */
   readonly handshakeTimeoutMs: number;
+  /** Listener: caps applied at TCP accept (see the header); none when absent. */
+  readonly limits?: { readonly maxPendingHandshakes: number; readonly maxConnectionsPerSource: number };
 }
 
 export interface TlsRuntime {
@@ -64,9 +72,17 @@ class TlsListener implements Listener {
   }
 }
 
-export function tlsTransport(material: TlsMaterial, runtime: TlsRuntime): Transport & { readonly tlsFailures: () => number } {
+export interface TlsStats {
+  /** Failed or refused TLS handshakes (all listeners). */
+  failures: number;
+  /** TLS handshakes in progress now (listeners with `limits`). */
+  pending: number;
+}
+
+export function tlsTransport(material: TlsMaterial, runtime: TlsRuntime): Transport & { readonly tlsStats: () => TlsStats } {
   const log = new RateLimitedLog(runtime.logger, runtime.clock, runtime.logIntervalMs ?? 10_000);
   let failures = 0;
+  let pendingTotal = 0;
   const cert = Buffer.from(material.cert);
   const key = Buffer.from(material.key);
   const ca = Buffer.from(material.ca);
@@ -82,7 +98,34 @@ export function tlsTransport(material: TlsMaterial, runtime: TlsRuntime): Transp
       minVersion: MIN_VERSION,
     });
     server.maxConnections = options.maxConnections;
+    const limits = material.limits;
+    const pending = new Set<string>();
+    const perSource = new Map<string, number>();
+    if (limits !== undefined) {
+      server.on('connection', (raw: Socket) => {
+        const source = raw.remoteAddress ?? '?';
+        const key = `${source}:${raw.remotePort ?? '?'}`;
+        const fromSource = perSource.get(source) ?? 0;
+        if (pending.size >= limits.maxPendingHandshakes || fromSource >= limits.maxConnectionsPerSource) {
+          failures++;
+          const why = pending.size >= limits.maxPendingHandshakes ? `${pending.size} TLS handshakes in progress` : `${fromSource} connections from ${source}`;
+          log.warn(`${PeerAuthErrorCode.LIMIT} refused ${key} on ${options.host}: already ${why}; connection closed`);
+          raw.destroy();
+          return;
+        }
+        pending.add(key);
+        pendingTotal++;
+        perSource.set(source, fromSource + 1);
+        raw.once('close', () => {
+          if (pending.delete(key)) pendingTotal--;
+          const n = (perSource.get(source) ?? 1) - 1;
+          if (n <= 0) perSource.delete(source);
+          else perSource.set(source, n);
+        });
+      });
+    }
     server.on('secureConnection', (socket: TLSSocket) => {
+      if (pending.delete(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`)) pendingTotal--;
       socket.setNoDelay(true);
       options.onConnection(new SocketConnection(socket, TLS_CONNECTION));
     });
@@ -110,5 +153,5 @@ export function tlsTransport(material: TlsMaterial, runtime: TlsRuntime): Transp
     return new SocketConnection(socket, TLS_CONNECTION);
   }
 
-  return { kind: 'tls', providesFileDescriptors: false, connect, listen, tlsFailures: () => failures };
+  return { kind: 'tls', providesFileDescriptors: false, connect, listen, tlsStats: () => ({ failures, pending: pendingTotal }) };
 }

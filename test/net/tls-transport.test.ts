@@ -4,6 +4,7 @@
 // one, is refused by a mutual-TLS listener and never handed to the application; a listener
 // with a certificate from another CA is refused by the client.
 import { readFileSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tlsTransport, type TlsMaterial } from '../../src/net/tls-transport.js';
@@ -93,15 +94,39 @@ describe.skipIf(MISSING !== null)('tlsTransport', () => {
       // TLS 1.3: the client may finish before the server's verdict arrives; then it is closed at once
       await withDeadline(new Promise<void>((resolve) => r.c.once('close', resolve)), 5000, 'the refused client closed');
     }
-    await waitUntil(() => server.t.tlsFailures() >= 1, 'the server logged the failed handshake', 5000);
+    await waitUntil(() => server.t.tlsStats().failures >= 1, 'the server logged the failed handshake', 5000);
     expect(accepted).toEqual([]);
     expect(server.logger.lines.some((l) => l.includes('ERR_TLS_HANDSHAKE'))).toBe(true);
     // a plain TLS client that trusts the CA but has no certificate
     const bare = tlsConnect({ host: HOST, port, ca: readFileSync(a.ca) });
     bare.on('error', () => {});
     await withDeadline(new Promise<void>((resolve) => bare.once('close', () => resolve())), 5000, 'the certificate-less client closed');
-    await waitUntil(() => server.t.tlsFailures() >= 2, 'the second failure', 5000);
+    await waitUntil(() => server.t.tlsStats().failures >= 2, 'the second failure', 5000);
     expect(accepted).toEqual([]);
+  });
+
+  it('limits apply from TCP accept: silent peers beyond maxPendingHandshakes are closed at once; freed slots serve a real peer', async () => {
+    const server = transport(material(a, { limits: { maxPendingHandshakes: 2, maxConnectionsPerSource: 100 } }));
+    const { port, accepted } = await serve(server.t);
+    const silent: Socket[] = [];
+    const closedAt: Promise<void>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = tcpConnect({ host: HOST, port });
+      s.on('error', () => {});
+      silent.push(s);
+      closedAt.push(new Promise<void>((resolve) => s.once('close', () => resolve())));
+      await withDeadline(new Promise<void>((resolve) => s.once('connect', () => resolve())), 5000, 'tcp connect');
+    }
+    await withDeadline(closedAt[2]!, 5000, 'the third silent peer was closed at once');
+    expect(server.t.tlsStats().pending).toBe(2);
+    expect(server.logger.lines.some((l) => l.includes('ERR_PEER_AUTH_LIMIT'))).toBe(true);
+    expect(silent[0]!.destroyed || silent[1]!.destroyed).toBe(false);
+    for (const s of silent) s.destroy();
+    await Promise.all(closedAt);
+    await waitUntil(() => server.t.tlsStats().pending === 0, 'the server freed the handshake slots', 5000);
+    const r = await outcome(transport(material(a)).t, port);
+    expect(r.ok).toBe(true);
+    await waitUntil(() => accepted.length === 1, 'the real peer was accepted', 5000);
   });
 
   it("a client refuses a listener whose certificate is from another CA", async () => {
