@@ -51,6 +51,9 @@ export interface ReplicationSecurityOptions {
   base?: Transport;
   /** The host the HA server binds when it is not brokerIP1 (HaOptions.listenHost). */
   listenHost?: string;
+  /** Who this node is in the handshake (default HA's: service 'ha', group brokerName, id
+   * brokerId). DLedger passes { service: 'dledger', group: dLegerGroup, selfId: dLegerSelfId }. */
+  identity?: { readonly service: string; readonly group: string; readonly selfId: string };
   clock: Clock;
   scheduler: Scheduler;
   logger: Logger;
@@ -132,20 +135,19 @@ export function replicationSecurity(config: ReplicationSecurityConfig, options: 
   }
   if (config.replicationSecretFile !== null) {
     const secret = readSecretFile('replicationSecretFile', config.replicationSecretFile);
+    const identity = options.identity ?? { service: 'ha', group: config.brokerName, selfId: String(config.brokerId) };
     transport = peerAuthTransport(
       transport,
       {
         secret,
-        service: 'ha',
-        group: config.brokerName,
-        selfId: String(config.brokerId),
+        ...identity,
         handshakeTimeoutMs: config.replicationHandshakeTimeout,
         maxPendingHandshakes: config.replicationMaxPendingHandshakes,
         maxConnectionsPerSource: config.replicationMaxConnectionsPerSource,
       },
       { clock: options.clock, scheduler: options.scheduler, logger: logger.child('peer-auth') },
     );
-    parts.push(`peer authentication (HMAC-SHA256, group ${config.brokerName})`);
+    parts.push(`peer authentication (HMAC-SHA256, ${identity.service} group ${identity.group}, id ${identity.selfId})`);
   }
   const summary = parts.length > 0 ? parts.join(', ') : 'none (loopback or replicationTrustedNetwork)';
   return { transport, summary, authenticated: config.replicationSecretFile !== null, encrypted: config.replicationTlsEnable };

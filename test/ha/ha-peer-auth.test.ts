@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeReport } from '../../src/ha/ha-protocol.js';
 import type { HaReplicaStatus } from '../../src/ha/ha-service.js';
+import { liveSendfileWorkers } from '../../src/ha/ha-sendfile-sender.js';
 import { masterStatus, startMaster, startSlave, stopNode, waitCaughtUp, waitSlaves, stopNodesAfterEach, type HaNode } from '../helpers/ha-inproc.js';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { rawPeer, withDeadline, type RawPeer } from '../helpers/ha-raw-peer.js';
@@ -142,6 +143,9 @@ describe('HA with peer authentication', () => {
     expect(new Set(await puts(master, 50))).toEqual(new Set(['PUT_OK']));
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
+    const workersBefore = liveSendfileWorkers();
+    // the real slave is fed by sendfile through the authenticated TCP connection
+    if (floodBackend === 'native') expect(workersBefore).toBeGreaterThanOrEqual(1);
 
     // all at once; half stay silent (they hold a handshake slot until the deadline), half send
     // the offset report 0 of the issue's fake slaves (without authentication, each such report
@@ -157,6 +161,8 @@ describe('HA with peer authentication', () => {
     await waitCaughtUp(master, slave);
     const rssDuring = process.memoryUsage().rss;
     expect(masterStatus(master).slaves).toHaveLength(1);
+    // no HaConnection and no sendfile worker for a peer that did not authenticate
+    expect(liveSendfileWorkers()).toBeLessThanOrEqual(workersBefore);
     for (const f of fakes) expect(f.received()).toBeLessThanOrEqual(GREETING_BYTES);
     const growthMiB = (rssDuring - rssBefore) / (1 << 20);
     process.stderr.write(`[ha-peer-auth] 200 unauthenticated connections (${fakes.length} opened): master process RSS ${Math.round(rssBefore / (1 << 20))} -> ${Math.round(rssDuring / (1 << 20))} MiB\n`);
