@@ -130,9 +130,10 @@ async function listenAuthenticated(options: ListenOptions, shared: Shared): Prom
   const perSource = new Map<string, number>();
   let pending = 0;
   let authenticated = 0;
+  let boundPort = options.port; // the real one once listening
   const refuse = (socket: Connection, why: string): void => {
     stats.refused++;
-    log.warn(`${PeerAuthErrorCode.LIMIT} refused ${socket.remoteAddress} on ${options.host}:${listener.port}: ${why}; connection closed`);
+    log.warn(`${PeerAuthErrorCode.LIMIT} refused ${socket.remoteAddress} on ${options.host}:${boundPort}: ${why}; connection closed`);
     socket.destroy();
   };
   const accept = (socket: Connection): void => {
@@ -186,6 +187,7 @@ async function listenAuthenticated(options: ListenOptions, shared: Shared): Prom
     },
     ...(options.onError ? { onError: options.onError } : {}),
   });
+  boundPort = listener.port;
   return listener;
 }
 
