@@ -290,7 +290,9 @@ class ListenerHandshake {
     if (answer && !this.socket.destroyed && REJECT_REASONS.some((r) => r.code === code)) {
       // the REJECT is tiny: handed to the kernel at once; the socket closes right after
       this.socket.write(encodeReject(code), () => this.socket.destroy());
-      this.shared.runtime.scheduler.after(this.shared.settings.handshakeTimeoutMs, () => this.socket.destroy(), { background: true });
+      // a peer that never lets the REJECT out is still closed, in bounded time
+      const fallback = this.shared.runtime.scheduler.after(this.shared.settings.handshakeTimeoutMs, () => this.socket.destroy(), { background: true });
+      this.socket.once('close', () => fallback.cancel());
       return;
     }
     this.socket.destroy();
