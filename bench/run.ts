@@ -11,11 +11,12 @@ import { fdatasyncSuite } from './fdatasync.bench.js';
 import { haTransferSuite } from './ha-transfer.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
 import { putStagesSuite } from './put-stages.bench.js';
+import { replicationSecuritySuite } from './repl-security.bench.js';
 import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | stages | store | ha | rss | all (default all; rss only when named)
+  --suite <name>   crc | append | fdatasync | stages | store | ha | security | rss | all (default all; rss only when named)
   --gib <n>        rss: GiB to write (default 4)
   --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
   --rounds <n>     ha: runs per sender, alternating (default 2)
@@ -24,7 +25,7 @@ const HELP = `usage: npm run bench -- [options]
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'store', 'ha', 'rss', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'store', 'ha', 'security', 'rss', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -72,6 +73,17 @@ async function main(): Promise<void> {
           segmentBytes: values.smoke ? 8 << 20 : 256 << 20,
           rounds: values.smoke ? 1 : rounds,
           putMs: values.smoke ? 300 : 3000,
+          onProgress: (line) => console.error(`bench: ${line}`),
+        }),
+      );
+    }
+    if (suite === 'security' || suite === 'all') {
+      sections.push(
+        await replicationSecuritySuite({
+          dir,
+          connections: values.smoke ? 20 : 500,
+          catchUpBytes: values.smoke ? 8e6 : Number(values['ha-mb']) * 1e6,
+          segmentBytes: values.smoke ? 8 << 20 : 256 << 20,
           onProgress: (line) => console.error(`bench: ${line}`),
         }),
       );

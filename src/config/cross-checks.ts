@@ -18,6 +18,11 @@
 //   warn      the pool (transientStorePoolSize x segment size) is more than half of RAM
 //   error     adminReadAuth 'token' needs adminTokenFile
 //   error     adminTlsCertFile and adminTlsKeyFile: both or neither
+//   error     replicationTlsEnable needs replicationTlsCertFile, replicationTlsKeyFile and
+//             replicationTlsCaFile, and haTransferMode other than 'sendfile' (TLS bytes are
+//             encrypted in user space; sendfile would send them in clear)
+// (Whether a networked node needs replicationSecretFile is decided where the node starts,
+// src/net/replication-security.ts: a bare store never opens a replication port.)
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -47,6 +52,7 @@ export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) 
   checkCommitMode(config, warn);
   warnIfPoolTooLarge(config, warn);
   checkAdminAuth(config);
+  checkReplicationTls(config);
   return config;
 }
 
@@ -155,5 +161,15 @@ function checkAdminAuth(config: MessageStoreConfig): void {
   if ((config.adminTlsCertFile === null) !== (config.adminTlsKeyFile === null)) {
     const [set, unset] = config.adminTlsCertFile === null ? ['adminTlsKeyFile', 'adminTlsCertFile'] : ['adminTlsCertFile', 'adminTlsKeyFile'];
     throw new ConfigError(unset, null, `a file path too: ${set} is set, and HTTPS needs both the certificate and its key`);
+  }
+}
+
+function checkReplicationTls(config: MessageStoreConfig): void {
+  if (!config.replicationTlsEnable) return;
+  for (const key of ['replicationTlsCertFile', 'replicationTlsKeyFile', 'replicationTlsCaFile'] as const) {
+    if (config[key] === null) throw new ConfigError(key, null, 'the path of a PEM file; required when replicationTlsEnable is true');
+  }
+  if (config.haTransferMode === 'sendfile') {
+    throw new ConfigError('haTransferMode', config.haTransferMode, "'socket' or 'auto' when replicationTlsEnable is true (sendfile cannot encrypt)");
   }
 }

@@ -119,6 +119,17 @@ export interface MessageStoreConfig {
   readonly haSlaveFallbehindMax: number;
   readonly slaveTimeout: number;
   readonly inSyncReplicas: number;
+  // --- replication security (mqstore only; src/net/replication-security.ts)
+  readonly replicationSecretFile: string | null;
+  readonly replicationTrustedNetwork: boolean;
+  readonly replicationHandshakeTimeout: number;
+  readonly replicationMaxPendingHandshakes: number;
+  readonly replicationMaxConnectionsPerSource: number;
+  readonly replicationTlsEnable: boolean;
+  readonly replicationTlsCertFile: string | null;
+  readonly replicationTlsKeyFile: string | null;
+  readonly replicationTlsCaFile: string | null;
+  readonly replicationTlsRequireClientCert: boolean;
   // --- mqstore only
   readonly ioBackend: IoBackendSetting;
   readonly commitMode: CommitMode;
@@ -563,6 +574,86 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     origin: 'rocketmq',
     rocketmqDefault:
       '1 counting the master (so 5.x SYNC_MASTER does not wait by default); ours counts slaves only, giving the classic 4.x wait-for-one-slave behaviour',
+  },
+  // --- replication security (mqstore only; src/net/replication-security.ts)
+  replicationSecretFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a file holding the shared secret (>= 16 bytes, not group-writable or world-accessible)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc:
+      'File holding the replication secret shared by the group (e.g. `openssl rand -hex 32 > f; chmod 600 f`): every HA connection first runs a mutual HMAC-SHA256 challenge-response bound to brokerName and the brokerIds; a peer without it gets no log byte and its acks count for nothing. Required when brokerIP1 or haMasterAddress is not a loopback address, unless replicationTrustedNetwork=true. The secret itself never goes in the config.',
+    origin: 'mqstore',
+  },
+  replicationTrustedNetwork: {
+    type: 'boolean',
+    default: false,
+    doc:
+      'true: allow replication without replicationSecretFile on a non-loopback address. Trade-off: anyone who can reach the HA port reads the whole CommitLog and can acknowledge SYNC_MASTER puts for data no replica holds; only for a network where every host is trusted (an isolated VLAN, a namespace).',
+    origin: 'mqstore',
+  },
+  replicationHandshakeTimeout: {
+    ...ms(5000, 'A replication peer that has not completed its authentication (and TLS) handshake this many ms after it connected is dropped. Shorter frees slots held by silent peers sooner; too short fails real peers on a slow link.'),
+    origin: 'mqstore',
+  },
+  replicationMaxPendingHandshakes: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    max: 10_000,
+    unit: 'count',
+    doc: 'Most replication handshakes in progress at once per port; more connections are closed at once (they never take a slave slot). Bounds what unauthenticated peers cost.',
+    origin: 'mqstore',
+  },
+  replicationMaxConnectionsPerSource: {
+    type: 'int',
+    default: 16,
+    min: 1,
+    max: 10_000,
+    unit: 'count',
+    doc: 'Most open replication connections (in handshake or authenticated) from one source IP address per port; more are closed at once. A slave needs 1 plus its short metadata and rejoin connections.',
+    origin: 'mqstore',
+  },
+  replicationTlsEnable: {
+    type: 'boolean',
+    default: false,
+    doc:
+      'Encrypt replication with TLS (node:tls, TLS 1.2+) using replicationTlsCertFile, replicationTlsKeyFile and replicationTlsCaFile. The master then streams from the main thread (no sendfile: the bytes must be encrypted), so haTransferMode=sendfile is refused and auto picks socket.',
+    origin: 'mqstore',
+  },
+  replicationTlsCertFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM certificate (chain) file',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: "This node's TLS certificate (PEM), presented as server to slaves and as client to its master; its SAN must name the address peers dial (e.g. IP:10.0.0.5).",
+    origin: 'mqstore',
+  },
+  replicationTlsKeyFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM private key file (not group-writable or world-accessible)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: "The private key of replicationTlsCertFile (PEM).",
+    origin: 'mqstore',
+  },
+  replicationTlsCaFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM file of CA certificates',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: "The CA(s) a peer's certificate must chain to (only these: the system CAs are not trusted for replication).",
+    origin: 'mqstore',
+  },
+  replicationTlsRequireClientCert: {
+    type: 'boolean',
+    default: true,
+    doc: 'With TLS on, a master asks every connecting peer for a certificate from replicationTlsCaFile and refuses one without (mutual TLS). false: only the master proves itself by certificate.',
+    origin: 'mqstore',
   },
   // --- mqstore only
   ioBackend: {

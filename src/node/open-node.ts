@@ -1,7 +1,10 @@
 // openNode: the one assembly of a store node, used by `mqstore node`, the tests and embedders.
 // From a config (typed keys and/or a .properties file) it opens, in this order:
-//   0. with `admin`: the admin server's access rules (node-admin.ts prepareNodeAdmin), or a
-//      ConfigError before anything opened (a non-loopback admin host without adminTokenFile);
+//   0. the replication security policy (net/replication-security.ts): the Transport every
+//      replication connection of this node uses (peer authentication, TLS), or a ConfigError
+//      before anything opened when the node is exposed without a secret; then, with `admin`,
+//      the admin server's access rules (node-admin.ts prepareNodeAdmin), or a ConfigError
+//      before anything opened (a non-loopback admin host without adminTokenFile);
 //   1. the store (MessageStore.open); a SLAVE with data first checks its log against the
 //      master's and drops diverged bytes (openWithRejoin, ha/slave-rejoin.ts);
 //   2. its replication: the classic HA service (a master's server, a slave's client), unless
@@ -24,11 +27,13 @@ import type { MessageStoreConfig } from '../config/store-config.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import { startHa, type HaOptions, type HaService } from '../ha/ha-service.js';
 import { openWithRejoin, type RejoinOptions, type RejoinOutcome } from '../ha/slave-rejoin.js';
+import { replicationSecurity } from '../net/replication-security.js';
 import { MessageStore, type MessageStoreDependencies } from '../store/message-store.js';
 import { systemClock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { selectFileIO } from '../io/select-io.js';
 import type { FileIO } from '../io/file-io.js';
+import { realScheduler } from '../util/scheduler.js';
 import { closeInOrder, type CloseStep } from './close-steps.js';
 import { prepareNodeAdmin, startNodeAdmin, type NodeAdminOptions, type PreparedNodeAdmin } from './node-admin.js';
 import { persistingPromotion, type DurablePromote } from './persist-promotion.js';
@@ -85,7 +90,8 @@ export interface StoreNode {
   close(): Promise<void>;
 }
 
-export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOptions = {}): Promise<StoreNode> {
+export async function openNode(input: StoreConfigInput = {}, givenOptions: OpenNodeOptions = {}): Promise<StoreNode> {
+  const options = securedReplication(input, givenOptions);
   const clock = options.store?.clock ?? systemClock;
   const bootTimestamp = clock.nowMs();
   const admin = options.admin === undefined ? undefined : preparedAdmin(input, options.admin, options.logger);
@@ -111,6 +117,24 @@ export async function openNode(input: StoreConfigInput = {}, options: OpenNodeOp
     throw startError(err);
   }
   return assemble(store, rejoin, start.decision, parts, ctx, durable);
+}
+
+/** `options` with the replication Transport the security policy chose put into `ha` (which the
+ * rejoin check takes too). The config is loaded here once without its warnings, only to read the
+ * policy's keys before the store opens; MessageStore.open loads it again and reports them. */
+function securedReplication(input: StoreConfigInput, options: OpenNodeOptions): OpenNodeOptions {
+  if (options.ha === false) return options;
+  const config = loadStoreConfig(input, { warn: () => {} });
+  const ha = options.ha ?? {};
+  const security = replicationSecurity(config, {
+    ...(ha.transport !== undefined ? { base: ha.transport } : {}),
+    ...(ha.listenHost !== undefined ? { listenHost: ha.listenHost } : {}),
+    clock: ha.clock ?? systemClock,
+    scheduler: ha.scheduler ?? realScheduler,
+    logger: options.logger?.child('net') ?? consoleLogger('net', config.logLevel),
+  });
+  if (security.authenticated || security.encrypted) (options.logger ?? consoleLogger('node', config.logLevel)).info(`replication security: ${security.summary}`);
+  return { ...options, ha: { ...ha, transport: security.transport } };
 }
 
 const NO_REJOIN: RejoinOutcome = Object.freeze({ kind: 'not-a-slave' });

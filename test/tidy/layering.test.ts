@@ -1,7 +1,8 @@
 // The tidy test: the shape of src/ that shared/ARCHITECTURE.md §2 draws, checked on every run.
 //   1. imports only go down the layers (or stay within a layer); nothing but the layers above
 //      store/ imports it;
-//   2. node:net only in src/net/; node:fs only in the rooms listed below (each with its reason);
+//   2. node:net only in src/net/, node:tls only in src/net/tls-transport.ts; node:fs only in the
+//      rooms listed below (each with its reason);
 //   3. raw timers (setTimeout, setImmediate, setInterval and their clear*) only in
 //      src/util/scheduler.ts, raw clocks (Date.now, performance.now, process.hrtime, new Date())
 //      only in src/util/clock.ts — everything else takes a Scheduler and a Clock — with the
@@ -36,6 +37,7 @@ const LAYERS: readonly (readonly string[])[] = [
 const FS_ALLOWED: Record<string, string> = {
   'io/': 'the FileIO backends and the addon loader, file system probes',
   'config/properties-file.ts': 'reads the .properties config file (not store state)',
+  'config/secret-file.ts': 'reads the secret and TLS files that security keys name (not store state)',
   'store/disk-space.ts': 'statfs of the store disk',
   'cli/': 'the command line reads and writes files the user names',
 };
@@ -108,11 +110,12 @@ describe('tidy: the layering of src/', () => {
     expect(bad).toEqual([]);
   });
 
-  it('node:net only in src/net, node:fs only where listed', () => {
+  it('node:net only in src/net, node:tls only in net/tls-transport.ts, node:fs only where listed', () => {
     const bad: string[] = [];
     for (const f of files) {
       const text = code(f.path);
       if (/^import (?!type )[^;]*from 'node:net'/m.test(text) && !f.rel.startsWith('net/')) bad.push(`${f.rel} imports node:net`);
+      if (/^import (?!type )[^;]*from 'node:tls'/m.test(text) && f.rel !== 'net/tls-transport.ts') bad.push(`${f.rel} imports node:tls`);
       if (/from 'node:fs(\/promises)?'/.test(text) && !allowed(f.rel, FS_ALLOWED)) bad.push(`${f.rel} imports node:fs`);
     }
     expect(bad).toEqual([]);
