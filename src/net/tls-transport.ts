@@ -18,7 +18,7 @@
 // closed at once (a line of the same rate-limited log). A handshake in progress is keyed by the
 // peer's address and port (unique per TCP connection on one listener).
 import type { Socket } from 'node:net';
-import { connect as tlsConnect, createServer, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, createServer, type TLSSocket } from 'node:tls';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { PeerAuthErrorCode } from './peer-auth-protocol.js';
@@ -154,4 +154,10 @@ export function tlsTransport(material: TlsMaterial, runtime: TlsRuntime): Transp
   }
 
   return { kind: 'tls', providesFileDescriptors: false, connect, listen, tlsStats: () => ({ failures, pending: pendingTotal }) };
+}
+
+/** Throws (node:tls's message) unless `key` is the private key of `cert` (both PEM): for config
+ * checks of TLS files outside this transport (the admin server's HTTPS). */
+export function checkCertificateKeyPair(cert: string | Buffer, key: string | Buffer): void {
+  createSecureContext({ cert, key });
 }

@@ -15,7 +15,6 @@
 //     non-loopback host too (it crosses the network in clear text);
 //   - adminTlsCertFile + adminTlsKeyFile: HTTPS (files read and paired here; a bad one, or a key
 //     that is not the certificate's, is a ConfigError).
-import { createSecureContext } from 'node:tls';
 import { isLoopbackHost, isWildcardHost } from '../admin/admin-access.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { HaStatusProvider } from '../admin/ha-status-provider.js';
@@ -26,6 +25,7 @@ import type { MessageStoreConfig } from '../config/store-config.js';
 import { ConfigError } from '../errors.js';
 import { readPemFile } from '../io/pem-file.js';
 import { readSecretFile } from '../io/secret-file.js';
+import { checkCertificateKeyPair } from '../net/tls-transport.js';
 import { createNodeMetrics } from '../metrics/node-metrics.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { Logger } from '../util/logger.js';
@@ -107,7 +107,7 @@ function readTls(config: Readonly<MessageStoreConfig>): { cert: string; key: str
   const key = readPemFile(config.adminTlsKeyFile, 'private key');
   if (!key.ok) throw new ConfigError('adminTlsKeyFile', config.adminTlsKeyFile, `a PEM private key file: ${key.problem}`);
   try {
-    createSecureContext({ cert: cert.pem, key: key.pem }); // parses both and checks that they belong together
+    checkCertificateKeyPair(cert.pem, key.pem); // parses both and checks that they belong together
   } catch (err) {
     throw new ConfigError('adminTlsKeyFile', config.adminTlsKeyFile, `the private key of adminTlsCertFile (${config.adminTlsCertFile}): ${(err as Error).message}`);
   }
