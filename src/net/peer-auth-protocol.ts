@@ -36,7 +36,7 @@
 // What this does NOT protect: the bytes after the handshake travel in clear and unauthenticated
 // (an on-path attacker can read them, or take over an authenticated TCP connection); use the TLS
 // transport for that. A recorded handshake allows an offline guess of a weak secret: secrets are
-// at least MIN_SECRET_BYTES long (secret-file.ts).
+// at least 16 characters long (io/secret-file.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const PEER_AUTH_MAGIC = 0x4d514155;

@@ -15,7 +15,7 @@
 //             warning naming the key.
 // A host name other than 'localhost' counts as a network address (it may resolve to one).
 import type { MessageStoreConfig } from '../config/store-config.js';
-import { readPemFile, readSecretFile } from '../config/secret-file.js';
+import { readPemFile, readSecretFile } from './security-files.js';
 import { parseHostPort } from '../config/value-formats.js';
 import { ConfigError } from '../errors.js';
 import { ipVersion } from '../util/ip-address.js';

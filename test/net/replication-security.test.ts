@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStoreConfig } from '../../src/config/load-config.js';
-import { readSecretFile } from '../../src/config/secret-file.js';
+import { readSecretFile } from '../../src/net/security-files.js';
 import { ConfigError } from '../../src/errors.js';
 import { chooseSenderFactory } from '../../src/ha/ha-sender-choice.js';
 import { tcpSender } from '../../src/ha/ha-tcp-sender.js';
@@ -87,16 +87,16 @@ describe('replication security policy', () => {
   it('checks the secret file: missing, too short, readable by others, a directory', () => {
     const dir = newDir();
     const missing = configError(() => readSecretFile('replicationSecretFile', join(dir, 'nope')));
-    expect(missing.message).toContain('ENOENT');
+    expect(missing.message).toContain('does not exist');
     const empty = configError(() => readSecretFile('replicationSecretFile', writeSecretFile(dir, 'empty', '\n')));
-    expect(empty.message).toContain('at least 16 bytes');
+    expect(empty.message).toContain('is empty');
     const short = configError(() => readSecretFile('replicationSecretFile', writeSecretFile(dir, 'short', 'hunter2\n')));
-    expect(short.message).toMatch(/it has 7/);
+    expect(short.message).toMatch(/holds 7 characters, fewer than 16/);
     const open = configError(() => readSecretFile('replicationSecretFile', writeSecretFile(dir, 'open', 'a'.repeat(40), 0o644)));
     expect(open.message).toContain('chmod 600');
     expect(open.message).toContain('0644');
     configError(() => readSecretFile('replicationSecretFile', dir));
-    // trailing newline and spaces are not part of the secret
+    // the trailing newline and spaces are not part of the secret
     const ok = readSecretFile('replicationSecretFile', writeSecretFile(dir, 'ok', 'x'.repeat(20) + ' \r\n', 0o640));
     expect(ok.toString()).toBe('x'.repeat(20));
   });

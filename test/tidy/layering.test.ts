@@ -37,7 +37,6 @@ const LAYERS: readonly (readonly string[])[] = [
 const FS_ALLOWED: Record<string, string> = {
   'io/': 'the FileIO backends and the addon loader, file system probes',
   'config/properties-file.ts': 'reads the .properties config file (not store state)',
-  'config/secret-file.ts': 'reads the secret and TLS files that security keys name (not store state)',
   'store/disk-space.ts': 'statfs of the store disk',
   'cli/': 'the command line reads and writes files the user names',
 };
