@@ -108,6 +108,13 @@ export interface MessageStoreConfig {
   readonly haSlaveFallbehindMax: number;
   readonly slaveTimeout: number;
   readonly inSyncReplicas: number;
+  // --- broker: the gRPC MessagingService (src/broker/)
+  readonly grpcServerPort: number;
+  readonly grpcBindAddress: string | null;
+  readonly grpcMaxInboundMessageSize: number;
+  readonly autoCreateTopicEnable: boolean;
+  readonly autoCreateSubscriptionGroup: boolean;
+  readonly defaultTopicQueueNums: number;
   // --- mqstore only
   readonly ioBackend: IoBackendSetting;
   readonly commitMode: CommitMode;
@@ -498,6 +505,48 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     origin: 'rocketmq',
     rocketmqDefault:
       '1 counting the master (so 5.x SYNC_MASTER does not wait by default); ours counts slaves only, giving the classic 4.x wait-for-one-slave behaviour',
+  },
+  // --- broker: the gRPC MessagingService (src/broker/)
+  grpcServerPort: {
+    type: 'int',
+    default: null,
+    derived: '8081, or 0 when listenPort is 0',
+    min: 0,
+    max: 65_535,
+    unit: 'port',
+    doc: 'Port of the gRPC MessagingService (RocketMQ 5 clients; the RocketMQ proxy key). 0 = any free port.',
+    origin: 'rocketmq',
+    rocketmqDefault: '8081 always; ours follows listenPort 0 (any free port) like haListenPort and adminPort, so test nodes never collide',
+  },
+  grpcBindAddress: {
+    type: 'string',
+    default: null,
+    derived: 'brokerIP1',
+    allowed: 'an IP address or host name to bind (0.0.0.0 = every interface)',
+    check: isHost,
+    normalize: (v) => v.trim(),
+    doc: 'Address the gRPC MessagingService binds. Default: brokerIP1, the address it advertises in routes.',
+    origin: 'mqstore',
+  },
+  grpcMaxInboundMessageSize: {
+    type: 'int',
+    default: 130 * MIB,
+    min: 64 * 1024,
+    max: INT_MAX,
+    unit: 'bytes',
+    doc: 'Largest gRPC request accepted (bytes). Keep it above maxMessageSize so an oversized body gets MESSAGE_BODY_TOO_LARGE with a reason, not a transport error.',
+    origin: 'rocketmq',
+  },
+  autoCreateTopicEnable: flag(true, 'The broker creates a topic (defaultTopicQueueNums queues) on its first route query or send.'),
+  autoCreateSubscriptionGroup: flag(true, 'The broker creates a consumer group on its first use.'),
+  defaultTopicQueueNums: {
+    type: 'int',
+    default: 8,
+    min: 1,
+    max: 1024,
+    unit: 'count',
+    doc: 'Read and write queues of an auto-created topic.',
+    origin: 'rocketmq',
   },
   // --- mqstore only
   ioBackend: {
