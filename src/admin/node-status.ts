@@ -25,6 +25,8 @@ export interface NodeIdentity {
   adminPort: number;
   /** The HA port the node listens on (a master with an HA service), else null. */
   haPort: number | null;
+  /** The gRPC MessagingService port (RocketMQ 5 clients), or null when the node serves none. */
+  grpcPort: number | null;
 }
 
 export type NodeStatus = NodeIdentity &
@@ -68,7 +70,7 @@ export function readHaStatus(provider: HaStatusProvider): { status: HaStatus | n
   }
 }
 
-export function identityOf(config: Readonly<MessageStoreConfig>, extra: Pick<NodeIdentity, 'pid' | 'version' | 'bootTimestamp' | 'adminPort' | 'haPort'>): NodeIdentity {
+export function identityOf(config: Readonly<MessageStoreConfig>, extra: Pick<NodeIdentity, 'pid' | 'version' | 'bootTimestamp' | 'adminPort' | 'haPort' | 'grpcPort'>): NodeIdentity {
   return {
     brokerClusterName: config.brokerClusterName,
     brokerName: config.brokerName,

@@ -14,6 +14,8 @@ export interface ReadyLine {
   pid: number;
   adminPort: number;
   haPort: number | null;
+  /** The gRPC MessagingService port (`mqstore node` always serves it). */
+  grpcPort: number | null;
   brokerRole: string;
   brokerName: string;
   brokerId: number;
