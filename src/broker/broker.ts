@@ -27,13 +27,24 @@ export interface BrokerOptions {
   scheduler?: Scheduler;
 }
 
+/** What /status shows of the gRPC server. */
+export interface BrokerStats {
+  host: string;
+  port: number;
+  telemetryStreams: number;
+  longPolls: number;
+  receiving: number;
+  topics: number;
+  groups: number;
+}
+
 export interface Broker {
   readonly host: string;
   readonly port: number;
   readonly topics: TopicRegistry;
   readonly groups: GroupRegistry;
-  /** Open Telemetry streams, long polls waiting, receive streams in progress. */
-  stats(): { telemetryStreams: number; longPolls: number; receiving: number };
+  /** Address, open Telemetry streams, long polls waiting, receive streams in progress. */
+  stats(): BrokerStats;
   close(): Promise<void>;
 }
 
@@ -83,7 +94,15 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
     port,
     topics,
     groups,
-    stats: () => ({ telemetryStreams: service.telemetry.open, longPolls: waiters.waiting, receiving: service.receiving() }),
+    stats: () => ({
+      host,
+      port,
+      telemetryStreams: service.telemetry.open,
+      longPolls: waiters.waiting,
+      receiving: service.receiving(),
+      topics: topics.list().length,
+      groups: groups.list().length,
+    }),
     close: () => (closing ??= shutdown(server, ctx, service.telemetry, scheduler)),
   };
 }

@@ -6,6 +6,7 @@ import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { HaStatusProvider } from '../admin/ha-status-provider.js';
 import { nodeRoutes } from '../admin/node-routes.js';
 import { readHaStatus, type NodeIdentity } from '../admin/node-status.js';
+import type { BrokerStats } from '../broker/broker.js';
 import { createNodeMetrics } from '../metrics/node-metrics.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { Logger } from '../util/logger.js';
@@ -26,6 +27,8 @@ export interface NodeAdminInput {
   identity: () => NodeIdentity;
   nowMs: () => number;
   logger: Logger;
+  /** The gRPC broker's stats for /status, when the node serves one. */
+  grpc?: () => BrokerStats | null;
 }
 
 export async function startNodeAdmin(input: NodeAdminInput, options: NodeAdminOptions): Promise<AdminServer> {
@@ -36,7 +39,7 @@ export async function startNodeAdmin(input: NodeAdminInput, options: NodeAdminOp
     { cluster: config.brokerClusterName, broker: config.brokerName, brokerId: config.brokerId },
   );
   const routes = nodeRoutes({
-    sources: { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs },
+    sources: { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs, ...(input.grpc ? { grpc: input.grpc } : {}) },
     metrics,
     ha,
     brokerRole: () => store.brokerRole,

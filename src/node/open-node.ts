@@ -141,7 +141,10 @@ async function startParts(store: MessageStore, options: OpenNodeOptions, ctx: No
   }
   if (options.admin === undefined) return;
   const provider = parts.provider;
-  parts.admin = await startNodeAdmin({ store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin') }, options.admin);
+  parts.admin = await startNodeAdmin(
+    { store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin'), grpc: () => parts.broker?.stats() ?? null },
+    options.admin,
+  );
 }
 
 function identity(store: MessageStore, ha: HaStatusProvider, parts: Parts, ctx: NodeContext): NodeIdentity {
@@ -182,7 +185,7 @@ function assemble(store: MessageStore, rejoin: RejoinOutcome, parts: Parts, ctx:
     haPort: () => provider.haPort(),
     status: () => {
       assertOpen('status');
-      return nodeStatus({ identity: () => identity(store, provider, parts, ctx), runtimeInfo: () => store.runtimeInfo(), ha: provider, nowMs: ctx.nowMs });
+      return nodeStatus({ identity: () => identity(store, provider, parts, ctx), runtimeInfo: () => store.runtimeInfo(), ha: provider, nowMs: ctx.nowMs, grpc: () => parts.broker?.stats() ?? null });
     },
     promote: async (role = 'ASYNC_MASTER') => {
       assertOpen('promote');
