@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rocketmqSchema } from '../../src/broker/proto-schema.js';
 import { Code } from '../../src/broker/status-codes.js';
+import { waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 import { openBroker, type InProcessBroker } from './broker-harness.js';
 
@@ -116,6 +117,30 @@ describe('protocol refusals', () => {
       s.end();
     });
     expect(telemetry[0].status.code).toBe(Code.CLIENT_ID_REQUIRED);
+  });
+
+  it('a client that vanishes mid long poll: the broker drops the poll, and a later send is consumed by the next receive', async () => {
+    const broker = await openBroker(newDir(), { defaultTopicQueueNums: 1 });
+    const c = clientFor(broker);
+    const req = { group: { name: 'G' }, messageQueue: { topic: { name: 'T9' }, id: 0 }, batchSize: 1, invisibleDuration: { seconds: 10 }, longPollingTimeout: { seconds: 30 } };
+    const s = (c as unknown as Record<string, (r: unknown, m: grpc.Metadata, o: grpc.CallOptions) => grpc.ClientReadableStream<any>>).ReceiveMessage!.call(c, req, meta(), { deadline: Date.now() + 40_000 });
+    const ended = new Promise<string>((resolve) => {
+      s.on('error', (e: grpc.ServiceError) => resolve(`error ${e.code}`));
+      s.on('end', () => resolve('end'));
+    });
+    s.on('data', () => {});
+    await waitUntil(() => broker.broker.stats().longPolls === 1, 'the poll to wait', 10_000);
+    s.cancel();
+    expect(await ended).toBe(`error ${grpc.status.CANCELLED}`);
+    await waitUntil(() => broker.broker.stats().longPolls === 0 && broker.broker.stats().receiving === 0, 'the broker to drop the poll', 10_000);
+    // nothing was delivered to the vanished client: the next send goes to the next receive
+    const sent = await call(c, 'SendMessage', { messages: [message({ topic: { name: 'T9' } })] });
+    expect(sent.status.code).toBe(Code.OK);
+    const got = await stream(c, 'ReceiveMessage', { ...req, longPollingTimeout: { seconds: 5 } });
+    expect(got[0].status.code).toBe(Code.OK);
+    expect(got[1].message.systemProperties.messageId).toBe('01ABCDEF');
+    expect(got[1].message.systemProperties.deliveryAttempt).toBe(1);
+    expect(got[1].message.systemProperties.bodyDigest).toEqual({ type: 2, checksum: '9DD4E461268C8034F5C8564E155C67A6' });
   });
 
   it('a SLAVE answers QueryRoute and SendMessage with ILLEGAL_ACCESS_POINT naming its master', async () => {
