@@ -4,7 +4,8 @@
 // accept, a bad topic name), AckMessage with a malformed handle, ReceiveMessage with an unknown
 // group (autoCreateSubscriptionGroup=false), a bad invisible time and an SQL filter, Telemetry
 // without a client id, an unimplemented RPC, and a SLAVE answering QueryRoute with the
-// redirect code (ILLEGAL_ACCESS_POINT) naming where its master is.
+// redirect code (ILLEGAL_ACCESS_POINT) naming where its master is. Also the routing RPCs'
+// answers (queue ids, permission, endpoint, accepted types, assignment -1, heartbeats).
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rocketmqSchema } from '../../src/broker/proto-schema.js';
@@ -63,6 +64,28 @@ afterAll(async () => {
     client.close();
     await broker.close();
   }
+});
+
+describe('routing RPCs', () => {
+  it('QueryRoute lists the queues with ids 0..n-1 on this endpoint; QueryAssignment, Heartbeat, NotifyClientTermination', async () => {
+    const broker = await openBroker(newDir(), { defaultTopicQueueNums: 4, brokerName: 'b-route' });
+    const c = clientFor(broker);
+    const route = await call(c, 'QueryRoute', { topic: { name: 'R1' }, endpoints: {} });
+    expect(route.status.code).toBe(Code.OK);
+    expect(route.messageQueues.map((q: any) => q.id)).toEqual([0, 1, 2, 3]);
+    for (const q of route.messageQueues) {
+      expect(q).toMatchObject({ topic: { name: 'R1' }, permission: 4, acceptMessageTypes: [1], broker: { name: 'b-route', id: 0 } });
+      expect(q.broker.endpoints).toEqual({ scheme: 1, addresses: [{ host: '127.0.0.1', port: broker.broker.port }] });
+    }
+    const assignment = await call(c, 'QueryAssignment', { topic: { name: 'R1' }, group: { name: 'G' }, endpoints: {} });
+    expect(assignment.status.code).toBe(Code.OK);
+    expect(assignment.assignments.map((a: any) => a.messageQueue.id)).toEqual([-1]);
+    expect((await call(c, 'Heartbeat', { clientType: 3, group: { name: 'G' } })).status.code).toBe(Code.OK);
+    expect((await call(c, 'Heartbeat', { clientType: 1 })).status.code).toBe(Code.OK);
+    expect((await call(c, 'Heartbeat', {})).status.code).toBe(Code.UNRECOGNIZED_CLIENT_TYPE);
+    expect((await call(c, 'NotifyClientTermination', { group: { name: 'G' } })).status.code).toBe(Code.OK);
+    expect((await call(c, 'QueryRoute', { topic: { name: 'bad topic' }, endpoints: {} })).status.code).toBe(Code.ILLEGAL_TOPIC);
+  });
 });
 
 describe('protocol refusals', () => {
