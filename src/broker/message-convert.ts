@@ -2,7 +2,8 @@
 //   send:    topic, body, tag -> TAGS, keys -> KEYS (space-joined, RocketMQ's rule), the client's
 //            message_id -> UNIQ_KEY, user_properties as they are, born_timestamp -> the record's
 //            bornTimestamp. User properties may not use RocketMQ's system property names.
-//   deliver: the record back, with the delivery's receipt handle, attempt, invisibility, queue
+//            A FIFO message's message_group -> __SHARDINGKEY (RocketMQ's sharding key property).
+//   deliver: the record back (message_group and type FIFO from __SHARDINGKEY), with the delivery's receipt handle, attempt, invisibility, queue
 //            offset, and body_digest = MD5 as uppercase hex (what the Java proxy sends; the Node
 //            client requires a digest and checks it).
 import { createHash } from 'node:crypto';
@@ -32,6 +33,16 @@ const MAX_TAG_CHARS = 128;
 const MAX_KEY_CHARS = 128;
 const MAX_KEYS = 32;
 const MAX_MESSAGE_ID_CHARS = 128;
+const MAX_MESSAGE_GROUP_CHARS = 64;
+export const PROPERTY_SHARDING_KEY = '__SHARDINGKEY';
+
+/** A FIFO message's group: required, 1..64 visible characters. */
+export function checkMessageGroup(group: string | undefined): string {
+  if (group === undefined || group.trim().length === 0 || group.length > MAX_MESSAGE_GROUP_CHARS || hasControl(group)) {
+    refuse('ILLEGAL_MESSAGE_GROUP', `a FIFO message needs a message_group of 1..${MAX_MESSAGE_GROUP_CHARS} visible characters, got ${JSON.stringify(group ?? null)}`);
+  }
+  return group;
+}
 
 export interface ProtoTimestamp {
   seconds?: number;
@@ -103,6 +114,7 @@ export function toPutInput(msg: ProtoMessage, queueId: number, maxBodyBytes: num
     properties[name] = value;
   }
   properties.UNIQ_KEY = messageId;
+  if (sys.messageType === MessageTypeNumber.FIFO) properties[PROPERTY_SHARDING_KEY] = checkMessageGroup(sys.messageGroup);
   const born = timestampMs(sys.bornTimestamp);
   return {
     topic: msg.topic?.name ?? '',
@@ -126,6 +138,7 @@ export function toProtoMessage(m: StoredMessage, entry: InflightEntry, receiptHa
   const userProperties: Record<string, string> = {};
   for (const [name, value] of Object.entries(m.properties)) if (!SYSTEM_PROPERTY_NAMES.has(name)) userProperties[name] = value;
   const body = m.body ?? new Uint8Array(0);
+  const group = m.properties[PROPERTY_SHARDING_KEY];
   return {
     topic: { name: m.topic, resourceNamespace: '' },
     userProperties,
@@ -135,7 +148,8 @@ export function toProtoMessage(m: StoredMessage, entry: InflightEntry, receiptHa
       messageId: m.properties.UNIQ_KEY ?? m.msgId,
       bodyDigest: { type: DIGEST_MD5, checksum: createHash('md5').update(body).digest('hex').toUpperCase() },
       bodyEncoding: ENCODING_IDENTITY,
-      messageType: MessageTypeNumber.NORMAL,
+      messageType: group === undefined ? MessageTypeNumber.NORMAL : MessageTypeNumber.FIFO,
+      ...(group === undefined ? {} : { messageGroup: group }),
       bornTimestamp: timestampOf(m.bornTimestamp),
       bornHost: hostText(m.bornHost),
       storeTimestamp: timestampOf(m.storeTimestamp),

@@ -16,6 +16,12 @@
 // filtered out by the group's tag filter, or unreadable / deleted by retention.
 // Receipt handles from before a restart name another bootId and are refused.
 //
+// FIFO (an `orderly` pop: a FIFO topic consumed by a group with consumeMessageOrderly): a queue
+// with anything in flight delivers no new message, and its expired messages come again in
+// offset order; so each message group (which lives in one queue, send-handler.ts) has one batch
+// in flight at a time and is delivered in send order. Coarser than per group: groups that share
+// a queue wait for each other.
+//
 // Concurrency: pops of one (group, topic) run one at a time (a promise chain), since a pop
 // awaits store reads between deciding and recording a delivery.
 import { ErrorCode, StoreError } from '../errors.js';
@@ -62,6 +68,8 @@ export interface PopRequest {
   maxMessages: number;
   invisibleMs: number;
   nowMs: number;
+  /** FIFO: one batch in flight per queue, redelivered in offset order. */
+  orderly?: boolean;
 }
 
 export type HandleOutcome = HandleCheck | 'other-boot';
@@ -137,7 +145,14 @@ export class PopService {
   private async redeliverExpired(req: PopRequest, queueId: number, out: Delivery[]): Promise<void> {
     const state = this.existing(req.group, req.topic, queueId);
     if (!state) return;
-    for (const e of state.expired(req.nowMs, req.maxMessages - out.length)) {
+    const room = req.maxMessages - out.length;
+    let expired = state.expired(req.nowMs, req.orderly ? state.inflightCount : room);
+    if (req.orderly) {
+      // in offset order, and only once every in-flight message of the queue is due
+      if (expired.length < state.inflightCount) return;
+      expired = expired.sort((a, b) => a.offset - b.offset).slice(0, room);
+    }
+    for (const e of expired) {
       const got = await this.store.getMessage({ group: req.group, topic: req.topic, queueId, offset: e.offset, maxMsgNums: 1 });
       const m = got.messages[0];
       if (state.entry(e.offset)?.popSeq !== e.popSeq) continue; // acked or renewed meanwhile
@@ -153,6 +168,7 @@ export class PopService {
 
   private async deliverNew(req: PopRequest, queueId: number, out: Delivery[]): Promise<void> {
     const state = this.state(req.group, req.topic, queueId);
+    if (req.orderly && state.inflightCount > 0) return;
     let scanned = 0;
     while (out.length < req.maxMessages && scanned < MAX_SCAN_PER_POP && state.inflightCount < MAX_INFLIGHT_PER_QUEUE) {
       const offset = state.next;

@@ -13,6 +13,7 @@ import { decodeReceiptHandle, type ReceiptHandle } from './receipt-handle.js';
 import { assertServesClients } from './route-handlers.js';
 import { OK, refuse, status, type Status } from './status-codes.js';
 import { tagFilterOf } from './tag-filter.js';
+import { messageTypeOf } from './topic-registry.js';
 import { LONG_POLLING_TIMEOUT_MS } from './client-settings.js';
 
 export const MIN_INVISIBLE_MS = 1_000;
@@ -67,10 +68,12 @@ export async function receiveMessage(ctx: BrokerContext, req: ReceiveRequest, st
   const start = ctx.clock.nowMs();
   const endAt = start + Math.max(0, Math.min(pollMs, stream.deadlineLeftMs() - DEADLINE_MARGIN_MS));
   const queueNums = topic.readQueueNums;
+  // FIFO topic and an orderly group: one batch in flight per queue (pop-service.ts)
+  const orderly = messageTypeOf(topic) === 'FIFO' && group.consumeMessageOrderly;
   let cancelled = false;
   for (let wakes = 0; wakes < MAX_WAKES_PER_POLL && !cancelled && !stream.isCancelled(); wakes++) {
     const nowMs = ctx.clock.nowMs();
-    const deliveries = await ctx.pop.pop({ group: group.groupName, topic: topic.topicName, queueNums, filter, maxMessages: batch, invisibleMs, nowMs });
+    const deliveries = await ctx.pop.pop({ group: group.groupName, topic: topic.topicName, queueNums, filter, maxMessages: batch, invisibleMs, nowMs, orderly });
     if (deliveries.length > 0) {
       stream.write({ status: OK });
       for (const d of deliveries) stream.write({ message: toProtoMessage(d.message, d.entry, d.receiptHandle, invisibleMs) });

@@ -1,13 +1,16 @@
 // SendMessage: each message is checked (topic exists or is auto-created, its message type is
 // the topic's, body / tag / keys / properties valid), put on a queue this broker chooses
-// (round-robin over the topic's write queues: the client's queue_id is advisory, see
-// route-handlers.ts) and answered with the client's message id and the queue offset.
+// (round-robin over the topic's write queues; a FIFO message on the queue its message group
+// hashes to, so one group stays in one queue in send order; the client's queue_id is advisory,
+// see route-handlers.ts) and answered with the client's message id and the queue offset.
+// NORMAL and FIFO are served; DELAY and TRANSACTION topics answer NOT_IMPLEMENTED.
 // Engine statuses map to the protocol's codes (ENGINE_STATUS_CODES). A put whose bytes are in
 // the log but whose wait failed (flush or slave timeout) is answered with the failure code: the
 // client may resend, which is at-least-once, never loss.
 import { PutMessageStatus, type PutMessageResult } from '../store/statuses.js';
 import type { BrokerContext } from './broker-context.js';
-import { MessageTypeNumber, toPutInput, type ProtoMessage } from './message-convert.js';
+import { crc32 } from '../io/crc.js';
+import { checkMessageGroup, MessageTypeNumber, toPutInput, type ProtoMessage } from './message-convert.js';
 import { assertServesClients } from './route-handlers.js';
 import { BrokerRefusal, OK, refuse, status, type CodeName, type Status } from './status-codes.js';
 import { messageTypeOf, TOPIC_MESSAGE_TYPES } from './topic-registry.js';
@@ -61,8 +64,9 @@ export class SendHandler {
       if (type !== MessageTypeNumber[topicType]) {
         refuse('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', `topic '${topic.topicName}' accepts ${topicType} messages; this message is ${typeName}`);
       }
-      if (topicType !== 'NORMAL') refuse('NOT_IMPLEMENTED', `${topicType} messages are not served by this broker yet (topic '${topic.topicName}')`);
-      const queueId = this.chooseQueue(topic.topicName, topic.writeQueueNums);
+      if (topicType !== 'NORMAL' && topicType !== 'FIFO') refuse('NOT_IMPLEMENTED', `${topicType} messages are not served by this broker yet (topic '${topic.topicName}')`);
+      const queueId =
+        topicType === 'FIFO' ? groupQueue(checkMessageGroup(m.systemProperties?.messageGroup), topic.writeQueueNums) : this.chooseQueue(topic.topicName, topic.writeQueueNums);
       const input = toPutInput(m, queueId, this.ctx.config.maxMessageSize);
       const result = await this.ctx.store.putMessage(input);
       return { status: this.statusOf(result), messageId: input.messageId, transactionId: '', offset: result.queueOffset };
@@ -83,4 +87,9 @@ export class SendHandler {
     this.nextQueue.set(topic, (n + 1) % writeQueues);
     return n % writeQueues;
   }
+}
+
+/** The queue of a FIFO message group: a stable hash of its UTF-8 bytes. */
+export function groupQueue(group: string, writeQueues: number): number {
+  return (crc32(new TextEncoder().encode(group)) >>> 0) % writeQueues;
 }

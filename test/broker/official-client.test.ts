@@ -4,7 +4,9 @@
 // (well before its await duration); invisibility expiry and redelivery with the attempt count,
 // the first receipt handle then refused as stale; ChangeInvisibleDuration; a tag filter; an
 // unknown topic with autoCreateTopicEnable=false; an oversized body (refused by the client from
-// the max_body_size the broker advertised). The metadata files are RocketMQ's shapes.
+// the max_body_size the broker advertised); FIFO: per message group in send order, and one
+// batch in flight per group across two consumers of the group. The metadata files are RocketMQ's
+// shapes.
 // Every wait is a client call with its own deadline or waitUntil on broker state; no sleeps.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -150,5 +152,54 @@ describe('broker with the official client', () => {
     await expect(producer.send({ topic: 'TopicE', body: Buffer.alloc(8193, 1) })).rejects.toThrow(/max size=8192/);
     const ok = await producer.send({ topic: 'TopicE', body: Buffer.alloc(8192, 1) });
     expect(ok.messageId).not.toBe('');
+  });
+
+  it('FIFO: each message group in send order, never in flight at two consumers at once', async () => {
+    const { broker, clients } = await setUp();
+    broker.broker.topics.put('FifoTopic', { messageType: 'FIFO', queueNums: 4 });
+    broker.broker.groups.put('FifoGroup', { consumeMessageOrderly: true });
+    const producer = await clients.producer(['FifoTopic']);
+    const groups = ['order-a', 'order-b', 'order-c', 'order-d', 'order-e'];
+    for (let i = 0; i < 4; i++) for (const g of groups) await producer.send({ topic: 'FifoTopic', body: Buffer.from(`${g}#${i}`), messageGroup: g });
+    const c1 = await clients.consumer('FifoGroup', { FifoTopic: '*' }, 1_000);
+    const c2 = await clients.consumer('FifoGroup', { FifoTopic: '*' }, 1_000);
+    const seen = new Map<string, number[]>(groups.map((g) => [g, []]));
+    const record = (batch: Awaited<ReturnType<typeof c1.receive>>): Set<string> => {
+      const inBatch = new Set<string>();
+      for (const m of batch) {
+        const [g, i] = m.body.toString().split('#');
+        expect(m.messageGroup).toBe(g);
+        seen.get(g!)!.push(Number(i));
+        inBatch.add(g!);
+      }
+      return inBatch;
+    };
+    for (let round = 0; round < 30 && [...seen.values()].reduce((n, v) => n + v.length, 0) < 20; round++) {
+      const b1 = await c1.receive(2, 15_000);
+      const b2 = await c2.receive(2, 15_000); // while b1 is in flight
+      const g1 = record(b1);
+      const g2 = record(b2);
+      expect([...g1].filter((g) => g2.has(g))).toEqual([]);
+      for (const m of [...b1]) await c1.ack(m);
+      for (const m of [...b2]) await c2.ack(m);
+    }
+    for (const g of groups) expect(seen.get(g)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('FIFO: while a group has a message in flight, no other consumer gets its next one', async () => {
+    const { broker, clients } = await setUp();
+    broker.broker.topics.put('FifoOne', { messageType: 'FIFO', queueNums: 1 });
+    broker.broker.groups.put('FifoOneGroup', { consumeMessageOrderly: true });
+    const producer = await clients.producer(['FifoOne']);
+    for (let i = 0; i < 3; i++) await producer.send({ topic: 'FifoOne', body: Buffer.from(`g#${i}`), messageGroup: 'g' });
+    const c1 = await clients.consumer('FifoOneGroup', { FifoOne: '*' }, 1_000);
+    const c2 = await clients.consumer('FifoOneGroup', { FifoOne: '*' }, 1_000);
+    const [first] = await c1.receive(1, 15_000);
+    expect(first?.body.toString()).toBe('g#0');
+    expect(await c2.receive(1, 15_000)).toEqual([]);
+    await c1.ack(first!);
+    const [second] = await c2.receive(1, 15_000);
+    expect(second?.body.toString()).toBe('g#1');
+    await c2.ack(second!);
   });
 });
