@@ -3,6 +3,15 @@
 // refusal (BrokerRefusal) becomes its status with the reason, any other failure INTERNAL_ERROR
 // with the message (and an error log line), never a transport error. RPCs the broker does not
 // implement answer NOT_IMPLEMENTED with what is missing.
+//
+// Served: QueryRoute, Heartbeat, Telemetry (settings), QueryAssignment, NotifyClientTermination,
+// SendMessage (NORMAL and FIFO), ReceiveMessage (pop, long polling, tag filters, FIFO one batch
+// in flight per queue), AckMessage, ChangeInvisibleDuration.
+// Not yet: delay messages (DELAY topics, RecallMessage), transactions (EndTransaction, orphan
+// checks over Telemetry), dead-letter queues (ForwardMessageToDeadLetterQueue, %DLQ% after max
+// attempts: redelivery goes on for ever), server-side renewal for PushConsumer (auto_renew gets
+// a fixed 30 s invisibility), pull consumers (PullMessage, UpdateOffset, GetOffset, QueryOffset),
+// SQL92 filters, GZIP bodies, namespaces, authentication, lite topics.
 import type * as grpc from '@grpc/grpc-js';
 import type { BrokerContext } from './broker-context.js';
 import { ackMessage, changeInvisibleDuration, receiveMessage, type ReceiveStream } from './receive-handler.js';
