@@ -92,6 +92,8 @@ export class PopService {
   pop(req: PopRequest): Promise<Delivery[]> {
     const key = `${req.group}\u0001${req.topic}`;
     const run = (this.chains.get(key) ?? Promise.resolve()).then(() => this.popNow(req, key));
+    // the next pop of this key waits for this one whether it failed or not; the failure itself
+    // reaches the caller through `run`
     const tail = run.catch(() => undefined);
     this.chains.set(key, tail);
     void tail.then(() => {
