@@ -17,8 +17,9 @@ import { durationOf } from './message-convert.js';
 export const ClientType = { UNSPECIFIED: 0, PRODUCER: 1, PUSH_CONSUMER: 2, SIMPLE_CONSUMER: 3, PULL_CONSUMER: 4, LITE_PUSH_CONSUMER: 5, LITE_SIMPLE_CONSUMER: 6 } as const;
 
 export const MAX_CLIENTS = 10_000;
-/** What a PushConsumer is told (RocketMQ proxy defaults). */
+/** What a PushConsumer is told (RocketMQ proxy default batch; the poll is grpcPushConsumerLongPollingMs). */
 export const RECEIVE_BATCH_SIZE = 32;
+/** A receive that names no long_polling_timeout waits this long. */
 export const LONG_POLLING_TIMEOUT_MS = 30_000;
 const PRODUCER_MAX_ATTEMPTS = 3;
 
@@ -61,7 +62,7 @@ export function mergedSettings(client: ClientSettings, config: Readonly<MessageS
     ...client.subscription,
     fifo: group?.consumeMessageOrderly ?? false,
     receiveBatchSize: RECEIVE_BATCH_SIZE,
-    longPollingTimeout: durationOf(LONG_POLLING_TIMEOUT_MS),
+    longPollingTimeout: durationOf(config.grpcPushConsumerLongPollingMs),
   };
   delete out.publishing;
   return out;

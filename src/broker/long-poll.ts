@@ -50,6 +50,11 @@ export class ArrivalWaiters {
     });
   }
 
+  /** Wake the polls of `topic` to look again (an invisibility was shortened). */
+  nudge(topic: string): void {
+    this.wakeTopic(topic, 'arrived');
+  }
+
   /** Wake every waiter and stop listening (the broker is closing). */
   close(): void {
     if (this.closed) return;

@@ -129,9 +129,12 @@ export function changeInvisibleDuration(
   const handle = decodeReceiptHandle(req.receiptHandle);
   if (!handle) refuse('INVALID_RECEIPT_HANDLE', 'the receipt handle is malformed');
   const ms = durationMs(req.invisibleDuration);
-  if (ms === null || ms < MIN_INVISIBLE_MS || ms > MAX_INVISIBLE_MS) refuse('ILLEGAL_INVISIBLE_TIME', `invisible_duration ${ms} ms is not in [${MIN_INVISIBLE_MS}, ${MAX_INVISIBLE_MS}] ms`);
+  // any length down to 0: the Node PushConsumer's nack asks for its back-off's *seconds* as
+  // milliseconds (1 ms for a 1 s back-off) and retries a refusal for ever
+  if (ms === null || ms < 0 || ms > MAX_INVISIBLE_MS) refuse('ILLEGAL_INVISIBLE_TIME', `invisible_duration ${ms} ms is not in [0, ${MAX_INVISIBLE_MS}] ms`);
   const out = ctx.pop.changeInvisible(group.groupName, topic.topicName, handle, ctx.clock.nowMs(), ms);
   if (typeof out === 'string') return { status: handleStatus(out, handle, 'change the invisibility of'), receiptHandle: '' };
+  ctx.waiters.nudge(topic.topicName); // a poll waiting for the old deadline looks again
   return { status: OK, receiptHandle: out.receiptHandle };
 }
 

@@ -115,6 +115,7 @@ export interface MessageStoreConfig {
   readonly autoCreateTopicEnable: boolean;
   readonly autoCreateSubscriptionGroup: boolean;
   readonly defaultTopicQueueNums: number;
+  readonly grpcPushConsumerLongPollingMs: number;
   // --- mqstore only
   readonly ioBackend: IoBackendSetting;
   readonly commitMode: CommitMode;
@@ -547,6 +548,15 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     unit: 'count',
     doc: 'Read and write queues of an auto-created topic.',
     origin: 'rocketmq',
+  },
+  grpcPushConsumerLongPollingMs: {
+    type: 'int',
+    default: 30_000,
+    min: 1000,
+    max: 60_000,
+    unit: 'ms',
+    doc: "long_polling_timeout the broker sends PushConsumers in their settings (they use it, not their own option, and their shutdown waits for polls this long).",
+    origin: 'mqstore',
   },
   // --- mqstore only
   ioBackend: {

@@ -2,7 +2,7 @@
 // no HA) and the OFFICIAL client (rocketmq-client-nodejs, unmodified) with a quiet logger that
 // keeps its error lines for the failure message. Every client made here is shut down by
 // closeAll(); every node by its close(). Waiting is on client calls with deadlines, never sleeps.
-import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { Producer, PushConsumer, SimpleConsumer, type MessageListener } from 'rocketmq-client-nodejs';
 import { startBroker, type Broker } from '../../src/broker/broker.js';
 import { MessageStore } from '../../src/store/message-store.js';
 import { CALM_DISK_USAGE, smallConfig } from '../helpers/store-harness.js';
@@ -84,6 +84,28 @@ export class Clients {
     await c.startup();
     this.started.push(c);
     return c;
+  }
+
+  async pushConsumer(group: string, subscriptions: Record<string, string>, listener: MessageListener): Promise<PushConsumer> {
+    const c = new PushConsumer({
+      endpoints: this.endpoints,
+      namespace: '',
+      logger: this.logger,
+      consumerGroup: group,
+      subscriptions: new Map(Object.entries(subscriptions)),
+      messageListener: listener,
+      requestTimeout: 3000,
+    } as ConstructorParameters<typeof PushConsumer>[0]);
+    await c.startup();
+    this.started.push(c);
+    return c;
+  }
+
+  /** Shut one client down now (it is not shut down again by closeAll). */
+  async shutdown(client: { shutdown(): Promise<void> }): Promise<void> {
+    const i = this.started.indexOf(client);
+    if (i >= 0) this.started.splice(i, 1);
+    await client.shutdown();
   }
 
   async closeAll(): Promise<void> {
