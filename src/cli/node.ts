@@ -2,9 +2,9 @@
 // SIGINT / SIGTERM. The node is assembled by openNode (src/node/open-node.ts: store, HA service,
 // metrics, admin HTTP server); this file parses the arguments, installs the signal handlers
 // before the store opens, prints one JSON line on stdout once the node is up:
-//   {"ready":true,"pid":..,"adminPort":..,"haPort":..,"brokerRole":..,...}
+//   {"ready":true,"pid":..,"adminPort":..,"haPort":..,"grpcPort":..,"brokerRole":..,...}
 // (ports are the real ones when configured 0), and on a signal closes the node (admin server,
-// HA, store), which must finish within SHUTDOWN_DEADLINE_MS, else exit 1. Logs go to stderr.
+// gRPC broker, HA, store), which must finish within SHUTDOWN_DEADLINE_MS, else exit 1. Logs go to stderr.
 //
 // Exit codes: 0 clean shutdown; 1 failure (start or shutdown); 2 bad command line or bad
 // configuration (the ConfigError names the key), reported by main.ts.
@@ -111,6 +111,7 @@ export async function runNode(args: string[]): Promise<number> {
         ha: options.ha ? {} : false,
         haDisabledReason: 'disabled with --no-ha',
         admin: { host: options.adminHost, enablePut: options.adminPut },
+        broker: {},
         version: mqstoreVersion(),
       },
     );
@@ -143,6 +144,7 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     adminPort: node.admin!.port,
     adminScheme: node.admin!.scheme,
     haPort: node.haPort(),
+    grpcPort: node.broker?.port ?? null,
     brokerRole: node.store.brokerRole,
     brokerName: config.brokerName,
     brokerId: config.brokerId,

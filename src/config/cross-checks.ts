@@ -4,7 +4,8 @@
 //
 // Rules (error = ConfigError, warn = the loader's warn callback):
 //   derived   storePathCommitLog = <storePathRootDir>/commitlog; haListenPort = listenPort + 1;
-//             adminPort = listenPort + 2 (listenPort 0 -> both 0 = any free port)
+//             adminPort = listenPort + 2 (listenPort 0 -> both 0 = any free port);
+//             grpcServerPort = 8081 (0 when listenPort is 0)
 //   error     SLAVE needs brokerId > 0 and haMasterAddress
 //   error     ASYNC_MASTER / SYNC_MASTER need brokerId 0 (RocketMQ silently forces 0; we refuse)
 //   warn      haMasterAddress on a master is ignored
@@ -12,7 +13,8 @@
 //             TSP && role != SLAVE; SYNC_FLUSH with TSP is allowed, unlike 4.9.7)
 //   error     mappedFileSizeCommitLog >= maxMessageSize + 64 KiB + 8 (a record never spans segments)
 //   error     diskSpaceWarningLevelRatio >= diskMaxUsedSpaceRatio and >= diskSpaceCleanForciblyRatio
-//   error     listenPort, haListenPort, adminPort distinct (ports 0 excepted)
+//   error     listenPort, haListenPort, adminPort, grpcServerPort distinct (ports 0 excepted)
+//   error     defaultTopicQueueNums <= maxQueueId + 1
 //   error     commitMode 'direct' needs O_DIRECT, so not ioBackend 'node'
 //   warn      commitMode 'direct' without the pool has no effect
 //   warn      the pool (transientStorePoolSize x segment size) is more than half of RAM
@@ -31,11 +33,15 @@ import { END_FILE_MIN_BLANK_BYTES, RECORD_OVERHEAD_MAX_BYTES, type MessageStoreC
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The config before derivation: derived keys are null when the user did not set them. */
-export type DraftStoreConfig = Omit<Mutable<MessageStoreConfig>, 'storePathCommitLog' | 'haListenPort' | 'adminPort'> & {
+export type DraftStoreConfig = Omit<Mutable<MessageStoreConfig>, 'storePathCommitLog' | 'haListenPort' | 'adminPort' | 'grpcServerPort'> & {
   storePathCommitLog: string | null;
   haListenPort: number | null;
   adminPort: number | null;
+  grpcServerPort: number | null;
 };
+
+/** RocketMQ proxy's default gRPC port. */
+const DEFAULT_GRPC_SERVER_PORT = 8081;
 
 export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) => void): MessageStoreConfig {
   const config: Mutable<MessageStoreConfig> = {
@@ -43,12 +49,14 @@ export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) 
     storePathCommitLog: draft.storePathCommitLog ?? join(draft.storePathRootDir, 'commitlog'),
     haListenPort: draft.haListenPort ?? derivedPort(draft.listenPort, 1, 'haListenPort'),
     adminPort: draft.adminPort ?? derivedPort(draft.listenPort, 2, 'adminPort'),
+    grpcServerPort: draft.grpcServerPort ?? (draft.listenPort === 0 ? 0 : DEFAULT_GRPC_SERVER_PORT),
   };
   checkRole(config, warn);
   applyTransientStorePoolRule(config, warn);
   checkSegmentHoldsLargestRecord(config);
   checkDiskRatios(config);
   checkPortsDistinct(config);
+  checkTopicQueueNums(config);
   checkCommitMode(config, warn);
   warnIfPoolTooLarge(config, warn);
   checkAdminAuth(config);
@@ -122,6 +130,7 @@ function checkPortsDistinct(config: MessageStoreConfig): void {
     ['listenPort', config.listenPort],
     ['haListenPort', config.haListenPort],
     ['adminPort', config.adminPort],
+    ['grpcServerPort', config.grpcServerPort],
   ];
   for (let i = 0; i < ports.length; i++) {
     for (let j = 0; j < i; j++) {
@@ -129,6 +138,12 @@ function checkPortsDistinct(config: MessageStoreConfig): void {
       const [otherKey, otherPort] = ports[j]!;
       if (port !== 0 && port === otherPort) throw new ConfigError(key, port, `a port different from ${otherKey} (${otherPort}), or 0`);
     }
+  }
+}
+
+function checkTopicQueueNums(config: MessageStoreConfig): void {
+  if (config.defaultTopicQueueNums > config.maxQueueId + 1) {
+    throw new ConfigError('defaultTopicQueueNums', config.defaultTopicQueueNums, `at most maxQueueId + 1 = ${config.maxQueueId + 1} queues`);
   }
 }
 

@@ -130,6 +130,14 @@ export interface MessageStoreConfig {
   readonly replicationTlsKeyFile: string | null;
   readonly replicationTlsCaFile: string | null;
   readonly replicationTlsRequireClientCert: boolean;
+  // --- broker: the gRPC MessagingService (src/broker/)
+  readonly grpcServerPort: number;
+  readonly grpcBindAddress: string | null;
+  readonly grpcMaxInboundMessageSize: number;
+  readonly autoCreateTopicEnable: boolean;
+  readonly autoCreateSubscriptionGroup: boolean;
+  readonly defaultTopicQueueNums: number;
+  readonly grpcPushConsumerLongPollingMs: number;
   // --- mqstore only
   readonly ioBackend: IoBackendSetting;
   readonly commitMode: CommitMode;
@@ -653,6 +661,57 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     type: 'boolean',
     default: true,
     doc: 'With TLS on, a master asks every connecting peer for a certificate from replicationTlsCaFile and refuses one without (mutual TLS). false: only the master proves itself by certificate.',
+    origin: 'mqstore',
+  },
+  // --- broker: the gRPC MessagingService (src/broker/)
+  grpcServerPort: {
+    type: 'int',
+    default: null,
+    derived: '8081, or 0 when listenPort is 0',
+    min: 0,
+    max: 65_535,
+    unit: 'port',
+    doc: 'Port of the gRPC MessagingService (RocketMQ 5 clients; the RocketMQ proxy key). 0 = any free port.',
+    origin: 'rocketmq',
+    rocketmqDefault: '8081 always; ours follows listenPort 0 (any free port) like haListenPort and adminPort, so test nodes never collide',
+  },
+  grpcBindAddress: {
+    type: 'string',
+    default: null,
+    derived: 'brokerIP1',
+    allowed: 'an IP address or host name to bind (0.0.0.0 = every interface)',
+    check: isHost,
+    normalize: (v) => v.trim(),
+    doc: 'Address the gRPC MessagingService binds. Default: brokerIP1, the address it advertises in routes.',
+    origin: 'mqstore',
+  },
+  grpcMaxInboundMessageSize: {
+    type: 'int',
+    default: 130 * MIB,
+    min: 64 * 1024,
+    max: INT_MAX,
+    unit: 'bytes',
+    doc: 'Largest gRPC request accepted (bytes). Keep it above maxMessageSize so an oversized body gets MESSAGE_BODY_TOO_LARGE with a reason, not a transport error.',
+    origin: 'rocketmq',
+  },
+  autoCreateTopicEnable: flag(true, 'The broker creates a topic (defaultTopicQueueNums queues) on its first route query or send.'),
+  autoCreateSubscriptionGroup: flag(true, 'The broker creates a consumer group on its first use.'),
+  defaultTopicQueueNums: {
+    type: 'int',
+    default: 8,
+    min: 1,
+    max: 1024,
+    unit: 'count',
+    doc: 'Read and write queues of an auto-created topic.',
+    origin: 'rocketmq',
+  },
+  grpcPushConsumerLongPollingMs: {
+    type: 'int',
+    default: 30_000,
+    min: 1000,
+    max: 60_000,
+    unit: 'ms',
+    doc: "long_polling_timeout the broker sends PushConsumers in their settings (they use it, not their own option, and their shutdown waits for polls this long).",
     origin: 'mqstore',
   },
   // --- mqstore only

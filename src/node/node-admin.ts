@@ -26,6 +26,7 @@ import { ConfigError } from '../errors.js';
 import { readPemFile } from '../io/pem-file.js';
 import { readSecretFile } from '../io/secret-file.js';
 import { checkCertificateKeyPair } from '../net/tls-transport.js';
+import type { BrokerStats } from '../broker/broker.js';
 import { createNodeMetrics } from '../metrics/node-metrics.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { Logger } from '../util/logger.js';
@@ -46,6 +47,8 @@ export interface NodeAdminInput {
   identity: () => NodeIdentity;
   nowMs: () => number;
   logger: Logger;
+  /** The gRPC broker's stats for /status, when the node serves one. */
+  grpc?: () => BrokerStats | null;
 }
 
 /** What prepareNodeAdmin decided: the server's access rules and TLS material. */
@@ -122,7 +125,7 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
     { cluster: config.brokerClusterName, broker: config.brokerName, brokerId: config.brokerId },
   );
   const routes = nodeRoutes({
-    sources: { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs },
+    sources: { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs, ...(input.grpc ? { grpc: input.grpc } : {}) },
     metrics,
     ha,
     brokerRole: () => store.brokerRole,

@@ -9,16 +9,18 @@
 //      master's and drops diverged bytes (openWithRejoin, ha/slave-rejoin.ts);
 //   2. its replication: the classic HA service (a master's server, a slave's client), unless
 //      `ha: false`;
-//   3. optionally (`admin`) the admin/metrics HTTP server (/status, /metrics, /admin/promote).
+//   3. optionally (`broker`) the gRPC MessagingService for RocketMQ 5 clients (src/broker/);
+//   4. optionally (`admin`) the admin/metrics HTTP server (/status, /metrics, /admin/promote).
 // Before 1, a promotion recorded in the store directory is applied (promotion-record.ts: a
 // promoted node restarted with its old SLAVE config stays a master); every promotion, by
 // promote() or POST /admin/promote, is recorded before it happens (persist-promotion.ts).
 // The handle is a plain object: the store, its replication, the admin address, status() (plain
 // JSON, the same document as GET /status), promote() and one close(), which closes the parts in
-// reverse order (admin, HA, store) attempting every step (close-steps.ts). If a part fails to
+// reverse order (admin, broker, HA, store) attempting every step (close-steps.ts). If a part fails to
 // start, what started is closed and the error is thrown: StoreError / ConfigError keep their
 // codes, anything else becomes AdminError ERR_ADMIN_NODE_START.
 import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
+import { startBroker, type Broker, type BrokerOptions } from '../broker/broker.js';
 import { haServiceProvider, noHaProvider, type HaStatusProvider } from '../admin/ha-status-provider.js';
 import { identityOf, nodeStatus, type NodeIdentity, type NodeStatus } from '../admin/node-status.js';
 import { withTransferRates } from '../admin/transfer-rate.js';
@@ -50,6 +52,9 @@ export interface OpenNodeOptions {
   haDisabledReason?: string;
   /** Open the admin/metrics HTTP server (off unless given). */
   admin?: NodeAdminOptions;
+  /** Serve the gRPC MessagingService on grpcServerPort (off unless given; `mqstore node`
+   * always serves it). */
+  broker?: BrokerOptions;
   /** The store's injected pieces (clock, scheduler, file backend, disk usage probe). */
   store?: Omit<MessageStoreDependencies, 'logger'>;
   /** The start-up divergence check of a SLAVE (how long to wait for the master; by default it
@@ -76,6 +81,9 @@ export interface StoreNode {
   readonly replication: HaService | null;
   /** The admin/metrics server's address, or null when it was not asked for. */
   readonly admin: { readonly host: string; readonly port: number; readonly scheme: 'http' | 'https' } | null;
+  /** The gRPC MessagingService's address (the real port when 0 was configured), or null when
+   * it was not asked for. */
+  readonly broker: { readonly host: string; readonly port: number } | null;
   /** What the start-up check of a SLAVE's log against its master did. */
   readonly rejoin: RejoinOutcome;
   /** Whether a recorded promotion decided this node's role at start ('applied': the config said SLAVE). */
@@ -108,7 +116,7 @@ export async function openNode(input: StoreConfigInput = {}, givenOptions: OpenN
     nowMs: () => clock.nowMs(),
   };
   const durable = persistingPromotion({ io: recordIo, config: store.config, brokerRole: () => store.brokerRole, nowMs: ctx.nowMs, logger: ctx.logger });
-  const parts: Parts = { service: null, provider: null, admin: null };
+  const parts: Parts = { service: null, provider: null, broker: null, admin: null };
   try {
     await startParts(store, options, admin, ctx, parts, durable);
   } catch (err) {
@@ -159,6 +167,7 @@ function rejoinOptions(options: OpenNodeOptions): RejoinOptions {
 interface Parts {
   service: HaService | null;
   provider: HaStatusProvider | null;
+  broker: Broker | null;
   admin: { host: string; port: number; scheme: 'http' | 'https'; close(): Promise<void> } | null;
 }
 
@@ -169,8 +178,8 @@ interface NodeContext {
   nowMs: () => number;
 }
 
-/** HA, then the admin server (as prepareNodeAdmin decided), into `parts` as they start (so a
- * failure can close what started). */
+/** HA, then the broker, then the admin server (as prepareNodeAdmin decided), into `parts` as
+ * they start (so a failure can close what started). */
 async function startParts(store: MessageStore, options: OpenNodeOptions, admin: PreparedNodeAdmin | undefined, ctx: NodeContext, parts: Parts, durable: DurablePromote): Promise<void> {
   const logger = ctx.logger;
   if (options.ha !== false) {
@@ -180,9 +189,15 @@ async function startParts(store: MessageStore, options: OpenNodeOptions, admin: 
   } else {
     parts.provider = noHaProvider(options.haDisabledReason ?? 'disabled by the embedder (openNode with ha: false)');
   }
+  if (options.broker !== undefined) {
+    parts.broker = await startBroker(store, { logger: logger.child('broker'), ...(options.store?.clock ? { clock: options.store.clock } : {}), ...options.broker });
+  }
   if (admin === undefined) return;
   const provider = parts.provider;
-  parts.admin = await startNodeAdmin({ store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin') }, admin);
+  parts.admin = await startNodeAdmin(
+    { store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin'), grpc: () => parts.broker?.stats() ?? null },
+    admin,
+  );
 }
 
 /** The provider, with its promote (POST /admin/promote) recorded first (persist-promotion.ts). */
@@ -204,13 +219,14 @@ function withDurablePromote(p: HaStatusProvider, durable: DurablePromote, record
 
 function identity(store: MessageStore, ha: HaStatusProvider, parts: Parts, ctx: NodeContext): NodeIdentity {
   // adminPort 0: this node has no admin server
-  return identityOf(store.config, { pid: process.pid, version: ctx.version, bootTimestamp: ctx.bootTimestamp, adminPort: parts.admin?.port ?? 0, haPort: ha.haPort() });
+  return identityOf(store.config, { pid: process.pid, version: ctx.version, bootTimestamp: ctx.bootTimestamp, adminPort: parts.admin?.port ?? 0, haPort: ha.haPort(), grpcPort: parts.broker?.port ?? null });
 }
 
 function closeSteps(store: MessageStore, parts: Parts): CloseStep[] {
   const steps: CloseStep[] = [];
-  const { admin, provider } = parts;
+  const { admin, broker, provider } = parts;
   if (admin) steps.push({ what: 'admin server', close: () => admin.close() });
+  if (broker) steps.push({ what: 'gRPC broker', close: () => broker.close() });
   if (provider) steps.push({ what: 'HA service', close: () => provider.close() });
   steps.push({ what: 'store', close: () => store.close() });
   return steps;
@@ -234,12 +250,13 @@ function assemble(store: MessageStore, rejoin: RejoinOutcome, promotion: Promoti
     config: store.config,
     replication: service,
     admin: parts.admin ? { host: parts.admin.host, port: parts.admin.port, scheme: parts.admin.scheme } : null,
+    broker: parts.broker ? { host: parts.broker.host, port: parts.broker.port } : null,
     rejoin,
     promotionAtStart: promotion,
     haPort: () => provider.haPort(),
     status: () => {
       assertOpen('status');
-      return nodeStatus({ identity: () => identity(store, provider, parts, ctx), runtimeInfo: () => store.runtimeInfo(), ha: provider, nowMs: ctx.nowMs });
+      return nodeStatus({ identity: () => identity(store, provider, parts, ctx), runtimeInfo: () => store.runtimeInfo(), ha: provider, nowMs: ctx.nowMs, grpc: () => parts.broker?.stats() ?? null });
     },
     promote: async (role = 'ASYNC_MASTER') => {
       assertOpen('promote');

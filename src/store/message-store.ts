@@ -181,6 +181,23 @@ export class MessageStore {
     return this.gets.lookMessageByOffset(physicalOffset);
   }
 
+  /** Call `listener(topic, queueId)` whenever that queue gets new entries that getMessage can
+   * read (the dispatcher's visibility rule applies: committed / flushed / confirmed bytes only).
+   * Called on the store's thread, at most once per queue per dispatch round (every 10 ms, and
+   * before each read); a listener must be quick and must not throw (a throw is logged). Returns
+   * the function that removes the listener. */
+  onMessageArrived(listener: (topic: string, queueId: number) => void): () => void {
+    this.assertOpen();
+    const logger = this.core.logger;
+    return this.core.dispatch.onArrival((topic, queueId) => {
+      try {
+        listener(topic, queueId);
+      } catch (err) {
+        logger.error(`a message-arrived listener threw for ${topic} queue ${queueId}: ${(err as Error).stack ?? (err as Error).message}`);
+      }
+    });
+  }
+
   getMaxOffsetInQueue(topic: string, queueId: number): number {
     this.assertOpen();
     this.core.dispatch.drain();

@@ -16,6 +16,8 @@ export interface ReadyLine {
   adminPort: number;
   adminScheme: 'http' | 'https';
   haPort: number | null;
+  /** The gRPC MessagingService port (`mqstore node` always serves it). */
+  grpcPort: number | null;
   brokerRole: string;
   brokerName: string;
   brokerId: number;

@@ -79,6 +79,8 @@ describe('loadStoreConfig: a real-looking broker.conf', () => {
       transientStorePoolEnable: false,
       diskMaxUsedSpaceRatio: 88,
       slaveReadEnable: true,
+      autoCreateTopicEnable: false,
+      autoCreateSubscriptionGroup: true,
     });
     const warnedKeys = lines.map((l) => /^config key '([^']+)'/.exec(l)?.[1]);
     expect(warnedKeys).toEqual([
@@ -87,8 +89,6 @@ describe('loadStoreConfig: a real-looking broker.conf', () => {
       'storePathIndex',
       'storeCheckpoint',
       'abortFile',
-      'autoCreateTopicEnable',
-      'autoCreateSubscriptionGroup',
       'sendMessageThreadPoolNums',
       'useReentrantLockWhenPutMessage',
       'waitTimeMillsInSendQueue',

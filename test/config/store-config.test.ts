@@ -84,7 +84,7 @@ describe('defaults', () => {
     const differing = describeConfigKeys()
       .filter((row) => row.rocketmqDefault !== undefined)
       .map((row) => row.key);
-    expect(differing.sort()).toEqual(['brokerIP1', 'brokerName', 'inSyncReplicas', 'maxTopicLength']);
+    expect(differing.sort()).toEqual(['brokerIP1', 'brokerName', 'grpcServerPort', 'inSyncReplicas', 'maxTopicLength']);
   });
 
   it('every default passes its own spec, as a string and as a typed value', () => {

@@ -7,7 +7,8 @@
 //      src/util/scheduler.ts, raw clocks (Date.now, performance.now, process.hrtime, new Date())
 //      only in src/util/clock.ts — everything else takes a Scheduler and a Clock — with the
 //      listed exceptions (the CLI's process lifetime and measurements, worker thread loops);
-//   4. no test harness in src/ (ha-node-main.ts lives in test/helpers/).
+//   4. no test harness in src/ (ha-node-main.ts lives in test/helpers/);
+//   5. @grpc/grpc-js and @grpc/proto-loader only in src/broker/ (the gRPC front end).
 // It reads the source as text; a comment mentioning a banned name does not count.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -127,6 +128,11 @@ describe('tidy: the layering of src/', () => {
       if (RAW_TIMER.test(text) && !allowed(f.rel, TIMERS_ALLOWED)) bad.push(`${f.rel}: raw timer ${RAW_TIMER.exec(text)![0]}`);
       if (RAW_CLOCK.test(text) && !allowed(f.rel, CLOCK_ALLOWED)) bad.push(`${f.rel}: raw clock ${RAW_CLOCK.exec(text)![0]}`);
     }
+    expect(bad).toEqual([]);
+  });
+
+  it('@grpc/* only in src/broker', () => {
+    const bad = files.filter((f) => /from '@grpc\//.test(code(f.path)) && !f.rel.startsWith('broker/')).map((f) => f.rel);
     expect(bad).toEqual([]);
   });
 
