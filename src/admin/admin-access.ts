@@ -17,7 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import type { AllowedHost } from '../config/host-list.js';
-import { ipVersion } from '../util/ip-address.js';
+import { ipVersion, isLoopbackHost, isWildcardHost, unbracketHost } from '../util/ip-address.js';
 
 export type RouteAccess = 'read' | 'write';
 
@@ -45,24 +45,6 @@ export interface AccessCheck {
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
 
-/** 127.0.0.0/8, ::1, ::ffff:127.x.x.x, localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = unbracket(host).toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
-  return ipVersion(v4) === 4 && v4.startsWith('127.');
-}
-
-/** 0.0.0.0, :: (every interface). */
-export function isWildcardHost(host: string): boolean {
-  const h = unbracket(host);
-  return h === '0.0.0.0' || h === '::' || h === '0:0:0:0:0:0:0:0' || h === '';
-}
-
-function unbracket(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
 /** `name`, `name:port`, `[v6]`, `[v6]:port` -> lower-cased name (no brackets) and port (null: none). */
 export function parseHostHeader(value: string): { host: string; port: number | null } | null {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s/@]+))(?::(\d{1,5}))?$/.exec(value.trim());
@@ -88,7 +70,7 @@ export function bearerToken(header: string | undefined): string | null {
 
 export function accessCheck(options: AdminAccessOptions, bind: { host: string; port: number; scheme: 'http' | 'https' }): AccessCheck {
   const defaultPort = bind.scheme === 'https' ? 443 : 80;
-  const bindHost = unbracket(bind.host).toLowerCase();
+  const bindHost = unbracketHost(bind.host).toLowerCase();
   const names = new Set<string>([bindHost]);
   if (isLoopbackHost(bindHost)) for (const n of LOOPBACK_NAMES) names.add(n);
   const wildcard = isWildcardHost(bindHost);
@@ -122,7 +104,7 @@ export function accessCheck(options: AdminAccessOptions, bind: { host: string; p
     } catch {
       return `Origin '${origin.slice(0, 200)}' is not a URL of this admin server`;
     }
-    const host = unbracket(url.hostname).toLowerCase();
+    const host = unbracketHost(url.hostname).toLowerCase();
     const port = url.port === '' ? defaultPort : Number(url.port);
     if (url.protocol !== `${bind.scheme}:` || !nameAllowed(host, port)) return `Origin '${origin.slice(0, 200)}' is not this admin server (cross-site requests are refused)`;
     return null;

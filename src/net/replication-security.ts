@@ -18,7 +18,7 @@ import type { MessageStoreConfig } from '../config/store-config.js';
 import { readPemFile, readSecretFile } from './security-files.js';
 import { parseHostPort } from '../config/value-formats.js';
 import { ConfigError } from '../errors.js';
-import { ipVersion } from '../util/ip-address.js';
+import { isLoopbackHost, isWildcardHost } from '../util/ip-address.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Scheduler } from '../util/scheduler.js';
@@ -65,21 +65,6 @@ export interface ReplicationSecurity {
   readonly summary: string;
   readonly authenticated: boolean;
   readonly encrypted: boolean;
-}
-
-/** Loopback: 127.0.0.0/8, ::1, ::ffff:127.x.y.z, 'localhost'. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (ipVersion(h) === 4) return h.startsWith('127.');
-  if (ipVersion(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
-  return false;
-}
-
-/** 0.0.0.0, ::, or the empty host: every interface. */
-export function isWildcardHost(host: string): boolean {
-  const h = host.trim();
-  return h === '' || h === '0.0.0.0' || h === '::' || h === '0:0:0:0:0:0:0:0';
 }
 
 /** The replication addresses of a node, each with the key it comes from. */

@@ -15,7 +15,7 @@
 //     non-loopback host too (it crosses the network in clear text);
 //   - adminTlsCertFile + adminTlsKeyFile: HTTPS (files read and paired here; a bad one, or a key
 //     that is not the certificate's, is a ConfigError).
-import { isLoopbackHost, isWildcardHost } from '../admin/admin-access.js';
+import { isLoopbackHost, isWildcardHost } from '../util/ip-address.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { HaStatusProvider } from '../admin/ha-status-provider.js';
 import { nodeRoutes } from '../admin/node-routes.js';

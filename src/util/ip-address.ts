@@ -34,3 +34,23 @@ function isIpv6(text: string): boolean {
   if (!all.every((g) => HEX_GROUP.test(g))) return false;
   return halves.length === 2 ? slots <= 7 : slots === 8;
 }
+
+/** localhost (and *.localhost), 127.0.0.0/8, ::1 and ::ffff:127.x, with or without [brackets]. */
+export function isLoopbackHost(host: string): boolean {
+  const h = unbracketHost(host.trim()).toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (ipVersion(h) === 4) return h.startsWith('127.');
+  if (ipVersion(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/** 0.0.0.0, :: or the empty host: every interface. */
+export function isWildcardHost(host: string): boolean {
+  const h = unbracketHost(host.trim());
+  return h === '' || h === '0.0.0.0' || h === '::' || h === '0:0:0:0:0:0:0:0';
+}
+
+/** `[v6]` -> `v6`; anything else as it is. */
+export function unbracketHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}

@@ -6,7 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { accessCheck, bearerToken, isLoopbackHost, isWildcardHost, parseHostHeader, tokenMatches, type AdminAccessOptions } from '../../src/admin/admin-access.js';
+import { accessCheck, bearerToken, parseHostHeader, tokenMatches, type AdminAccessOptions } from '../../src/admin/admin-access.js';
+import { isLoopbackHost, isWildcardHost } from '../../src/util/ip-address.js';
 import { parseHostList } from '../../src/config/host-list.js';
 
 function req(headers: Record<string, string>): IncomingMessage {
