@@ -20,6 +20,8 @@ export function loadAndRecover(core: StoreCore, lastExitAbnormal: boolean): Reco
     checkpointMinTimestamp: checkpoint.minTimestamp,
     scan: { checkCrc: config.checkCRCOnRecover, maxMessageBytes: config.maxMessageSize },
     logger: logger.child('recovery'),
+    storeRoot: config.storePathRootDir,
+    clock: core.clock,
   });
   const end = recovery.endOffset;
   const clMin = commitLog.minOffsetOnDisk();
