@@ -182,6 +182,20 @@ export class ConsumeQueue {
     this.cutAt(lo * CQ_ENTRY_BYTES);
   }
 
+  /** The first queue offset whose entry points at or after CommitLog `physicalOffset`
+   * (maxOffset when none does). A filler entry (offset 0) counts as below, so the answer never
+   * comes out too small. */
+  offsetOfPhysical(physicalOffset: number): number {
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.read(mid, 1)[0]!.commitLogOffset < physicalOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Retention: delete leading files whose entries all point below `commitLogMinOffset` and move
    * minOffset to the first entry at or above it. */
   deleteBelow(commitLogMinOffset: number): void {

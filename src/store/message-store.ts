@@ -32,7 +32,7 @@ import { LocalWaits } from '../util/local-waits.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler, type Scheduler } from '../util/scheduler.js';
 import { ConsumeQueuePersistence } from './consume-queue-persistence.js';
-import { checkDiskAndRetention } from './disk-guard.js';
+import { checkDiskAndRetention, warnIfForcedCleanup } from './disk-guard.js';
 import { statfsUsage, type DiskUsageProbe } from './disk-space.js';
 import { GetPath } from './get-path.js';
 import { truncateLog, type TruncationResult } from './log-truncation.js';
@@ -333,6 +333,7 @@ export class MessageStore {
     timers.every(1000, () => core.commitLog.reclaimBuffers());
     timers.every(config.cleanResourceInterval, () => this.checkDiskAndRetention());
     this.files.markRunning();
+    warnIfForcedCleanup(config, core.logger);
     const log = core.commitLog;
     core.logger.info(
       `store open at ${config.storePathRootDir}: ${config.flushDiskType}, ${log.writeMode} writes, ` +
