@@ -16,6 +16,7 @@ import { loadStoreConfig, type StoreConfigInput } from '../config/load-config.js
 import type { BrokerRole, MessageStoreConfig } from '../config/store-config.js';
 import { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import { ConsumerOffsets } from '../consumequeue/consumer-offsets.js';
+import { QueueManifest } from '../consumequeue/queue-manifest.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import type { PersistencePosition } from '../flush/persistence-layout.js';
 import type { PersistenceRunner } from '../flush/persistence-runner.js';
@@ -103,6 +104,7 @@ export class MessageStore {
       commitLog,
       consumeQueues: new ConsumeQueueStore(io, join(config.storePathRootDir, 'consumequeue'), config.mappedFileSizeConsumeQueue, logger.child('cq')),
       offsets: new ConsumerOffsets(io, join(config.storePathRootDir, 'config', 'consumerOffset.json'), logger.child('offsets')),
+      queueManifest: new QueueManifest(io, join(config.storePathRootDir, 'config', 'consumeQueues.json'), logger.child('cq')),
       checkpoint: new Checkpoint(io, config.storePathRootDir),
       pool,
       health,

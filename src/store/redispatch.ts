@@ -12,6 +12,7 @@ import type { CommitLog } from '../commitlog/commit-log.js';
 import { findNextRecord } from '../commitlog/record-resync.js';
 import { scanSegment } from '../commitlog/segment-scanner.js';
 import type { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
+import { queueKey } from '../consumequeue/queue-manifest.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
 
@@ -26,12 +27,15 @@ export function redispatch(
   endOffset: number,
   maxMessageBytes: number,
   logger: Logger,
+  /** Index only these queues (queueKey of topic and queueId); every queue when absent. */
+  onlyQueues?: ReadonlySet<string>,
 ): number {
   const start = Math.max(fromOffset, commitLog.segments.first?.fromOffset ?? 0);
   let dispatched = 0;
   const onMessage = (msg: DecodedMessage, at: number): void => {
     const tx = msg.sysFlag & SYSFLAG_TRANSACTION_MASK;
     if (tx === SYSFLAG_TRANSACTION_PREPARED || tx === SYSFLAG_TRANSACTION_ROLLBACK) return;
+    if (onlyQueues !== undefined && !onlyQueues.has(queueKey(msg.topic, msg.queueId))) return;
     const q = queues.findOrCreate(msg.topic, msg.queueId);
     const before = q.maxOffset;
     q.append(msg.queueOffset, at, msg.totalSize, tagsCode(msg.tags));
