@@ -118,6 +118,9 @@ export class GetPath {
     if (r.kind === 'absent') return { kind: 'damaged', reason: `ConsumeQueue entry points past the readable log (end ${this.core.commitLog.maxOffset}) or across a segment end` };
     if (r.kind !== 'message') return r;
     const m = r.msg;
+    if (m.physicalOffset !== e.commitLogOffset) {
+      return { kind: 'damaged', reason: `the record at CommitLog offset ${e.commitLogOffset} says it is at ${m.physicalOffset}` };
+    }
     if (m.topic !== topic || m.queueId !== queueId || m.queueOffset !== queueOffset || m.totalSize !== e.size) {
       return {
         kind: 'damaged',
