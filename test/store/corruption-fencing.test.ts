@@ -161,6 +161,32 @@ describe.each(AVAILABLE_BACKENDS)('corruption fencing: %s backend', (backend) =>
     });
   });
 
+  it('the search for the next valid record does not stop at a valid record copied inside a body (its PHYSICALOFFSET is not its place)', async () => {
+    const dir = newDir();
+    const config = smallConfig(dir, backend, { flushServiceInWorker: false });
+    let sent: Sent[] = [];
+    await withStore(config, async (store) => {
+      sent = await putMany(store, 5);
+    });
+    const first = sent[0]!.r;
+    const copy = readFileSync(segmentPath(dir, 0)).subarray(first.physicalOffset, first.physicalOffset + first.wroteBytes);
+    let victim: PutMessageResult | null = null;
+    await withStore(config, async (store) => {
+      victim = await putOk(store, { topic: TOPIC, queueId: 1, body: Buffer.concat([Buffer.alloc(100, 0x11), copy, Buffer.alloc(50, 0x22)]) });
+      for (let i = 0; i < 20; i++) await putOk(store, { topic: TOPIC, queueId: 0, body: bodyOf(1000 + i, 500) });
+    });
+    const v = victim!;
+    flipByte(segmentPath(dir, v.physicalOffset), (v.physicalOffset % SEG) + 2); // its TOTALSIZE
+    await withStore(config, async (store) => {
+      const rec = store.runtimeInfo().lastRecovery!;
+      expect(rec.holes.map((h) => [h.offset, h.size])).toEqual([[v.physicalOffset, v.wroteBytes]]);
+      expect(rec.droppedSegments).toBe(0);
+      expect(store.getMaxOffsetInQueue(TOPIC, 0)).toBe(3 + 20);
+      const r = await store.getMessage({ group: 'G', topic: TOPIC, queueId: 0, offset: 3, maxMsgNums: 32 });
+      expect(r.messages.map((m) => Buffer.from(m.body!).equals(Buffer.from(bodyOf(1000 + m.queueOffset - 3, 500))))).toEqual(Array(20).fill(true));
+    });
+  });
+
   it('a flipped body byte in an older segment (not scanned at open) is caught by the read CRC check', async () => {
     const dir = newDir();
     const config = smallConfig(dir, backend, { flushServiceInWorker: false }); // placement is not the point here
