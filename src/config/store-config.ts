@@ -86,6 +86,7 @@ export interface MessageStoreConfig {
   readonly maxTransferCountOnMessageInDisk: number;
   readonly accessMessageInMemoryMaxRatio: number;
   readonly slaveReadEnable: boolean;
+  readonly checkCRCOnRead: boolean;
   // --- retention
   readonly fileReservedTime: number;
   readonly deleteWhen: string;
@@ -344,6 +345,12 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     origin: 'rocketmq',
   },
   slaveReadEnable: flag(false, 'Let lagging consumers be redirected to a slave (a RocketMQ BrokerConfig key).'),
+  checkCRCOnRead: {
+    type: 'boolean',
+    default: true,
+    doc: 'Check the body CRC of every message getMessage returns; a mismatch is the MESSAGE_CORRUPTED status (never the damaged bytes) and a rate-limited log line.',
+    origin: 'mqstore',
+  },
   // --- retention
   fileReservedTime: {
     type: 'int',
@@ -394,7 +401,13 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     doc: 'Disk usage % above which files are deleted even before fileReservedTime; at most diskSpaceWarningLevelRatio.',
     origin: 'rocketmq',
   },
-  cleanFileForciblyEnable: flag(true, 'Allow deleting unexpired files when the disk passes diskSpaceCleanForciblyRatio.'),
+  cleanFileForciblyEnable: {
+    type: 'boolean',
+    default: false,
+    doc: 'Above diskSpaceCleanForciblyRatio, delete the oldest CommitLog segments even when they are not expired and hold messages a consumer group has not consumed (logged as a WARN). false: only expired segments or segments every consumer group has consumed go; otherwise puts are refused at diskSpaceWarningLevelRatio.',
+    origin: 'rocketmq',
+    rocketmqDefault: 'true; deleting acknowledged messages nobody consumed is data loss, so it is opt-in here',
+  },
   cleanResourceInterval: ms(10_000, 'Period of the retention (clean) service in ms.'),
   deleteFileBatchMax: {
     type: 'int',

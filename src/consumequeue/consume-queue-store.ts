@@ -3,14 +3,19 @@
 // (truncate to a CommitLog offset, write tails, sync, close). Directories are read through the
 // FileIO; a queue's directory is created with its first file (segment-list.ts).
 import { join } from 'node:path';
+import { ErrorCode, StoreError } from '../errors.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
 import { ConsumeQueue } from './consume-queue.js';
+import { queueKey, type QueueCounts } from './queue-manifest.js';
 
 const QUEUE_ID_PATTERN = /^\d+$/;
 
 export class ConsumeQueueStore {
   private readonly queues = new Map<string, Map<number, ConsumeQueue>>();
+  /** Queues whose files could not be opened at load (a file of the wrong length, a gap between
+   * files), with why: the store rebuilds them from the CommitLog (consume-queue-check.ts). */
+  readonly damagedAtLoad = new Map<ConsumeQueue, string>();
 
   constructor(
     private readonly io: FileIO,
@@ -19,7 +24,8 @@ export class ConsumeQueueStore {
     private readonly logger: Logger,
   ) {}
 
-  /** Open every queue directory; names that are not queue ids are skipped. */
+  /** Open every queue directory; names that are not queue ids are skipped. A queue whose files
+   * do not load is kept empty and listed in damagedAtLoad. */
   load(): void {
     if (!this.io.exists(this.rootDir)) return;
     for (const topic of this.io.readdir(this.rootDir)) {
@@ -27,7 +33,14 @@ export class ConsumeQueueStore {
       if (!this.io.stat(topicDir).isDirectory) continue;
       for (const name of this.io.readdir(topicDir)) {
         if (!QUEUE_ID_PATTERN.test(name)) continue;
-        this.create(topic, Number(name)).load(this.logger);
+        const q = this.create(topic, Number(name));
+        try {
+          q.load(this.logger);
+        } catch (err) {
+          if (!(err instanceof StoreError) || err.code !== ErrorCode.CORRUPT) throw err;
+          q.reset();
+          this.damagedAtLoad.set(q, err.message);
+        }
       }
     }
   }
@@ -51,6 +64,13 @@ export class ConsumeQueueStore {
     let max = 0;
     for (const q of this.all()) max = Math.max(max, q.maxPhysicalEnd);
     return max;
+  }
+
+  /** Every queue's entry count (maxOffset), for the manifest (queue-manifest.ts). */
+  counts(): QueueCounts {
+    const out: QueueCounts = new Map();
+    for (const q of this.all()) out.set(queueKey(q.topic, q.queueId), q.maxOffset);
+    return out;
   }
 
   get count(): number {

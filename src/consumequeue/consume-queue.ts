@@ -13,6 +13,8 @@
 // the first file was created mid-stream (slots before it hold the pre-blank filler entry).
 import { CQ_ENTRY_BYTES, PRE_BLANK_CQ_ENTRY, readCqEntry, writeCqEntry, type CqEntry } from '../codec/consume-queue-entry.js';
 import type { FileIO } from '../io/file-io.js';
+import { join } from 'node:path';
+import { parseSegmentFileName } from '../segment/segment-name.js';
 import { SegmentList } from '../segment/segment-list.js';
 import { assert } from '../util/assert.js';
 import type { Logger } from '../util/logger.js';
@@ -23,7 +25,7 @@ const TAIL_INITIAL_ENTRIES = 4096;
 const MAX_TAIL_ENTRIES = 1 << 22;
 
 export class ConsumeQueue {
-  private readonly segments: SegmentList;
+  private segments: SegmentList;
   /** CQ byte offset where the first real entry is (minOffset * 20). */
   private minBytes = 0;
   /** CQ byte offset up to which entries are in the files. */
@@ -43,7 +45,7 @@ export class ConsumeQueue {
     private readonly io: FileIO,
     readonly topic: string,
     readonly queueId: number,
-    dir: string,
+    readonly dir: string,
     private readonly segmentBytes: number,
   ) {
     assert(segmentBytes % CQ_ENTRY_BYTES === 0, `ConsumeQueue segment size ${segmentBytes} is not a multiple of 20`);
@@ -182,6 +184,20 @@ export class ConsumeQueue {
     this.cutAt(lo * CQ_ENTRY_BYTES);
   }
 
+  /** The first queue offset whose entry points at or after CommitLog `physicalOffset`
+   * (maxOffset when none does). A filler entry (offset 0) counts as below, so the answer never
+   * comes out too small. */
+  offsetOfPhysical(physicalOffset: number): number {
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.read(mid, 1)[0]!.commitLogOffset < physicalOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Retention: delete leading files whose entries all point below `commitLogMinOffset` and move
    * minOffset to the first entry at or above it. */
   deleteBelow(commitLogMinOffset: number): void {
@@ -206,6 +222,24 @@ export class ConsumeQueue {
   close(): void {
     this.writeTail();
     this.segments.closeAll();
+  }
+
+  /** Forget every entry and delete every segment file of the queue (opened or not: a file that
+   * failed to load is deleted too), before it is rebuilt from the CommitLog. */
+  reset(): void {
+    this.segments.closeAll();
+    if (this.io.exists(this.dir)) {
+      for (const name of this.io.readdir(this.dir)) if (parseSegmentFileName(name) !== null) this.io.unlink(join(this.dir, name));
+      this.io.fsyncDir(this.dir);
+    }
+    this.segments = new SegmentList(this.io, this.dir, this.segmentBytes, false);
+    this.minBytes = 0;
+    this.writtenBytes = 0;
+    this.syncedBytes = 0;
+    this.tailBytes = 0;
+    this.gapEntries = 0;
+    this.maxPhysicalEnd = 0;
+    this.nextQueueOffset = 0;
   }
 
   private startMidStream(at: number): void {

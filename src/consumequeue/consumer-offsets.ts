@@ -59,6 +59,14 @@ export class ConsumerOffsets {
     return this.table.get(`${topic}@${group}`)?.get(queueId) ?? -1;
   }
 
+  /** Every group that committed an offset for some queue of `topic`. */
+  groupsOf(topic: string): string[] {
+    const prefix = `${topic}@`;
+    const out: string[] = [];
+    for (const key of this.table.keys()) if (key.startsWith(prefix)) out.push(key.slice(prefix.length));
+    return out;
+  }
+
   /** The whole table as RocketMQ's offsetTable JSON (what a master sends its slaves). */
   snapshot(): OffsetTable {
     const table: OffsetTable = {};

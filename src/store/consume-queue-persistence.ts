@@ -2,7 +2,8 @@
 // this thread) and fdatasynced off this thread (FileIO.fdatasyncAsync: libuv's pool; an
 // fdatasync racing the CommitLog's flush took 3-14 ms here); at close, in this thread. The
 // checkpoint's consumeQueueDurableOffset moves only once the fdatasyncs returned. One round at a
-// time.
+// time. The queue manifest (config/consumeQueues.json) is saved in the same round when a queue
+// was added, and at close.
 // Failures: a write error (e.g. ENOSPC) refuses puts until a later round succeeds (the tail is
 // still in memory); an fdatasync error is final (fail-stop): the failed pages may be gone from
 // the page cache while the tail is no longer in memory, so a later successful fdatasync would
@@ -40,6 +41,11 @@ export class ConsumeQueuePersistence {
     }
     if (core.health.cqFailure !== null) core.logger.info('ConsumeQueues written again, puts resume');
     core.health.cqFailure = null;
+    try {
+      core.queueManifest.save(core.consumeQueues.counts(), inThread); // at close always, else when a queue was added
+    } catch (err) {
+      core.logger.warn(`saving the ConsumeQueue manifest failed (${(err as Error).message}); the next round retries`);
+    }
     const synced = (): void => {
       if (core.health.failure === null) core.checkpoint.values.consumeQueueDurableOffset = covered;
     };

@@ -1,7 +1,9 @@
 // How full the store's disk is, and what that means (RocketMQ §2.7): above
 // diskSpaceWarningLevelRatio the store refuses puts (SERVICE_NOT_AVAILABLE) until usage falls
 // again; above diskMaxUsedSpaceRatio expired files may be deleted outside `deleteWhen`; above
-// diskSpaceCleanForciblyRatio the oldest files go even before they expire.
+// diskSpaceCleanForciblyRatio the oldest files go even before they expire when every consumer
+// group has consumed them, or whatever they hold with cleanFileForciblyEnable=true (RocketMQ's
+// rule, off by default here: see retention.ts).
 import { statfsSync } from 'node:fs';
 
 /** Used fraction (0..1) of the file system holding `dir`. */
@@ -18,7 +20,9 @@ export interface DiskPressure {
   full: boolean;
   /** Expired files may be deleted now, whatever the hour. */
   cleanNow: boolean;
-  /** The oldest files may be deleted even if not expired. */
+  /** Above diskSpaceCleanForciblyRatio: unexpired files every consumer group has consumed may go. */
+  overForciblyRatio: boolean;
+  /** cleanFileForciblyEnable and above the ratio: the oldest files go even if not expired or consumed. */
   cleanForcibly: boolean;
 }
 
@@ -35,6 +39,7 @@ export function diskPressure(usedRatio: number, t: DiskThresholds): DiskPressure
     usedRatio,
     full: percent >= t.diskSpaceWarningLevelRatio,
     cleanNow: percent >= t.diskMaxUsedSpaceRatio,
+    overForciblyRatio: percent >= t.diskSpaceCleanForciblyRatio,
     cleanForcibly: t.cleanFileForciblyEnable && percent >= t.diskSpaceCleanForciblyRatio,
   };
 }

@@ -16,6 +16,7 @@ import { loadStoreConfig, type StoreConfigInput } from '../config/load-config.js
 import type { BrokerRole, MessageStoreConfig } from '../config/store-config.js';
 import { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import { ConsumerOffsets } from '../consumequeue/consumer-offsets.js';
+import { QueueManifest } from '../consumequeue/queue-manifest.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import type { PersistencePosition } from '../flush/persistence-layout.js';
 import type { PersistenceRunner } from '../flush/persistence-runner.js';
@@ -32,7 +33,7 @@ import { LocalWaits } from '../util/local-waits.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler, type Scheduler } from '../util/scheduler.js';
 import { ConsumeQueuePersistence } from './consume-queue-persistence.js';
-import { checkDiskAndRetention } from './disk-guard.js';
+import { checkDiskAndRetention, warnIfForcedCleanup } from './disk-guard.js';
 import { statfsUsage, type DiskUsageProbe } from './disk-space.js';
 import { GetPath } from './get-path.js';
 import { truncateLog, type TruncationResult } from './log-truncation.js';
@@ -103,6 +104,7 @@ export class MessageStore {
       commitLog,
       consumeQueues: new ConsumeQueueStore(io, join(config.storePathRootDir, 'consumequeue'), config.mappedFileSizeConsumeQueue, logger.child('cq')),
       offsets: new ConsumerOffsets(io, join(config.storePathRootDir, 'config', 'consumerOffset.json'), logger.child('offsets')),
+      queueManifest: new QueueManifest(io, join(config.storePathRootDir, 'config', 'consumeQueues.json'), logger.child('cq')),
       checkpoint: new Checkpoint(io, config.storePathRootDir),
       pool,
       health,
@@ -350,6 +352,7 @@ export class MessageStore {
     timers.every(1000, () => core.commitLog.reclaimBuffers());
     timers.every(config.cleanResourceInterval, () => this.checkDiskAndRetention());
     this.files.markRunning();
+    warnIfForcedCleanup(config, core.logger);
     const log = core.commitLog;
     core.logger.info(
       `store open at ${config.storePathRootDir}: ${config.flushDiskType}, ${log.writeMode} writes, ` +

@@ -24,6 +24,11 @@ export const GetMessageStatus = {
   OFFSET_TOO_SMALL: 'OFFSET_TOO_SMALL',
   OFFSET_FOUND_NULL: 'OFFSET_FOUND_NULL',
   NO_MATCHED_LOGIC_QUEUE: 'NO_MATCHED_LOGIC_QUEUE',
+  /** mqstore: the message at the requested offset is damaged (body CRC mismatch with
+   * checkCRCOnRead, a record that does not parse, or a ConsumeQueue entry that does not point to
+   * this queue's record); `corruption` says where. Nothing is returned for it; nextBeginOffset is
+   * the offset after it (the caller decides whether to skip it or read it from a replica). */
+  MESSAGE_CORRUPTED: 'MESSAGE_CORRUPTED',
 } as const;
 export type GetMessageStatus = (typeof GetMessageStatus)[keyof typeof GetMessageStatus];
 
@@ -65,8 +70,18 @@ export interface StoredMessage extends DecodedMessage {
   readonly msgId: string;
 }
 
+/** Where a damaged message is (GetMessageStatus.MESSAGE_CORRUPTED). */
+export interface MessageCorruption {
+  queueOffset: number;
+  physicalOffset: number;
+  size: number;
+  reason: string;
+}
+
 export interface GetMessageResult {
   status: GetMessageStatus;
+  /** Set with MESSAGE_CORRUPTED. */
+  corruption?: MessageCorruption;
   messages: StoredMessage[];
   nextBeginOffset: number;
   minOffset: number;

@@ -9,6 +9,7 @@ import type { RecoveryResult } from '../commitlog/recovery.js';
 import type { MessageStoreConfig } from '../config/store-config.js';
 import type { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import type { ConsumerOffsets } from '../consumequeue/consumer-offsets.js';
+import type { QueueManifest } from '../consumequeue/queue-manifest.js';
 import type { PersistenceRunner } from '../flush/persistence-runner.js';
 import type { FileIO } from '../io/file-io.js';
 import type { ReplicationPolicy } from '../replication/replication-policy.js';
@@ -29,6 +30,8 @@ export interface StoreCore {
   readonly commitLog: CommitLog;
   readonly consumeQueues: ConsumeQueueStore;
   readonly offsets: ConsumerOffsets;
+  /** config/consumeQueues.json: which queues exist (consume-queue-check.ts). */
+  readonly queueManifest: QueueManifest;
   readonly checkpoint: Checkpoint;
   readonly pool: TransientStorePool | null;
   readonly health: StoreHealth;

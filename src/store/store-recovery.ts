@@ -1,10 +1,12 @@
 // Opening a store's data: load the CommitLog segments, the ConsumeQueues and the consumer
 // offsets, recover the CommitLog (scan from the checkpoint or the last segments, cut a torn
 // tail), cut the ConsumeQueues back to their durable offset and re-dispatch from there to the
-// log end, and set every position to the recovered end. After an unclean exit the recovered
+// log end, and set every position to the recovered end; then check every ConsumeQueue and
+// rebuild the missing or damaged ones from the CommitLog (consume-queue-check.ts). After an unclean exit the recovered
 // bytes may be only in the page cache: they are made durable before they count as flushed (and
 // before consumers see them).
 import { recoverCommitLog, type RecoveryResult } from '../commitlog/recovery.js';
+import { checkConsumeQueues } from './consume-queue-check.js';
 import { redispatch } from './redispatch.js';
 import type { StoreCore } from './store-core.js';
 
@@ -20,6 +22,8 @@ export function loadAndRecover(core: StoreCore, lastExitAbnormal: boolean): Reco
     checkpointMinTimestamp: checkpoint.minTimestamp,
     scan: { checkCrc: config.checkCRCOnRecover, maxMessageBytes: config.maxMessageSize },
     logger: logger.child('recovery'),
+    storeRoot: config.storePathRootDir,
+    clock: core.clock,
   });
   const end = recovery.endOffset;
   const clMin = commitLog.minOffsetOnDisk();
@@ -33,5 +37,7 @@ export function loadAndRecover(core: StoreCore, lastExitAbnormal: boolean): Reco
   checkpoint.values.consumeQueueDurableOffset = durable;
   checkpoint.values.confirmPhyOffset = end;
   commitLog.resetPositions(end);
+  checkConsumeQueues(core, lastExitAbnormal);
+  core.queueManifest.save(consumeQueues.counts(), true);
   return recovery;
 }

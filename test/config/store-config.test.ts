@@ -48,7 +48,7 @@ describe('defaults', () => {
       diskMaxUsedSpaceRatio: 75,
       diskSpaceWarningLevelRatio: 90,
       diskSpaceCleanForciblyRatio: 85,
-      cleanFileForciblyEnable: true,
+      cleanFileForciblyEnable: false,
       cleanResourceInterval: 10_000,
       deleteFileBatchMax: 10,
       brokerRole: 'ASYNC_MASTER',
@@ -80,11 +80,12 @@ describe('defaults', () => {
       flushServiceInWorker: true,
       emulateDevice: 'none',
       logLevel: 'info',
+      checkCRCOnRead: true,
     });
     const differing = describeConfigKeys()
       .filter((row) => row.rocketmqDefault !== undefined)
       .map((row) => row.key);
-    expect(differing.sort()).toEqual(['brokerIP1', 'brokerName', 'grpcServerPort', 'inSyncReplicas', 'maxTopicLength']);
+    expect(differing.sort()).toEqual(['brokerIP1', 'brokerName', 'cleanFileForciblyEnable', 'grpcServerPort', 'inSyncReplicas', 'maxTopicLength']);
   });
 
   it('every default passes its own spec, as a string and as a typed value', () => {

@@ -8,6 +8,7 @@
 //   OFFSET_OVERFLOW_BADLY    offset > maxOffset                                   next = min == 0 ? 0 : max
 //   FOUND                    >= 1 message                                         next = offset + entries scanned
 //   OFFSET_FOUND_NULL        entries scanned but none readable in the CommitLog   next = offset + entries scanned
+//   MESSAGE_CORRUPTED        (mqstore) the first entry's record is damaged        next = offset + 1
 //
 // How the hard ones are reached here (all through the public API plus file operations done
 // while the store is closed):
@@ -17,9 +18,9 @@
 //                        (b) an empty queue directory on disk.
 //   OFFSET_TOO_SMALL     (a) the first ConsumeQueue file deleted while closed (tiny CQ segments);
 //                        (b) retention deleting old CommitLog segments under disk pressure.
-//   OFFSET_FOUND_NULL    (a) a record in an old CommitLog segment damaged while closed (normal
-//                        recovery only scans the last three segments, so its CQ entry survives);
-//                        (b) the oldest CommitLog segment deleted while closed.
+//   OFFSET_FOUND_NULL    the oldest CommitLog segment deleted while closed.
+//   MESSAGE_CORRUPTED    a record in an old CommitLog segment damaged while closed (normal
+//                        recovery only scans the last three segments, so its CQ entry survives).
 import { openSync, closeSync, mkdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -168,7 +169,7 @@ describe.each(AVAILABLE_BACKENDS)('getMessage statuses: %s backend', (backend) =
     });
   });
 
-  it('OFFSET_FOUND_NULL when a ConsumeQueue entry points at a record that cannot be read (damaged old segment)', async () => {
+  it('MESSAGE_CORRUPTED when a ConsumeQueue entry points at a record that cannot be read (damaged old segment)', async () => {
     const dir = newDir();
     const config = storeConfig(dir, backend);
     let puts: PutMessageResult[] = [];
@@ -186,13 +187,16 @@ describe.each(AVAILABLE_BACKENDS)('getMessage statuses: %s backend', (backend) =
     await withStore(config, async (store) => {
       expect(store.runtimeInfo().lastRecovery?.corruption).toBeNull();
       expect(store.getMaxOffsetInQueue('Null', 0)).toBe(100);
-      const nul = await get(store, 'Null', 0, 3, 1);
-      expect(nul).toMatchObject({ status: GetMessageStatus.OFFSET_FOUND_NULL, nextBeginOffset: 4, messages: [] });
-      // a wider window skips the unreadable entry and returns the rest
+      const bad = await get(store, 'Null', 0, 3, 1);
+      expect(bad).toMatchObject({ status: GetMessageStatus.MESSAGE_CORRUPTED, nextBeginOffset: 4, messages: [] });
+      expect(bad.corruption).toMatchObject({ queueOffset: 3, physicalOffset: puts[3]!.physicalOffset });
+      // a wider window ends before the unreadable entry (never skips it silently)
       const around = await get(store, 'Null', 0, 2, 3);
       expect(around.status).toBe(GetMessageStatus.FOUND);
-      expect(around.messages.map((m) => m.queueOffset)).toEqual([2, 4]);
-      expect(around.nextBeginOffset).toBe(5);
+      expect(around.messages.map((m) => m.queueOffset)).toEqual([2]);
+      expect(around.nextBeginOffset).toBe(3);
+      const after = await get(store, 'Null', 0, 4, 3);
+      expect(after.messages.map((m) => m.queueOffset)).toEqual([4, 5, 6]);
       expect(store.lookMessageByOffset(puts[3]!.physicalOffset)).toBeNull();
       expect(store.lookMessageByOffset(puts[4]!.physicalOffset)?.queueOffset).toBe(4);
     });
@@ -249,7 +253,8 @@ describe('statuses after the oldest CommitLog segments are gone', () => {
 
   async function retainUnderPressure(dir: string): Promise<{ config: Record<string, unknown>; firstKept: number; minPhy: number }> {
     let usage = 0.1;
-    const config = storeConfig(dir, 'node', { cleanResourceInterval: 5, flushCommitLogLeastPages: 0 });
+    // forced deletion of unconsumed segments is RocketMQ's cleanFileForciblyEnable (off by default here)
+    const config = storeConfig(dir, 'node', { cleanResourceInterval: 5, flushCommitLogLeastPages: 0, cleanFileForciblyEnable: true });
     let firstKept = -1;
     let minPhy = -1;
     await withStore(
