@@ -34,7 +34,7 @@ import type { HaRuntime } from './ha-runtime.js';
 export interface ReplicaLog {
   /** The next offset to append (bytes appended so far). */
   maxOffset(): number;
-  append(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
+  append(offset: number, bytes: Uint8Array): { status: string; maxOffset: number; reason?: string };
   /** Where acknowledgements may go: bytes below it survive a crash of this process (committed
    * to the page cache); at most maxOffset(). */
   ackableOffset(): number;
@@ -132,7 +132,7 @@ export class HaClient {
     },
     onBody: (offset, bytes) => {
       const r = this.log.append(offset, bytes);
-      if (r.status !== 'PUT_OK') throw new AppendRefused(`the store refused ${bytes.byteLength} bytes at ${offset}: ${r.status} (local end ${r.maxOffset})`);
+      if (r.status !== 'PUT_OK') throw new AppendRefused(`the store refused ${bytes.byteLength} bytes at ${offset}: ${r.status}${r.reason ? ` (${r.reason})` : ''} (local end ${r.maxOffset})`);
     },
   };
 

@@ -34,7 +34,7 @@ export interface HaStore {
   changeRole(role: BrokerRole): void;
   setReplicationGate(gate: ReplicationGate | null): void;
   replicationSource(): ReplicationSource;
-  appendReplicated(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
+  appendReplicated(offset: number, bytes: Uint8Array): { status: string; maxOffset: number; reason?: string };
   /** Resolve once bytes below `offset` are committed (page cache); see MessageStore. */
   waitCommitted(offset: number, timeoutMs: number): Promise<'ok' | 'timed-out'>;
   runtimeInfo(): { wroteOffset: number };
