@@ -81,6 +81,9 @@ export interface HaOptions {
   clock?: Clock;
   /** Timers (default realScheduler). */
   scheduler?: Scheduler;
+  /** Uniform in [0, 1): reconnect jitter (default Math.random; tests and the simulator pass a
+   * seeded one). */
+  random?: () => number;
   connectTimeoutMs?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -113,6 +116,9 @@ export interface HaReplicaStatus {
   lastWriteTimestamp: number;
   /** Set when replication stopped because this log diverged from the master's. */
   diverged: HaDivergence | null;
+  /** Reconnects since replication last made progress, and the delay of the pending one (0: none). */
+  consecutiveFailures: number;
+  reconnectDelayMs: number;
   /** The consumer-offset sync from the master (haMetadataSyncInterval); null when it is off. */
   metadataSync: MetadataSyncStatus | null;
 }
@@ -206,6 +212,8 @@ class HaNode implements HaService {
       lastReadTimestamp: s?.lastReadTimestamp ?? 0,
       lastWriteTimestamp: s?.lastWriteTimestamp ?? 0,
       diverged: s?.diverged ?? null,
+      consecutiveFailures: s?.consecutiveFailures ?? 0,
+      reconnectDelayMs: s?.reconnectDelayMs ?? 0,
       metadataSync: this.metadataSync?.status() ?? null,
     };
   }

@@ -127,8 +127,8 @@ describe('a bad master seen from the slave', () => {
     expect(logged(slave, 'ERR_HA_PROTOCOL frame-offset')).toBe(true);
     expect(slave.store.runtimeInfo().wroteOffset).toBe(0);
     const gaps = fake.accepted.slice(1).map((t, i) => t - fake.accepted[i]!);
-    expect(gaps[0]!).toBeGreaterThanOrEqual(40);
-    expect(gaps[2]!).toBeGreaterThan(gaps[0]!); // 50, 100, 200, 400 ms
+    expect(gaps[0]!).toBeGreaterThanOrEqual(20); // 50 ms, up to half taken off by jitter
+    expect(gaps[2]!).toBeGreaterThan(gaps[0]!); // 50, 100, 200, 400 ms before jitter
     expect(Math.max(...gaps)).toBeLessThan(2000);
   });
 

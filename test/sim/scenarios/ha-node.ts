@@ -115,7 +115,9 @@ export class HaSimNode {
 
   private async start(p: SimProcess, role: MasterRole | 'SLAVE'): Promise<void> {
     const logger = traceLogger(this.world, p.label);
-    const runtime = { transport: this.net.transport(p), clock: p.clock, scheduler: p.scheduler };
+    // reconnect jitter from the seed (a stream per incarnation, independent of other draws)
+    const jitter = this.world.rng.fork(`${p.label}/ha-jitter`);
+    const runtime = { transport: this.net.transport(p), clock: p.clock, scheduler: p.scheduler, random: () => jitter.float() };
     const config = this.config(role);
     const deps = { io: this.disk, clock: p.clock, scheduler: p.scheduler, logger: logger.child('store'), diskUsage: () => 0.1 };
     const open = async (): Promise<MessageStore> => {
