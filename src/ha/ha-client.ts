@@ -7,7 +7,10 @@
 // Invariants:
 //   - a log that diverged from the master's (epoch-history.ts) is never extended: the client
 //     stops (state 'failed', `diverged` in its status) and names the bytes to drop; they are
-//     dropped when the node next starts as a slave (slave-rejoin.ts), not under a running store;
+//     dropped when the node next starts as a slave (slave-rejoin.ts), not under a running store,
+//     unless that drop would be refused (rejoin-guard.ts: a master whose history is not newer,
+//     e.g. a wiped one, acknowledged bytes, too many bytes): then the status and the log line say
+//     so and why (`diverged.refusal`), and what the operator can do;
 //   - only bytes that continue the local log exactly are appended: the frame decoder checks
 //     each header against the local max offset (and size, segment boundary) before any body
 //     byte reaches the log, and the store refuses a gap or overlap (OFFSET_MISMATCH);
@@ -37,6 +40,7 @@ import { HaErrorCode } from './ha-errors.js';
 import { checkDivergence, formatEpochs, sameEpochs, type EpochEntry } from './epoch-history.js';
 import { encodeReport, EpochFrameDecoder, FrameDecoder, HaProtocolError, type EpochFrame, type FrameSink } from './ha-protocol.js';
 import type { HaRuntime } from './ha-runtime.js';
+import { judgeTruncation, refusalAdvice, type RejoinRules } from './rejoin-guard.js';
 import { DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MIN_MS, ReconnectBackoff } from './reconnect-backoff.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 
@@ -66,6 +70,8 @@ export interface HaDivergence {
   truncateTo: number;
   droppedBytes: number;
   commonEpoch: number;
+  /** Why a restart as SLAVE would refuse to drop them too (rejoin-guard.ts), or null. */
+  refusal: string | null;
 }
 
 export interface HaClientOptions {
@@ -80,6 +86,9 @@ export interface HaClientOptions {
   backoffMinMs?: number;
   backoffMaxMs?: number;
   maxReportBacklogBytes?: number;
+  /** How a restart's rejoin would judge a divergence (the status says whether it would refuse);
+   * absent: every drop counts as allowed. */
+  rejoinRules?: RejoinRules;
 }
 
 export type HaClientState = 'connecting' | 'connected' | 'backoff' | 'stopped' | 'failed';
@@ -256,11 +265,14 @@ export class HaClient {
     const check = checkDivergence(this.log.epochs(), own, frame.entries, frame.masterMaxOffset);
     if (check.kind === 'diverged') {
       const { truncateTo, droppedBytes, commonEpoch } = check;
-      this.diverged = { truncateTo, droppedBytes, commonEpoch };
-      this.fail(
+      const rules = this.options.rejoinRules;
+      const verdict = rules ? judgeTruncation({ local: this.log.epochs(), localEnd: own, master: frame.entries, masterEnd: frame.masterMaxOffset, truncateTo }, rules) : null;
+      const refusal = verdict !== null && !verdict.allowed ? verdict.reason : null;
+      this.diverged = { truncateTo, droppedBytes, commonEpoch, refusal };
+      const what =
         `this log diverged from master ${this.address}: its ${droppedBytes} bytes [${truncateTo}, ${own}) are not the master's (last common epoch ${commonEpoch}; ` +
-          `master epochs ${formatEpochs(frame.entries)}, local ${formatEpochs(this.log.epochs())}); restart this node as SLAVE to drop them`,
-      );
+        `master epochs ${formatEpochs(frame.entries)} ending at ${frame.masterMaxOffset}, local ${formatEpochs(this.log.epochs())})`;
+      this.fail(refusal === null ? `${what}; restart this node as SLAVE to drop them (a copy is kept in quarantine/)` : `refusing to follow: ${what}, and dropping them is refused because ${refusal}; ${refusalAdvice()}`);
       return false;
     }
     if (!sameEpochs(this.log.epochs(), frame.entries)) {

@@ -41,6 +41,8 @@ export interface HaConnectionOptions extends HaSenderOptions {
   metadata?(): string;
   /** The master's epoch history, sent first on every connection (ha-protocol.ts epoch frame). */
   epochs(): readonly EpochEntry[];
+  /** This master's store id, sent in the epoch frame (absent: unknown). */
+  storeId?: string;
   /** Where the warnings of closes go, rate-limited (absent: straight to the logger). */
   warnLog?: RateLimitedLog;
 }
@@ -92,7 +94,7 @@ export class HaConnection {
     // just-promoted master still commits its last replicated bytes
     const epochs = options.epochs();
     const newestStart = epochs[epochs.length - 1]?.startOffset ?? 0;
-    socket.write(encodeEpochFrame({ masterMaxOffset: Math.max(source.maxOffset(), newestStart), entries: [...epochs] }));
+    socket.write(encodeEpochFrame({ masterMaxOffset: Math.max(source.maxOffset(), newestStart), entries: [...epochs], masterStoreId: options.storeId }));
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     socket.on('end', () => this.close(this.decoder.pendingBytes > 0 ? `slave ended the connection in the middle of a report (${this.decoder.pendingBytes} of 8 bytes)` : 'slave ended the connection'));

@@ -98,8 +98,13 @@ export class HaSimNode {
     return this.epochCache.epochs;
   }
 
-  /** Boot a new incarnation as `role` (following `masterHost` when SLAVE). */
-  boot(role: MasterRole | 'SLAVE', masterHost: string | null): void {
+  /** haRejoinAllowTruncate of the current incarnation (the operator's choice at its boot). */
+  private allowTruncate = false;
+
+  /** Boot a new incarnation as `role` (following `masterHost` when SLAVE; `allowTruncate`: the
+   * rejoin may drop what it would otherwise refuse to, rejoin-guard.ts). */
+  boot(role: MasterRole | 'SLAVE', masterHost: string | null, allowTruncate = false): void {
+    this.allowTruncate = allowTruncate;
     const p = this.world.boot(this.host);
     this.process = p;
     this.store = null;
@@ -156,6 +161,7 @@ export class HaSimNode {
       brokerId: role === 'SLAVE' ? this.index + 1 : 0,
       haListenPort: HA_PORT,
       haMasterAddress: role === 'SLAVE' ? `${this.masterHost}:${HA_PORT}` : null,
+      haRejoinAllowTruncate: this.allowTruncate,
       haSendHeartbeatInterval: 1_000,
       haHousekeepingInterval: 6_000,
       slaveTimeout: 2_000,
