@@ -50,6 +50,12 @@ export interface HaSlaveStatus {
   receivedBytesPerSecond?: number;
   lastReadTimestamp?: number;
   lastWriteTimestamp?: number;
+  /** Reconnects since replication last made progress; the pending reconnect's delay (0: none). */
+  consecutiveFailures?: number;
+  reconnectDelayMs?: number;
+  /** Set when replication stopped because this log diverged from the master's: the bytes a
+   * rejoin would drop, and why it would refuse to (null: a restart as SLAVE drops them). */
+  diverged?: { truncateTo: number; droppedBytes: number; commonEpoch: number; refusal: string | null } | null;
 }
 
 export type HaStatus = HaMasterStatus | HaSlaveStatus;
@@ -130,11 +136,19 @@ export function normalizeHaStatus(raw: unknown): HaStatus {
       slaveMaxOffset: num(o, 'slaveMaxOffset'),
       masterMaxOffset: num(o, 'masterMaxOffset'),
       lagBytes: num(o, 'lagBytes'),
-      ...optionalNumbers(o, ['receivedBytes', 'lastReadTimestamp', 'lastWriteTimestamp']),
+      ...optionalNumbers(o, ['receivedBytes', 'lastReadTimestamp', 'lastWriteTimestamp', 'consecutiveFailures', 'reconnectDelayMs']),
       ...(typeof o.lastError === 'string' || o.lastError === null ? { lastError: o.lastError } : {}),
+      ...divergedOf(o.diverged),
     };
   }
   throw bad('neither a master status (slaves[]) nor a slave status (masterAddress)', raw);
+}
+
+function divergedOf(raw: unknown): Pick<HaSlaveStatus, 'diverged'> {
+  if (raw === null) return { diverged: null };
+  if (raw === undefined || typeof raw !== 'object') return {};
+  const o = raw as Record<string, unknown>;
+  return { diverged: { truncateTo: num(o, 'truncateTo'), droppedBytes: num(o, 'droppedBytes'), commonEpoch: num(o, 'commonEpoch'), refusal: typeof o.refusal === 'string' ? o.refusal : null } };
 }
 
 /** More slave rows than this are cut (a bound on what /status and /metrics print). */

@@ -120,6 +120,8 @@ export interface MessageStoreConfig {
   readonly haSlaveFallbehindMax: number;
   readonly slaveTimeout: number;
   readonly inSyncReplicas: number;
+  readonly haRejoinTruncateMaxBytes: number;
+  readonly haRejoinAllowTruncate: boolean;
   // --- replication security (mqstore only; src/net/replication-security.ts)
   readonly replicationSecretFile: string | null;
   readonly replicationTrustedNetwork: boolean;
@@ -595,6 +597,21 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     origin: 'rocketmq',
     rocketmqDefault:
       '1 counting the master (so 5.x SYNC_MASTER does not wait by default); ours counts slaves only, giving the classic 4.x wait-for-one-slave behaviour',
+  },
+  haRejoinTruncateMaxBytes: {
+    type: 'long',
+    default: 16 * MIB,
+    min: 0,
+    max: LONG_MAX,
+    unit: 'bytes',
+    doc: 'SLAVE start-up: the most bytes a rejoin may drop from a log that diverged from its master\'s without haRejoinAllowTruncate (the dropped bytes are copied to <storePathRootDir>/quarantine/ first, and kept until the operator removes them).',
+    origin: 'mqstore',
+  },
+  haRejoinAllowTruncate: {
+    type: 'boolean',
+    default: false,
+    doc: 'SLAVE start-up: let the rejoin drop diverged bytes it would otherwise refuse to: more than haRejoinTruncateMaxBytes, bytes this node acknowledged to a master as a slave, or bytes a master with a history that is not newer (a new or wiped master) does not have. Meant for one start (mqstore node --set haRejoinAllowTruncate=true); the dropped bytes go to quarantine/.',
+    origin: 'mqstore',
   },
   // --- replication security (mqstore only; src/net/replication-security.ts)
   replicationSecretFile: {

@@ -1,5 +1,7 @@
 // The `haEpochs` file at the store root: this node's epoch history (epoch-history.ts), one
-// entry per line as "<epoch> <startOffset>" in decimal, oldest first. Saved as a whole through a
+// entry per line as "<epoch> <startOffset> <storeId>" (decimal, decimal, 16 hex digits: the
+// store that began the epoch, store-identity.ts), oldest first; a line without the id (written
+// before ids existed) is an entry whose store is unknown. Saved as a whole through a
 // temporary file, fsync and rename (and an fsync of the directory), so a crash leaves either the
 // old or the new list (io/atomic-file.ts, through the store's FileIO). A missing file is the
 // implicit origin only.
@@ -30,16 +32,16 @@ export class EpochFile {
     for (let n = 0; n < lines.length; n++) {
       const line = lines[n]!.trim();
       if (line === '') continue;
-      const m = /^(\d{1,16}) (\d{1,16})$/.exec(line);
-      if (!m) throw new StoreError(ErrorCode.CORRUPT, `${this.path} line ${n + 1}: expected "<epoch> <startOffset>", got ${JSON.stringify(line.slice(0, 80))}`);
-      entries.push({ epoch: Number(m[1]), startOffset: Number(m[2]) });
+      const m = /^(\d{1,16}) (\d{1,16})(?: ([0-9a-f]{16}))?$/.exec(line);
+      if (!m) throw new StoreError(ErrorCode.CORRUPT, `${this.path} line ${n + 1}: expected "<epoch> <startOffset> [<storeId>]", got ${JSON.stringify(line.slice(0, 80))}`);
+      entries.push(m[3] === undefined ? { epoch: Number(m[1]), startOffset: Number(m[2]) } : { epoch: Number(m[1]), startOffset: Number(m[2]), storeId: m[3] });
     }
     return normalizeEpochs(entries, this.path);
   }
 
   save(entries: readonly EpochEntry[]): void {
     const list = normalizeEpochs(entries, 'saving epochs');
-    const text = list.map((e) => `${e.epoch} ${e.startOffset}\n`).join('');
+    const text = list.map((e) => `${e.epoch} ${e.startOffset}${e.storeId === undefined ? '' : ` ${e.storeId}`}\n`).join('');
     writeFileAtomic(this.io, this.path, text);
   }
 }

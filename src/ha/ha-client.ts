@@ -7,14 +7,25 @@
 // Invariants:
 //   - a log that diverged from the master's (epoch-history.ts) is never extended: the client
 //     stops (state 'failed', `diverged` in its status) and names the bytes to drop; they are
-//     dropped when the node next starts as a slave (slave-rejoin.ts), not under a running store;
+//     dropped when the node next starts as a slave (slave-rejoin.ts), not under a running store,
+//     unless that drop would be refused (rejoin-guard.ts: a master whose history is not newer,
+//     e.g. a wiped one, acknowledged bytes, too many bytes): then the status and the log line say
+//     so and why (`diverged.refusal`), and what the operator can do;
 //   - only bytes that continue the local log exactly are appended: the frame decoder checks
 //     each header against the local max offset (and size, segment boundary) before any body
 //     byte reaches the log, and the store refuses a gap or overlap (OFFSET_MISMATCH);
 //   - any protocol error, refused append, socket error or silence for housekeepingIntervalMs
-//     closes the connection with one log line and reconnects after a bounded exponential
-//     back-off (backoffMinMs doubling to backoffMaxMs, reset once a valid frame arrives);
-//     the next connection resumes from the local max offset;
+//     closes the connection and reconnects after a jittered exponential back-off
+//     (reconnect-backoff.ts: backoffMinMs doubling to the backoffMaxMs cap, jitter from the
+//     runtime's random source), reset only on real progress: an acknowledgement above where the
+//     connection started, or a connection that stayed up a whole housekeepingIntervalMs after
+//     its handshake (valid headers alone are not progress); the next connection resumes from
+//     the local max offset. The drop lines are rate-limited per reason (RateLimitedLog, one per
+//     DROP_LOG_INTERVAL_MS with the count of the suppressed ones);
+//   - the store refusing the master's data (a record whose body CRC does not match, bytes that
+//     are no record) MAX_DATA_REFUSALS times in a row at the same local offset, with no progress
+//     between, stops the client (state 'failed') with the reason: the master keeps sending bytes
+//     this log cannot take, and retrying forever would only re-send them;
 //   - an exception thrown by the store (not a status) is a bug or a closed store: the client
 //     stops (fail-stop) and says why instead of retrying forever;
 //   - buffering is bounded: at most one incomplete frame header is kept; a report is skipped
@@ -29,12 +40,20 @@ import { HaErrorCode } from './ha-errors.js';
 import { checkDivergence, formatEpochs, sameEpochs, type EpochEntry } from './epoch-history.js';
 import { encodeReport, EpochFrameDecoder, FrameDecoder, HaProtocolError, type EpochFrame, type FrameSink } from './ha-protocol.js';
 import type { HaRuntime } from './ha-runtime.js';
+import { judgeTruncation, refusalAdvice, type RejoinRules } from './rejoin-guard.js';
+import { DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_MIN_MS, ReconnectBackoff } from './reconnect-backoff.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
+
+/** One drop line per reason per this long (the rest are counted). */
+export const DROP_LOG_INTERVAL_MS = 30_000;
+/** Refusals of the master's data in a row at one offset before the client stops. */
+export const MAX_DATA_REFUSALS = 5;
 
 /** What the client needs from the slave store. */
 export interface ReplicaLog {
   /** The next offset to append (bytes appended so far). */
   maxOffset(): number;
-  append(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
+  append(offset: number, bytes: Uint8Array): { status: string; maxOffset: number; reason?: string };
   /** Where acknowledgements may go: bytes below it survive a crash of this process (committed
    * to the page cache); at most maxOffset(). */
   ackableOffset(): number;
@@ -51,6 +70,8 @@ export interface HaDivergence {
   truncateTo: number;
   droppedBytes: number;
   commonEpoch: number;
+  /** Why a restart as SLAVE would refuse to drop them too (rejoin-guard.ts), or null. */
+  refusal: string | null;
 }
 
 export interface HaClientOptions {
@@ -65,6 +86,9 @@ export interface HaClientOptions {
   backoffMinMs?: number;
   backoffMaxMs?: number;
   maxReportBacklogBytes?: number;
+  /** How a restart's rejoin would judge a divergence (the status says whether it would refuse);
+   * absent: every drop counts as allowed. */
+  rejoinRules?: RejoinRules;
 }
 
 export type HaClientState = 'connecting' | 'connected' | 'backoff' | 'stopped' | 'failed';
@@ -86,6 +110,10 @@ export interface HaClientStatus {
   lastWriteTimestamp: number;
   /** Set when the local log diverged from the master's; null otherwise. */
   diverged: HaDivergence | null;
+  /** Reconnects since the last progress (0 while replication makes progress). */
+  consecutiveFailures: number;
+  /** The delay of the pending reconnect (0 when none is pending). */
+  reconnectDelayMs: number;
 }
 
 /** An append the store refused: the connection is dropped and resumed from the local end. */
@@ -96,8 +124,8 @@ class AppendRefused extends Error {
 export class HaClient {
   private readonly address: string;
   private readonly connectTimeoutMs: number;
-  private readonly backoffMinMs: number;
-  private readonly backoffMaxMs: number;
+  private readonly backoff: ReconnectBackoff;
+  private readonly dropLog: RateLimitedLog;
   private readonly maxReportBacklogBytes: number;
   private state: HaClientState = 'stopped';
   private socket: Connection | null = null;
@@ -108,8 +136,15 @@ export class HaClient {
   /** Set from connect until the master's epoch frame has been read and checked. */
   private handshake: EpochFrameDecoder | null = null;
   private diverged: HaDivergence | null = null;
-  private backoffMs: number;
   private retryTimer: Cancelable | null = null;
+  private retryDelayMs = 0;
+  /** Monotonic ms of the current connection's handshake (-1 before it). */
+  private handshakeAtMs = -1;
+  /** The local end when the current connection's handshake passed. */
+  private connectionStartOffset = -1;
+  /** Consecutive refusals of the master's data, and the local end they happened at. */
+  private dataRefusals = 0;
+  private dataRefusalOffset = -1;
   private tickTimer: Cancelable | null = null;
   /** Monotonic ms of the last read from / report to the master (timeouts, keep-alives). */
   private lastReadMs = 0;
@@ -128,11 +163,10 @@ export class HaClient {
   private readonly sink: FrameSink = {
     onHeader: (offset, bodyBytes) => {
       this.masterOffsetSeen = Math.max(this.masterOffsetSeen, offset + bodyBytes);
-      this.backoffMs = this.backoffMinMs;
     },
     onBody: (offset, bytes) => {
       const r = this.log.append(offset, bytes);
-      if (r.status !== 'PUT_OK') throw new AppendRefused(`the store refused ${bytes.byteLength} bytes at ${offset}: ${r.status} (local end ${r.maxOffset})`);
+      if (r.status !== 'PUT_OK') throw new AppendRefused(`the store refused ${bytes.byteLength} bytes at ${offset}: ${r.status}${r.reason ? ` (${r.reason})` : ''} (local end ${r.maxOffset})`);
     },
   };
 
@@ -144,10 +178,10 @@ export class HaClient {
   ) {
     this.address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-    this.backoffMinMs = options.backoffMinMs ?? 100;
-    this.backoffMaxMs = options.backoffMaxMs ?? 5000;
+    const minMs = options.backoffMinMs ?? DEFAULT_BACKOFF_MIN_MS;
+    this.backoff = new ReconnectBackoff(minMs, Math.max(minMs, options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS), runtime.random);
+    this.dropLog = new RateLimitedLog(logger, runtime.clock, DROP_LOG_INTERVAL_MS);
     this.maxReportBacklogBytes = options.maxReportBacklogBytes ?? 4096;
-    this.backoffMs = this.backoffMinMs;
   }
 
   start(): void {
@@ -170,6 +204,8 @@ export class HaClient {
       lastReadTimestamp: this.lastReadAtMs,
       lastWriteTimestamp: this.lastReportAtMs,
       diverged: this.diverged,
+      consecutiveFailures: this.backoff.attempts,
+      reconnectDelayMs: this.retryTimer === null ? 0 : this.retryDelayMs,
     };
   }
 
@@ -179,6 +215,7 @@ export class HaClient {
       this.generation++; // events of the current socket are ignored from now on
       this.retryTimer?.cancel();
       this.retryTimer = null;
+      this.dropLog.flush();
       const socket = this.socket;
       if (socket === null || this.socketClosed) resolve();
       else socket.once('close', () => resolve());
@@ -228,11 +265,14 @@ export class HaClient {
     const check = checkDivergence(this.log.epochs(), own, frame.entries, frame.masterMaxOffset);
     if (check.kind === 'diverged') {
       const { truncateTo, droppedBytes, commonEpoch } = check;
-      this.diverged = { truncateTo, droppedBytes, commonEpoch };
-      this.fail(
+      const rules = this.options.rejoinRules;
+      const verdict = rules ? judgeTruncation({ local: this.log.epochs(), localEnd: own, master: frame.entries, masterEnd: frame.masterMaxOffset, truncateTo }, rules) : null;
+      const refusal = verdict !== null && !verdict.allowed ? verdict.reason : null;
+      this.diverged = { truncateTo, droppedBytes, commonEpoch, refusal };
+      const what =
         `this log diverged from master ${this.address}: its ${droppedBytes} bytes [${truncateTo}, ${own}) are not the master's (last common epoch ${commonEpoch}; ` +
-          `master epochs ${formatEpochs(frame.entries)}, local ${formatEpochs(this.log.epochs())}); restart this node as SLAVE to drop them`,
-      );
+        `master epochs ${formatEpochs(frame.entries)} ending at ${frame.masterMaxOffset}, local ${formatEpochs(this.log.epochs())})`;
+      this.fail(refusal === null ? `${what}; restart this node as SLAVE to drop them (a copy is kept in quarantine/)` : `refusing to follow: ${what}, and dropping them is refused because ${refusal}; ${refusalAdvice()}`);
       return false;
     }
     if (!sameEpochs(this.log.epochs(), frame.entries)) {
@@ -241,6 +281,8 @@ export class HaClient {
     }
     if (gen !== this.generation) return false;
     this.handshake = null;
+    this.handshakeAtMs = this.runtime.clock.monotonicMs();
+    this.connectionStartOffset = own;
     this.decoder = new FrameDecoder({
       expectedOffset: own,
       acceptFirstOffset: own === 0,
@@ -287,6 +329,7 @@ export class HaClient {
     const own = this.log.maxOffset();
     const ackable = this.log.ackableOffset();
     if (ackable > this.reportedOffset) this.report(ackable, false);
+    if (this.connectionStartOffset >= 0 && ackable > this.connectionStartOffset && this.reportedOffset >= ackable) this.progressed();
     if (ackable >= own || this.ackWaitPending) return;
     this.ackWaitPending = true;
     this.log.whenAckable(own, this.options.heartbeatIntervalMs).then(
@@ -306,6 +349,13 @@ export class HaClient {
     if (err instanceof HaProtocolError) {
       this.drop(gen, `${err.code} ${err.violation}: ${err.message}`, 'warn');
     } else if (err instanceof AppendRefused) {
+      const at = this.log.maxOffset();
+      this.dataRefusals = at === this.dataRefusalOffset ? this.dataRefusals + 1 : 1;
+      this.dataRefusalOffset = at;
+      if (this.dataRefusals >= MAX_DATA_REFUSALS) {
+        this.fail(`${err.code}: ${err.message}; refused ${this.dataRefusals} times in a row at offset ${at}: the master keeps sending bytes this log cannot take (check the master's log at ${at}, e.g. mqstore verify), restart this node to try again`);
+        return;
+      }
       this.drop(gen, `${err.code}: ${err.message}`, 'warn');
     } else {
       this.fail(`appending replicated bytes threw: ${err instanceof Error ? err.message : String(err)}`);
@@ -347,18 +397,32 @@ export class HaClient {
     this.armTick();
   }
 
+  /** Real progress on this connection: the back-off and the refusal count start over. */
+  private progressed(): void {
+    this.backoff.reset();
+    this.dataRefusals = 0;
+    this.dataRefusalOffset = -1;
+  }
+
   /** Close the current connection (once per generation) and schedule a reconnect. */
   private drop(gen: number, reason: string, level: 'info' | 'warn' = 'info'): void {
     if (gen !== this.generation || this.closing || this.state === 'failed') return;
     this.generation++;
     const wasConnected = this.state === 'connected';
+    const stayedUpMs = this.handshakeAtMs < 0 ? 0 : this.runtime.clock.monotonicMs() - this.handshakeAtMs;
+    if (wasConnected && stayedUpMs >= this.options.housekeepingIntervalMs) this.progressed();
     this.teardown();
     this.lastError = reason;
     this.state = 'backoff';
-    const delayMs = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMaxMs, this.backoffMs * 2);
+    const delayMs = this.backoff.next();
+    this.retryDelayMs = delayMs;
     const logLevel = wasConnected ? level : 'info';
-    this.logger[logLevel](`${wasConnected ? 'disconnected from' : 'could not connect to'} master ${this.address}: ${reason}; retrying in ${delayMs} ms from offset ${this.log.maxOffset()}`);
+    const verb = wasConnected ? 'disconnected from' : 'could not connect to';
+    const failures = this.backoff.attempts;
+    this.dropLog[logLevel](
+      `${verb}:${reasonKind(reason)}`,
+      `${verb} master ${this.address}: ${reason}; retrying in ${delayMs} ms from offset ${this.log.maxOffset()}${failures > 1 ? ` (${failures} attempts without progress)` : ''}`,
+    );
     this.retryTimer = this.runtime.scheduler.after(delayMs, () => {
       this.retryTimer = null;
       if (!this.closing) this.connect();
@@ -370,6 +434,7 @@ export class HaClient {
     this.teardown();
     this.state = 'failed';
     this.lastError = reason;
+    this.dropLog.flush();
     this.logger.error(`replication stopped: ${reason}`);
   }
 
@@ -378,6 +443,14 @@ export class HaClient {
     this.tickTimer = null;
     this.decoder = null;
     this.handshake = null;
+    this.handshakeAtMs = -1;
+    this.connectionStartOffset = -1;
     this.socket?.destroy();
   }
+}
+
+/** The rate-limit key of a drop reason: its leading code and words, without the numbers
+ * (offsets, sizes and times differ between otherwise equal drops). */
+function reasonKind(reason: string): string {
+  return reason.replace(/\d+/g, '#').slice(0, 60);
 }

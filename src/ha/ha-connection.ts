@@ -12,7 +12,10 @@
 //   - a report never goes backwards, and after the first never exceeds what this connection has
 //     handed to the socket (so an ack can only release puts whose bytes were really sent);
 //   - any protocol error, socket error or housekeeping timeout closes the connection once, with
-//     one log line saying why; the store and other connections are untouched;
+//     one log line saying why (warnings for a misbehaving peer go through the server's
+//     RateLimitedLog when it gives one, keyed by the peer's host and the kind of reason, so a
+//     slave that reconnects and misbehaves in a loop costs one line per interval with a count);
+//     the store and other connections are untouched;
 //   - buffering is bounded: reports are decoded as they arrive (at most 7 bytes kept), frames
 //     are written only while the socket does not need to drain (see the sender).
 // The connection comes from the server's Transport; time and the housekeeping timer from the
@@ -20,6 +23,7 @@
 import type { Connection } from '../net/transport.js';
 import type { ReplicationSource } from '../replication/replication-types.js';
 import type { Logger } from '../util/logger.js';
+import type { RateLimitedLog } from '../util/rate-limited-log.js';
 import type { Cancelable } from '../util/scheduler.js';
 import type { EpochEntry } from './epoch-history.js';
 import { encodeMetadataFrame } from './ha-metadata-protocol.js';
@@ -37,6 +41,10 @@ export interface HaConnectionOptions extends HaSenderOptions {
   metadata?(): string;
   /** The master's epoch history, sent first on every connection (ha-protocol.ts epoch frame). */
   epochs(): readonly EpochEntry[];
+  /** This master's store id, sent in the epoch frame (absent: unknown). */
+  storeId?: string;
+  /** Where the warnings of closes go, rate-limited (absent: straight to the logger). */
+  warnLog?: RateLimitedLog;
 }
 
 export interface HaConnectionEvents {
@@ -86,7 +94,7 @@ export class HaConnection {
     // just-promoted master still commits its last replicated bytes
     const epochs = options.epochs();
     const newestStart = epochs[epochs.length - 1]?.startOffset ?? 0;
-    socket.write(encodeEpochFrame({ masterMaxOffset: Math.max(source.maxOffset(), newestStart), entries: [...epochs] }));
+    socket.write(encodeEpochFrame({ masterMaxOffset: Math.max(source.maxOffset(), newestStart), entries: [...epochs], masterStoreId: options.storeId }));
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     socket.on('end', () => this.close(this.decoder.pendingBytes > 0 ? `slave ended the connection in the middle of a report (${this.decoder.pendingBytes} of 8 bytes)` : 'slave ended the connection'));
@@ -125,7 +133,9 @@ export class HaConnection {
     this.housekeeping = null;
     this.sender.close();
     this.socket.destroy();
-    this.logger[level](`slave ${this.address} disconnected: ${reason} (acked ${this.ackedOffset}, sent up to ${this.sender.nextOffset}, ${this.sender.transferredBytes} bytes sent)`);
+    const line = `slave ${this.address} disconnected: ${reason} (acked ${this.ackedOffset}, sent up to ${this.sender.nextOffset}, ${this.sender.transferredBytes} bytes sent)`;
+    if (level === 'warn' && this.options.warnLog) this.options.warnLog.warn(`${hostOf(this.address)} ${reason.replace(/\d+/g, '#').slice(0, 60)}`, line);
+    else this.logger[level](line);
     this.events.onClose(this, reason);
   }
 
@@ -194,6 +204,12 @@ export class HaConnection {
       { background: true },
     );
   }
+}
+
+/** "10.0.0.1:5432" -> "10.0.0.1", "[::1]:5432" -> "[::1]" (the port changes on every reconnect). */
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon > 0 && !address.endsWith(']') ? address.slice(0, colon) : address;
 }
 
 function describe(err: Error): string {

@@ -31,7 +31,7 @@ export function encodeMetadataFrame(json: string): Buffer {
 /** Collects one metadata frame; returns its JSON text once complete, null before. */
 export class MetadataFrameDecoder {
   private readonly reader = new MarkedFrameReader(
-    MARKER_LAST_BYTE,
+    [MARKER_LAST_BYTE],
     (size) => (size < 2 || size > MAX_METADATA_BODY_BYTES ? `metadata frame bodySize ${size} is not in 2..${MAX_METADATA_BODY_BYTES}` : null),
     () => 'the answer to a metadata request is not a metadata frame',
   );

@@ -2,13 +2,19 @@
 // validate everything they read. No checksum: the CommitLog record CRCs travel inside the frame
 // bodies. One addition of ours: the epoch frame, the first thing a master sends on a connection.
 //
-// Master -> slave, once, first: epoch frame (the master's epoch history, see epoch-history.ts).
+// Master -> slave, once, first: epoch frame v2 (the master's epoch history, see epoch-history.ts,
+// each entry with the store that began it, store-identity.ts).
 //   | bytes  | field                                                          |
 //   |--------|----------------------------------------------------------------|
-//   | 0..7   | 0xFFFFFFFFFFFFFFFF  marker (no data frame can carry it)        |
-//   | 8..11  | int32 BE  bodySize = 8 + 16 * n, 1 <= n <= MAX_EPOCH_ENTRIES    |
+//   | 0..7   | 0xFFFFFFFFFFFFFFFD  marker (no data frame can carry it)        |
+//   | 8..11  | int32 BE  bodySize = 16 + 24 * n, 1 <= n <= MAX_EPOCH_ENTRIES   |
 //   | 12..19 | int64 BE  the master's max offset when it accepted the slave   |
-//   | then n | int64 BE epoch, int64 BE startOffset (oldest first, origin 0@0) |
+//   | 20..27 | 8 bytes   the master's store id (all zero: unknown)            |
+//   | then n | int64 BE epoch, int64 BE startOffset, 8 bytes storeId (zero:    |
+//   |        | unknown), oldest first, origin 0@0                              |
+// Version 1 (marker 0xFFFFFFFFFFFFFFFF, bodySize = 8 + 16 * n: max offset, then epoch and
+// startOffset per entry, no ids) is still decoded, as entries with unknown ids, so slaves can be
+// upgraded before their master; an older slave refuses a v2 frame as "not an epoch frame".
 // The slave checks it against its own history before it reports an offset (ha-client.ts).
 //
 // Slave -> master: offset report (8 bytes), sent on connect, after appends, and as keep-alive.
@@ -195,33 +201,52 @@ export class ReportDecoder {
 export interface EpochFrame {
   masterMaxOffset: number;
   entries: EpochEntry[];
+  /** The answering master's store id (absent: unknown, e.g. a v1 frame). */
+  masterStoreId?: string;
 }
 
-const EPOCH_ENTRY_BYTES = 16;
-const EPOCH_FRAME_FIXED_BYTES = 8;
-const MAX_EPOCH_FRAME_BODY = EPOCH_FRAME_FIXED_BYTES + EPOCH_ENTRY_BYTES * MAX_EPOCH_ENTRIES;
+const EPOCH_V1_MARKER = 0xff;
+const EPOCH_V2_MARKER = 0xfd;
+const V1_ENTRY_BYTES = 16;
+const V1_FIXED_BYTES = 8;
+const V2_ENTRY_BYTES = 24;
+const V2_FIXED_BYTES = 16;
+
 
 export function encodeEpochFrame(frame: EpochFrame): Buffer {
   const n = frame.entries.length;
   if (n < 1 || n > MAX_EPOCH_ENTRIES) throw new RangeError(`an epoch frame carries 1..${MAX_EPOCH_ENTRIES} entries, got ${n}`);
-  const body = EPOCH_FRAME_FIXED_BYTES + EPOCH_ENTRY_BYTES * n;
+  const body = V2_FIXED_BYTES + V2_ENTRY_BYTES * n;
   const out = Buffer.alloc(HA_FRAME_HEADER_BYTES + body);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setInt32(0, -1);
   view.setInt32(4, -1);
+  out[7] = EPOCH_V2_MARKER;
   view.setInt32(8, body);
   writeOffset(view, HA_FRAME_HEADER_BYTES, frame.masterMaxOffset);
+  writeStoreId(out, HA_FRAME_HEADER_BYTES + 8, frame.masterStoreId);
   frame.entries.forEach((e, k) => {
-    const at = HA_FRAME_HEADER_BYTES + EPOCH_FRAME_FIXED_BYTES + k * EPOCH_ENTRY_BYTES;
+    const at = HA_FRAME_HEADER_BYTES + V2_FIXED_BYTES + k * V2_ENTRY_BYTES;
     writeOffset(view, at, e.epoch);
     writeOffset(view, at + 8, e.startOffset);
+    writeStoreId(out, at + 16, e.storeId);
   });
   return out;
 }
 
-/** Collects one marked frame (a header of 0xFF x 7 + `markerLastByte`, an int32 bodySize that
- * `sizeProblem` accepts, then the body) from chunks; keeps at most one header and one body.
- * Throws HaProtocolError('handshake') as soon as the bytes cannot be that frame. */
+/** 8 bytes of a store id (16 hex digits), zeros when unknown. */
+function writeStoreId(out: Buffer, at: number, id: string | undefined): void {
+  if (id !== undefined) out.write(id, at, 8, 'hex');
+}
+
+function readStoreId(body: Uint8Array, at: number): string | undefined {
+  const hex = Buffer.from(body.buffer, body.byteOffset + at, 8).toString('hex');
+  return /^0+$/.test(hex) ? undefined : hex;
+}
+
+/** Collects one marked frame (a header of 0xFF x 7 + one of `markerLastBytes`, an int32
+ * bodySize that `sizeProblem` accepts, then the body) from chunks; keeps at most one header and
+ * one body. Throws HaProtocolError('handshake') as soon as the bytes cannot be that frame. */
 export class MarkedFrameReader {
   private readonly header = new Uint8Array(HA_FRAME_HEADER_BYTES);
   private headerBytes = 0;
@@ -229,15 +254,15 @@ export class MarkedFrameReader {
   private bodyBytes = 0;
 
   constructor(
-    private readonly markerLastByte: number,
-    /** Why `size` cannot be this frame's, or null. */
-    private readonly sizeProblem: (size: number) => string | null,
+    private readonly markerLastBytes: readonly number[],
+    /** Why `size` cannot be this frame's (whose marker ends in `marker`), or null. */
+    private readonly sizeProblem: (size: number, marker: number) => string | null,
     /** The error message when the header is not this frame's marker. */
     private readonly notThisFrame: (headerSoFar: Uint8Array) => string,
   ) {}
 
-  /** The body and the rest of the chunk once complete, null before. */
-  push(chunk: Uint8Array): { body: Uint8Array; rest: Uint8Array } | null {
+  /** The body, the marker's last byte and the rest of the chunk once complete, null before. */
+  push(chunk: Uint8Array): { body: Uint8Array; marker: number; rest: Uint8Array } | null {
     let pos = 0;
     if (this.body === null) {
       const take = Math.min(HA_FRAME_HEADER_BYTES - this.headerBytes, chunk.byteLength);
@@ -245,11 +270,12 @@ export class MarkedFrameReader {
       this.headerBytes += take;
       pos = take;
       for (let k = 0; k < Math.min(8, this.headerBytes); k++) {
-        if (this.header[k] !== (k === 7 ? this.markerLastByte : 0xff)) throw new HaProtocolError('handshake', this.notThisFrame(this.header.subarray(0, this.headerBytes)));
+        const ok = k === 7 ? this.markerLastBytes.includes(this.header[k]!) : this.header[k] === 0xff;
+        if (!ok) throw new HaProtocolError('handshake', this.notThisFrame(this.header.subarray(0, this.headerBytes)));
       }
       if (this.headerBytes < HA_FRAME_HEADER_BYTES) return null;
       const size = new DataView(this.header.buffer).getInt32(8);
-      const problem = this.sizeProblem(size);
+      const problem = this.sizeProblem(size, this.header[7]!);
       if (problem !== null) throw new HaProtocolError('handshake', problem);
       this.body = new Uint8Array(size);
     }
@@ -259,19 +285,21 @@ export class MarkedFrameReader {
     this.bodyBytes += take;
     pos += take;
     if (this.bodyBytes < body.byteLength) return null;
-    return { body, rest: chunk.subarray(pos) };
+    return { body, marker: this.header[7]!, rest: chunk.subarray(pos) };
   }
 }
 
 /** Slave side: the epoch frame that opens a connection. Collects at most one frame (bounded by
- * MAX_EPOCH_FRAME_BODY); the bytes after it belong to the data stream. */
+ * MAX_EPOCH_ENTRIES entries); the bytes after it belong to the data stream. */
 export class EpochFrameDecoder {
   private readonly reader = new MarkedFrameReader(
-    0xff,
-    (size) =>
-      size < EPOCH_FRAME_FIXED_BYTES + EPOCH_ENTRY_BYTES || size > MAX_EPOCH_FRAME_BODY || (size - EPOCH_FRAME_FIXED_BYTES) % EPOCH_ENTRY_BYTES !== 0
-        ? `epoch frame bodySize ${size} is not 8 + 16 * n with 1 <= n <= ${MAX_EPOCH_ENTRIES}`
-        : null,
+    [EPOCH_V2_MARKER, EPOCH_V1_MARKER],
+    (size, marker) => {
+      const [fixed, entry] = marker === EPOCH_V1_MARKER ? [V1_FIXED_BYTES, V1_ENTRY_BYTES] : [V2_FIXED_BYTES, V2_ENTRY_BYTES];
+      return size < fixed + entry || size > fixed + entry * MAX_EPOCH_ENTRIES || (size - fixed) % entry !== 0
+        ? `epoch frame bodySize ${size} is not ${fixed} + ${entry} * n with 1 <= n <= ${MAX_EPOCH_ENTRIES}`
+        : null;
+    },
     (header) => `the master's first frame is not an epoch frame (header starts ${hex(header)})`,
   );
 
@@ -279,25 +307,29 @@ export class EpochFrameDecoder {
    * HaProtocolError('handshake') as soon as the bytes cannot be an epoch frame. */
   push(chunk: Uint8Array): { frame: EpochFrame; rest: Uint8Array } | null {
     const done = this.reader.push(chunk);
-    return done === null ? null : { frame: decodeEpochBody(done.body), rest: done.rest };
+    return done === null ? null : { frame: decodeEpochBody(done.body, done.marker === EPOCH_V1_MARKER), rest: done.rest };
   }
 }
 
-function decodeEpochBody(body: Uint8Array): EpochFrame {
+function decodeEpochBody(body: Uint8Array, v1: boolean): EpochFrame {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const [fixed, entryBytes] = v1 ? [V1_FIXED_BYTES, V1_ENTRY_BYTES] : [V2_FIXED_BYTES, V2_ENTRY_BYTES];
   const masterMaxOffset = readOffset(view, 0);
   if (masterMaxOffset < 0) throw new HaProtocolError('handshake', 'epoch frame: the master max offset is negative or above 2^53-1');
+  const masterStoreId = v1 ? undefined : readStoreId(body, 8);
   const entries: EpochEntry[] = [];
-  for (let at = EPOCH_FRAME_FIXED_BYTES; at < body.byteLength; at += EPOCH_ENTRY_BYTES) {
+  for (let at = fixed; at < body.byteLength; at += entryBytes) {
     const epoch = readOffset(view, at);
     const startOffset = readOffset(view, at + 8);
     if (epoch < 0 || startOffset < 0 || startOffset > masterMaxOffset) {
-      throw new HaProtocolError('handshake', `epoch frame entry ${(at - EPOCH_FRAME_FIXED_BYTES) / EPOCH_ENTRY_BYTES} (${epoch}@${startOffset}) is out of range (master max offset ${masterMaxOffset})`);
+      throw new HaProtocolError('handshake', `epoch frame entry ${(at - fixed) / entryBytes} (${epoch}@${startOffset}) is out of range (master max offset ${masterMaxOffset})`);
     }
-    entries.push({ epoch, startOffset });
+    const storeId = v1 ? undefined : readStoreId(body, at + 16);
+    entries.push(storeId === undefined ? { epoch, startOffset } : { epoch, startOffset, storeId });
   }
   try {
-    return { masterMaxOffset, entries: normalizeEpochs(entries, 'epoch frame') };
+    const normalized = normalizeEpochs(entries, 'epoch frame');
+    return masterStoreId === undefined ? { masterMaxOffset, entries: normalized } : { masterMaxOffset, entries: normalized, masterStoreId };
   } catch (err) {
     throw new HaProtocolError('handshake', (err as Error).message);
   }

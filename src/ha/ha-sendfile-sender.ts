@@ -18,7 +18,11 @@
 // reused descriptor number. The TCP connection ends when both are closed (the worker stops
 // within one poll slice of close()).
 // Failures (EPIPE, ECONNRESET, a deleted segment, a dead worker) reach onError once; nothing
-// after close(). A worker that does not exit within STOP_TIMEOUT_MS of close() is terminated.
+// after close(). A worker that does not finish within STOP_TIMEOUT_MS of close() is terminated.
+// Worker reuse: the worker posts one final event per transfer ('stopped' or 'failed', after it
+// released its descriptors); the sender then detaches from it and gives it back to the pool
+// (ha-sendfile-spare.ts), which keeps it for the next connection. A worker that exits or errs
+// before its final event is never given back.
 import type { Worker } from 'node:worker_threads';
 import { loadNativeAddon, type NativeAddon } from '../io/native-addon.js';
 import type { Connection } from '../net/transport.js';
@@ -29,14 +33,14 @@ import type { Cancelable, Scheduler } from '../util/scheduler.js';
 import { encodeFrameHeader } from './ha-protocol.js';
 import type { HaSender, HaSenderContext, HaSenderOptions } from './ha-sender.js';
 import { SENDFILE_POSITIONS, type SendfileWorkerData, type SendfileWorkerEvent } from './ha-sendfile-layout.js';
-import { holdSendfileSpare, takeSendfileWorker } from './ha-sendfile-spare.js';
+import { expectSendfileReturn, holdSendfileSpare, settleSendfileReturn, takeSendfileWorker } from './ha-sendfile-spare.js';
 import { HaTransferError } from './ha-tcp-sender.js';
 
 const STOP_TIMEOUT_MS = 5000;
 const EMPTY = Buffer.alloc(0);
 let liveWorkers = 0;
 
-/** Worker threads of sendfile senders that have not exited yet (for tests and status). */
+/** Sendfile senders whose worker has not finished its transfer yet (for tests and status). */
 export function liveSendfileWorkers(): number {
   return liveWorkers;
 }
@@ -70,6 +74,11 @@ export class SendfileHaSender implements HaSender {
   private bootFrames = 0;
   private handedOver = false;
   private markStopped: () => void = () => {};
+  /** Set once the worker's run ended (final event, exit or error): the sender let go of it. */
+  private finished = false;
+  /** close() told the pool this sender's worker will come back (ha-sendfile-spare.ts). */
+  private returnAnnounced = false;
+  private detach: () => void = () => {};
   /** Resolves once no worker runs for this sender (never started, or exited). */
   readonly stopped: Promise<void>;
 
@@ -132,6 +141,10 @@ export class SendfileHaSender implements HaSender {
       this.markStopped();
       return;
     }
+    if (!this.finished) {
+      this.returnAnnounced = true;
+      expectSendfileReturn();
+    }
     const watchdog = this.scheduler.after(STOP_TIMEOUT_MS, () => void worker.terminate(), { background: true });
     void this.stopped.then(() => watchdog.cancel());
   }
@@ -184,14 +197,37 @@ export class SendfileHaSender implements HaSender {
     liveWorkers++;
     this.worker = worker;
     this.state = 'running';
-    worker.on('message', (event: SendfileWorkerEvent) => {
+    const onMessage = (event: SendfileWorkerEvent): void => {
       if (event.type === 'ready') this.handOver();
-      else if (event.type === 'failed') this.fail(Object.assign(new Error(event.message), { code: event.code }));
-    });
+      else this.onFinalEvent(worker, event);
+    };
+    const onError = (err: Error): void => this.fail(err);
+    const onExit = (code: number): void => this.onExit(addon, code);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.once('exit', onExit);
+    this.detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
     this.armBootHeartbeat(fromOffset);
-    worker.once('error', (err) => this.fail(err));
-    worker.once('exit', (code) => this.onExit(addon, code));
     worker.unref();
+  }
+
+  /** The worker's run ended ('stopped' or 'failed'), its descriptors released: let go of it,
+   * give it back for reuse, report a failure. */
+  private onFinalEvent(worker: Worker, event: Exclude<SendfileWorkerEvent, { type: 'ready' }>): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.detach();
+    liveWorkers--;
+    this.ownedFd = -1;
+    const released = this.positions.loadFlag('released') !== 0;
+    if (!released) void worker.terminate(); // (cannot happen: the worker sets it before its final event)
+    settleSendfileReturn(released ? worker : null, this.returnAnnounced);
+    this.markStopped();
+    if (event.type === 'failed') this.fail(Object.assign(new Error(event.message), { code: event.code }));
   }
 
   /** Keep the slave hearing from us while the worker boots (see the header). */
@@ -221,7 +257,11 @@ export class SendfileHaSender implements HaSender {
   }
 
   private onExit(addon: NativeAddon, code: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.detach();
     liveWorkers--;
+    settleSendfileReturn(null, this.returnAnnounced);
     // the worker died before giving up its descriptor: close it here (it no longer writes)
     if (this.positions.loadFlag('released') === 0 && this.ownedFd >= 0) {
       try {

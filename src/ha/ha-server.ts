@@ -13,9 +13,13 @@
 // source is in use). Only reports above where a connection's stream began count as acks.
 // Bounds: at most maxSlaves connections (further ones are refused by the transport, with a log
 // line). close() resolves once the listener and every connection it accepted are closed.
+// Warnings that a peer can repeat by reconnecting (a refused connection, a connection closed
+// for a protocol error or silence) are rate-limited per peer host and reason (WARN_LOG_INTERVAL_MS,
+// with the count of the suppressed ones).
 import type { Connection, Listener } from '../net/transport.js';
 import type { ReplicationGate, ReplicationSource, ReplicationWait } from '../replication/replication-types.js';
 import type { Logger } from '../util/logger.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { HaConnection, type HaConnectionOptions } from './ha-connection.js';
 import { GroupTransfer } from './ha-group-transfer.js';
 import type { HaRuntime } from './ha-runtime.js';
@@ -47,6 +51,8 @@ export interface HaSlaveEntry {
 }
 
 const DEFAULT_MAX_SLAVES = 64;
+/** One warning per peer host and reason per this long. */
+export const WARN_LOG_INTERVAL_MS = 30_000;
 
 export class HaServer implements ReplicationGate {
   private readonly connections = new Set<HaConnection>();
@@ -56,6 +62,7 @@ export class HaServer implements ReplicationGate {
   private listener: Listener | null = null;
   private releaseWarmUp: (() => void) | null = null;
   private closing: Promise<void> | null = null;
+  private readonly warnLog: RateLimitedLog;
 
   private constructor(
     private readonly source: ReplicationSource,
@@ -64,6 +71,7 @@ export class HaServer implements ReplicationGate {
     private readonly runtime: HaRuntime,
   ) {
     this.transfer = new GroupTransfer(options.slaveTimeoutMs, runtime.scheduler, () => runtime.clock.monotonicMs());
+    this.warnLog = new RateLimitedLog(logger, runtime.clock, WARN_LOG_INTERVAL_MS);
   }
 
   static async listen(source: ReplicationSource, options: HaServerOptions, logger: Logger, runtime: HaRuntime): Promise<HaServer> {
@@ -77,7 +85,7 @@ export class HaServer implements ReplicationGate {
         port: options.port,
         maxConnections,
         onConnection: (connection) => server.accept(connection),
-        onRefused: (address) => logger.warn(`refused slave ${address}: already ${maxConnections} slaves connected`),
+        onRefused: (address) => server.warnLog.warn(`refused ${address.replace(/:\d+$/, '')}`, `refused slave ${address}: already ${maxConnections} slaves connected`),
         onError: (err) => logger.error(`HA server error: ${err.message}`),
       });
     } catch (err) {
@@ -129,6 +137,7 @@ export class HaServer implements ReplicationGate {
     this.closing ??= (() => {
       this.transfer.close('not-available');
       this.releaseWarmUp?.();
+      this.warnLog.flush();
       const listenerClosed = this.listener?.close() ?? Promise.resolve();
       const connectionsClosed = [...this.open].map((c) => new Promise<void>((resolve) => c.once('close', resolve)));
       for (const c of [...this.connections]) c.close('HA server closing');
@@ -147,7 +156,7 @@ export class HaServer implements ReplicationGate {
     const connection = new HaConnection(
       socket,
       this.source,
-      this.options,
+      { ...this.options, warnLog: this.warnLog },
       { onAck: (c) => this.onAck(c), onClose: (c) => this.connections.delete(c) },
       this.logger,
       this.options.senderFactory ?? tcpSender,

@@ -3,7 +3,8 @@
 // turns a slave into a master at run time (client stopped, role changed, server started); the
 // log and queue offsets stay as they are. Every start as master, and every promotion, begins a
 // new epoch at the log end (epoch-history.ts, saved in the store's haEpochs file) before the
-// first slave is accepted.
+// first slave is accepted, tagged with this store's id (store-identity.ts, created on the first
+// start), which the epoch frame also carries.
 //
 // The store comes in through the structural HaStore interface (MessageStore satisfies it), so
 // src/ha does not import src/store at run time. HaStatus is plain JSON for the CLI and admin.
@@ -26,6 +27,7 @@ import type { HaSenderFactory } from './ha-sender.js';
 import { chooseSenderFactory } from './ha-sender-choice.js';
 import { HaServer, type HaSlaveEntry } from './ha-server.js';
 import { MetadataSync, type MetadataSyncStatus } from './metadata-sync.js';
+import { loadOrCreateStoreId } from './store-identity.js';
 
 /** What HA needs from a MessageStore. */
 export interface HaStore {
@@ -34,7 +36,7 @@ export interface HaStore {
   changeRole(role: BrokerRole): void;
   setReplicationGate(gate: ReplicationGate | null): void;
   replicationSource(): ReplicationSource;
-  appendReplicated(offset: number, bytes: Uint8Array): { status: string; maxOffset: number };
+  appendReplicated(offset: number, bytes: Uint8Array): { status: string; maxOffset: number; reason?: string };
   /** Resolve once bytes below `offset` are committed (page cache); see MessageStore. */
   waitCommitted(offset: number, timeoutMs: number): Promise<'ok' | 'timed-out'>;
   runtimeInfo(): { wroteOffset: number };
@@ -65,6 +67,8 @@ export type HaConfig = Pick<
   | 'mappedFileSizeCommitLog'
   | 'storePathRootDir'
   | 'brokerId'
+  | 'haRejoinTruncateMaxBytes'
+  | 'haRejoinAllowTruncate'
 >;
 
 export interface HaOptions {
@@ -81,6 +85,9 @@ export interface HaOptions {
   clock?: Clock;
   /** Timers (default realScheduler). */
   scheduler?: Scheduler;
+  /** Uniform in [0, 1): reconnect jitter (default Math.random; tests and the simulator pass a
+   * seeded one). */
+  random?: () => number;
   connectTimeoutMs?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -113,6 +120,9 @@ export interface HaReplicaStatus {
   lastWriteTimestamp: number;
   /** Set when replication stopped because this log diverged from the master's. */
   diverged: HaDivergence | null;
+  /** Reconnects since replication last made progress, and the delay of the pending one (0: none). */
+  consecutiveFailures: number;
+  reconnectDelayMs: number;
   /** The consumer-offset sync from the master (haMetadataSyncInterval); null when it is off. */
   metadataSync: MetadataSyncStatus | null;
 }
@@ -149,6 +159,7 @@ class HaNode implements HaService {
   private readonly epochFile: EpochFile;
   private epochs: readonly EpochEntry[];
   private readonly runtime: HaRuntime;
+  private readonly storeId: string;
 
   constructor(
     private readonly store: HaStore,
@@ -159,6 +170,7 @@ class HaNode implements HaService {
     this.runtime = haRuntime(options);
     this.epochFile = new EpochFile(store.fileIO, config.storePathRootDir);
     this.epochs = this.epochFile.load();
+    this.storeId = loadOrCreateStoreId(store.fileIO, config.storePathRootDir, this.runtime.random);
   }
 
   get role(): BrokerRole {
@@ -206,6 +218,8 @@ class HaNode implements HaService {
       lastReadTimestamp: s?.lastReadTimestamp ?? 0,
       lastWriteTimestamp: s?.lastWriteTimestamp ?? 0,
       diverged: s?.diverged ?? null,
+      consecutiveFailures: s?.consecutiveFailures ?? 0,
+      reconnectDelayMs: s?.reconnectDelayMs ?? 0,
       metadataSync: this.metadataSync?.status() ?? null,
     };
   }
@@ -261,6 +275,7 @@ class HaNode implements HaService {
         connectTimeoutMs: this.options.connectTimeoutMs,
         backoffMinMs: this.options.backoffMinMs,
         backoffMaxMs: this.options.backoffMaxMs,
+        rejoinRules: { storeId: this.storeId, brokerId: c.brokerId, truncateMaxBytes: c.haRejoinTruncateMaxBytes, allowTruncate: c.haRejoinAllowTruncate },
       },
       this.logger.child('ha-client'),
       this.runtime,
@@ -283,7 +298,7 @@ class HaNode implements HaService {
    * of it. Returns the offset. */
   private beginNewEpoch(): number {
     const at = this.store.runtimeInfo().wroteOffset;
-    const epochs = beginEpoch(this.epochs, at, this.config.brokerId);
+    const epochs = beginEpoch(this.epochs, at, this.config.brokerId, this.storeId);
     this.epochFile.save(epochs);
     this.epochs = epochs;
     this.logger.info(`epoch ${epochs[epochs.length - 1]!.epoch} begins at offset ${at}`);
@@ -307,6 +322,7 @@ class HaNode implements HaService {
         idleWaitMs: this.options.idleWaitMs ?? DEFAULT_IDLE_WAIT_MS,
         senderFactory: this.options.senderFactory ?? chooseSenderFactory(c, this.logger, undefined, this.runtime.transport),
         epochs: () => this.epochs,
+        storeId: this.storeId,
         metadata: () => this.store.consumerOffsetsJson(),
       },
       this.logger.child('ha-server'),

@@ -5,6 +5,11 @@
 // bytes — is cut back to where the two agree while the store is open (MessageStore.truncateLog:
 // the dropped bytes are copied to quarantine/ first, the ConsumeQueues follow). The dropped byte
 // count and the copy's place are logged and returned.
+// Unless haRejoinAllowTruncate is set, the cut is refused (rejoin-guard.ts) when the master's
+// history is not newer than this node's (a new or wiped master), when it would drop bytes this
+// node acknowledged as a slave, or more than haRejoinTruncateMaxBytes: nothing is dropped, one
+// ERROR line says why and what the operator can do, the outcome is 'refused', and the store opens
+// anyway (its HA client then refuses to follow, visible in the HA status).
 //
 // An unreachable master does not block the start: the HaClient makes the same check on every
 // connection and stops replication (never appends) if it finds a divergence then.
@@ -18,6 +23,8 @@ import { EpochFile } from './epoch-file.js';
 import { checkDivergence, formatEpochs } from './epoch-history.js';
 import { EpochFrameDecoder, type EpochFrame } from './ha-protocol.js';
 import { haRuntime, type HaRuntime } from './ha-runtime.js';
+import { judgeTruncation, refusalAdvice, type RefusalKind } from './rejoin-guard.js';
+import { loadOrCreateStoreId } from './store-identity.js';
 
 /** What rejoin needs from a store (MessageStore satisfies it). */
 export interface RejoinStore {
@@ -28,6 +35,9 @@ export interface RejoinStore {
     readonly storePathCommitLog: string;
     readonly mappedFileSizeCommitLog: number;
     readonly haMasterAddress: string | null;
+    readonly brokerId: number;
+    readonly haRejoinTruncateMaxBytes: number;
+    readonly haRejoinAllowTruncate: boolean;
   };
   getMaxPhyOffset(): number;
   truncateLog(offset: number): Promise<{ droppedBytes: number; deletedSegments: number; quarantineDir: string | null }>;
@@ -37,7 +47,9 @@ export interface RejoinStore {
 export type RejoinOutcome =
   | { kind: 'not-a-slave' | 'empty-log' | 'consistent' }
   | { kind: 'master-unreachable'; reason: string }
-  | { kind: 'truncated'; truncateTo: number; droppedBytes: number; commonEpoch: number; quarantineDir: string | null };
+  | { kind: 'truncated'; truncateTo: number; droppedBytes: number; commonEpoch: number; quarantineDir: string | null }
+  /** The log diverged, but dropping [truncateTo, end) was refused (rejoin-guard.ts): nothing dropped. */
+  | { kind: 'refused'; truncateTo: number; droppedBytes: number; commonEpoch: number; refusals: RefusalKind[]; reason: string };
 
 /** transport, clock, scheduler: as in HaOptions (the node passes the same ones to both; the
  * clock is not read here today). */
@@ -65,9 +77,12 @@ export async function openWithRejoin<S extends RejoinStore>(open: () => Promise<
     logger.warn(`rejoin check skipped: master ${c.haMasterAddress} not reachable (${reason}); replication checks again on connect`);
     return { store, rejoin: { kind: 'master-unreachable', reason } };
   }
+  const runtime = haRuntime(options);
   let local;
+  let storeId: string;
   try {
     local = new EpochFile(store.fileIO, c.storePathRootDir).load();
+    storeId = loadOrCreateStoreId(store.fileIO, c.storePathRootDir, runtime.random);
   } catch (err) {
     await store.close();
     throw err;
@@ -75,10 +90,17 @@ export async function openWithRejoin<S extends RejoinStore>(open: () => Promise<
   const check = checkDivergence(local, end, frame.entries, frame.masterMaxOffset);
   if (check.kind === 'consistent') return { store, rejoin: { kind: 'consistent' } };
   const { truncateTo, droppedBytes, commonEpoch } = check;
-  logger.warn(
-    `rejoin: this log diverged from master ${c.haMasterAddress} after offset ${truncateTo} (last common epoch ${commonEpoch}; master ${formatEpochs(frame.entries)}, local ${formatEpochs(local)}): ` +
-      `dropping ${droppedBytes} bytes [${truncateTo}, ${end})`,
+  const what = `this log diverged from master ${c.haMasterAddress} after offset ${truncateTo} (last common epoch ${commonEpoch}; master ${formatEpochs(frame.entries)} ending at ${frame.masterMaxOffset}, local ${formatEpochs(local)} ending at ${end})`;
+  const verdict = judgeTruncation(
+    { local, localEnd: end, master: frame.entries, masterEnd: frame.masterMaxOffset, truncateTo },
+    { storeId, brokerId: c.brokerId, truncateMaxBytes: c.haRejoinTruncateMaxBytes, allowTruncate: c.haRejoinAllowTruncate },
   );
+  if (!verdict.allowed) {
+    logger.error(`rejoin refused: ${what}; not dropping its ${droppedBytes} bytes [${truncateTo}, ${end}) because ${verdict.reason}; ${refusalAdvice()}`);
+    return { store, rejoin: { kind: 'refused', truncateTo, droppedBytes, commonEpoch, refusals: verdict.kinds, reason: verdict.reason } };
+  }
+  if (verdict.overridden.length > 0) logger.warn(`rejoin: haRejoinAllowTruncate=true overrides the refusal (${verdict.overridden.join(', ')}): dropping bytes this node would otherwise keep`);
+  logger.warn(`rejoin: ${what}: dropping ${droppedBytes} bytes [${truncateTo}, ${end})`);
   let cut;
   try {
     cut = await store.truncateLog(truncateTo);

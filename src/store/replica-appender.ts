@@ -5,9 +5,13 @@
 // Before the store starts taking its own puts (a promotion), a half-received blank is completed
 // (completeFiller), so the store's first own record, and a new master's epoch, start at the next
 // segment as on the old master.
+// Refused bytes (no record, a record whose body CRC does not match: ReplicaDispatcher checks every
+// record before it may be appended) are logged through a RateLimitedLog: a master that sends the
+// same bad bytes on every reconnect costs one line per REFUSAL_LOG_INTERVAL_MS with a count.
 import { SYSFLAG_TRANSACTION_MASK, SYSFLAG_TRANSACTION_PREPARED, SYSFLAG_TRANSACTION_ROLLBACK } from '../codec/record-layout.js';
 import type { RecordHeader } from '../codec/read-record.js';
 import { ErrorCode, StoreError } from '../errors.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { ReplicaDispatcher } from './replica-dispatcher.js';
 import type { StoreCore } from './store-core.js';
 
@@ -19,13 +23,18 @@ export interface ReplicatedAppendResult {
   reason?: string;
 }
 
+export const REFUSAL_LOG_INTERVAL_MS = 30_000;
+
 export class ReplicaAppender {
   private replica: ReplicaDispatcher | null = null;
+  private readonly refusalLog: RateLimitedLog;
 
   constructor(
     private readonly core: StoreCore,
     private readonly wakeOnAppend: boolean,
-  ) {}
+  ) {
+    this.refusalLog = new RateLimitedLog(core.logger, core.clock, REFUSAL_LOG_INTERVAL_MS);
+  }
 
   append(offset: number, bytes: Uint8Array): ReplicatedAppendResult {
     const core = this.core;
@@ -44,7 +53,7 @@ export class ReplicaAppender {
     if (offset !== replica.nextOffset) return { status: 'OFFSET_MISMATCH', maxOffset: logEnd };
     const scan = replica.scan(offset, bytes);
     if ('error' in scan) {
-      core.logger.error(`refusing replicated bytes: ${scan.error}`);
+      this.refusalLog.error('refused', `refusing replicated bytes: ${scan.error}`);
       return { status: 'INVALID_DATA', maxOffset: logEnd, reason: scan.error };
     }
     if (scan.appendPieces.length > 0) {

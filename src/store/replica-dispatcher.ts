@@ -5,6 +5,9 @@
 // its acks then always name record boundaries. Two steps, so bad bytes are refused before they
 // reach the log: `scan` only reads and says which bytes may be appended; `apply` takes the
 // scan's new state once they are.
+// Every complete record's body CRC is checked before it may be appended (a record with a valid
+// header and a wrong body is refused, with its offset and both CRCs, and nothing of the chunk
+// from that record on reaches the log).
 import { readInt32 } from '../codec/bytes-be.js';
 import { peekRecordHeader, type RecordHeader } from '../codec/read-record.js';
 import { BLANK_MAGIC, END_FILE_MIN_BLANK_BYTES, MAGIC_V1, MAGIC_V2 } from '../codec/record-layout.js';
@@ -21,6 +24,7 @@ export interface ReplicaScan {
 }
 
 const HEADER_BYTES = 8;
+const CHECK_CRC = { checkCrc: true } as const;
 
 export class ReplicaDispatcher {
   private carry: Uint8Array = new Uint8Array(0);
@@ -127,7 +131,7 @@ export class ReplicaDispatcher {
         return { error: `replicated record at offset ${at} has an impossible size ${size}` };
       }
       if (pos + size > data.byteLength && magic !== BLANK_MAGIC) break; // the rest of this record is still on its way
-      const r = peekRecordHeader(data, pos);
+      const r = peekRecordHeader(data, pos, CHECK_CRC);
       if (r.kind === 'blank') {
         skipUntil = at + this.segmentBytes - (at % this.segmentBytes);
         continue;

@@ -4,6 +4,8 @@
 // main thread keeps the slave alive with heartbeats until then), runs the transfer loop
 // (ha/ha-sendfile-loop.ts) until the stop flag or a failure, then releases its descriptors (the
 // socket dup it owns, the segment it had open) and posts one final event: 'stopped' or 'failed'.
+// Then it waits for the next start message: the main thread reuses workers for later
+// connections (ha/ha-sendfile-spare.ts) and terminates them when no longer needed.
 import { parentPort } from 'node:worker_threads';
 import { SENDFILE_POSITIONS, type SendfilePosition, type SendfileWorkerData, type SendfileWorkerEvent } from '../ha/ha-sendfile-layout.js';
 import { POLL_SLICE_MS, SendfileLoop, type CommittedPosition } from '../ha/ha-sendfile-loop.js';
@@ -52,7 +54,7 @@ function run(data: SendfileWorkerData, positions: ControlBlock<SendfilePosition>
   }
 }
 
-parentPort!.once('message', (data: SendfileWorkerData) => {
+parentPort!.on('message', (data: SendfileWorkerData) => {
   const positions = ControlBlock.attach(data.positions, SENDFILE_POSITIONS);
   const event = run(data, positions);
   if (load.addon) {
@@ -62,5 +64,5 @@ parentPort!.once('message', (data: SendfileWorkerData) => {
     load.addon.close(data.socketFd);
   }
   parentPort!.postMessage(event);
-  // the one-shot listener is gone, so nothing keeps this thread alive: it exits after the post
+  // the listener stays: this thread waits for its next transfer until the main thread ends it
 });

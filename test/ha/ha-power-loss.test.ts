@@ -1,8 +1,11 @@
 // A master loses its unflushed tail in a power cut (xfs on a loop device, `xfs_io shutdown`
 // without log flush) after its slave already had those bytes. When the master comes back it
 // begins a new epoch at its recovered end; the running slave sees that its log diverged and
-// stops without appending a byte; restarted, it drops exactly the bytes the master lost, follows
-// the new epoch, and the two logs end byte-identical. Separate processes on 127.0.0.1.
+// stops without appending a byte. Those bytes were acknowledged by the slave (it may hold the
+// only copy of PUT_OK messages), so a plain restart as SLAVE refuses to drop them and says why
+// (rejoin-guard.ts); restarted with haRejoinAllowTruncate=true, it drops exactly the bytes the
+// master lost (copied to quarantine/), follows the new epoch, and the two logs end
+// byte-identical. Separate processes on 127.0.0.1.
 // Needs root, loop devices and xfsprogs; skips with the reason otherwise.
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -92,12 +95,18 @@ describe.skipIf(MISSING !== null)(`HA across a master power cut${MISSING ? ` —
     const stopped = await waitStatus(s1, (x) => x.ha.diverged !== null, 'slave detects the divergence');
     await s1.waitLogged('this log diverged from master');
     await m3.waitLogged(`epoch ${3 * T} begins at offset ${recoveredEnd}`);
-    expect(stopped.ha.diverged).toEqual({ truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T });
+    expect(stopped.ha.diverged).toEqual({ truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T, refusal: expect.stringContaining('acknowledged by this node as a slave') });
     expect(stopped.wroteOffset).toBe(slaveEnd);
     await s1.close();
 
-    // 5. restarted, the slave drops exactly the lost bytes and follows epoch 3
-    const s2 = await node('slave#2', slaveStore);
+    // 5. restarted as it is, the slave refuses to drop what it acknowledged, and keeps it
+    const refused = await node('slave#2 (refuses)', slaveStore);
+    expect((await refused.ready).rejoin).toMatchObject({ kind: 'refused', truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, refusals: ['acknowledged'] });
+    expect((await refused.ready).maxPhyOffset).toBe(slaveEnd);
+    await refused.close();
+
+    // 6. the operator chooses the master: with haRejoinAllowTruncate the slave drops exactly the lost bytes and follows epoch 3
+    const s2 = await node('slave#3', { ...slaveStore, haRejoinAllowTruncate: true });
     expect((await s2.ready).rejoin).toEqual({ kind: 'truncated', truncateTo: recoveredEnd, droppedBytes: slaveEnd - recoveredEnd, commonEpoch: 2 * T, quarantineDir: expect.stringContaining('quarantine') });
     await waitStatus(m3, oneSlave, 'restarted slave connected');
     expect((await m3.command('put 300 400 HaTest 0 64')).statuses).toEqual({ PUT_OK: 300 });

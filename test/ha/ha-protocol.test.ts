@@ -216,3 +216,36 @@ describe('epoch frame', () => {
     expect(() => encodeEpochFrame({ masterMaxOffset: 0, entries: [] })).toThrow(RangeError);
   });
 });
+
+describe('epoch frame v2 store ids, and v1 frames of older masters', () => {
+  const ID_A = '0123456789abcdef';
+  const ID_B = 'fedcba9876543210';
+  const entries = [{ epoch: 0, startOffset: 0 }, { epoch: 1024, startOffset: 0, storeId: ID_A }, { epoch: 2049, startOffset: 500 }, { epoch: 3073, startOffset: 900, storeId: ID_B }];
+
+  it('carries each entry\'s store id and the master\'s (zeros = unknown), marker 0xFF..FD, 16 + 24n bytes', () => {
+    const bytes = encodeEpochFrame({ masterMaxOffset: 1000, entries, masterStoreId: ID_B });
+    expect(bytes.subarray(0, 8).toString('hex')).toBe('fffffffffffffffd');
+    expect(bytes.readInt32BE(8)).toBe(16 + 24 * entries.length);
+    expect(bytes.subarray(20, 28).toString('hex')).toBe(ID_B);
+    const done = new EpochFrameDecoder().push(bytes);
+    expect(done!.frame).toEqual({ masterMaxOffset: 1000, entries, masterStoreId: ID_B });
+    const anonymous = new EpochFrameDecoder().push(encodeEpochFrame({ masterMaxOffset: 1000, entries: [{ epoch: 0, startOffset: 0 }] }));
+    expect(anonymous!.frame).toEqual({ masterMaxOffset: 1000, entries: [{ epoch: 0, startOffset: 0 }] });
+  });
+
+  it('decodes a v1 frame (marker 0xFF..FF, 8 + 16n, no ids) as entries with unknown ids', () => {
+    const v1 = Buffer.concat([Buffer.alloc(8, 0xff), int64(0, 8 + 16 * 2).subarray(4), int64(0, 700), int64(0, 0), int64(0, 0), int64(0, 1024), int64(0, 100)]);
+    const done = new EpochFrameDecoder().push(Buffer.concat([v1, Buffer.from([9])]));
+    expect(done!.frame).toEqual({ masterMaxOffset: 700, entries: [{ epoch: 0, startOffset: 0 }, { epoch: 1024, startOffset: 100 }] });
+    expect([...done!.rest]).toEqual([9]);
+  });
+
+  it('refuses a v2 frame whose size is not 16 + 24n', () => {
+    const size = (n: number): Buffer => Buffer.concat([Buffer.alloc(7, 0xff), Buffer.from([0xfd]), int64(0, n).subarray(4)]);
+    expectViolation(() => new EpochFrameDecoder().push(size(16)), 'handshake');
+    expectViolation(() => new EpochFrameDecoder().push(size(8 + 16)), 'handshake'); // a v1 size under a v2 marker
+    expectViolation(() => new EpochFrameDecoder().push(size(16 + 24 * 1025)), 'handshake');
+    expectViolation(() => new EpochFrameDecoder().push(Buffer.concat([Buffer.alloc(7, 0xff), Buffer.from([0xfc])])), 'handshake'); // unknown version
+  });
+});
+

@@ -87,7 +87,8 @@ async function runOnce(seed: number): Promise<void> {
   const logLines: string[] = [];
   const logger = traceLogger(world, ps.label);
   const capture = { ...logger, warn: (m: string) => (logLines.push(m), logger.warn(m)), error: (m: string) => (logLines.push(m), logger.error(m)), child: () => capture };
-  const runtime = { transport: net.transport(ps), clock: ps.clock, scheduler: ps.scheduler };
+  const jitter = world.rng.fork('s/ha-jitter');
+  const runtime = { transport: net.transport(ps), clock: ps.clock, scheduler: ps.scheduler, random: () => jitter.float() };
   let node: { store: MessageStore; ha: HaService; rejoin: string } | null = null;
   void (async () => {
     const open = () => MessageStore.open({ ...CONFIG, brokerRole: 'SLAVE', brokerId: 1, haMasterAddress: `m:${PORT}`, haMetadataSyncInterval: 0 }, { io: disk, clock: ps.clock, scheduler: ps.scheduler, logger: capture, diskUsage: () => 0.1 });

@@ -1,6 +1,7 @@
 // The slave's record finder: a real CommitLog (several segments, end-of-file blanks) fed in
 // random cuts gives back exactly the log's bytes in its append pieces, every record once at its
-// offset, whatever the cuts; a partial record is carried, never appended; garbage is refused.
+// offset, whatever the cuts; a partial record is carried, never appended; garbage is refused, and
+// so is a record whose header is valid but whose body does not match its BODYCRC.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReplicaDispatcher } from '../../src/store/replica-dispatcher.js';
@@ -84,5 +85,23 @@ describe('ReplicaDispatcher', () => {
     const bad = d.scan(50, garbageRecord.subarray(50));
     expect(bad).toMatchObject({ error: expect.stringContaining('not a record') });
     expect(d.scan(51, log.subarray(51, 60))).toMatchObject({ error: expect.stringContaining('do not continue') });
+  });
+
+  it('refuses a record with a valid header and a changed body (BODYCRC), whole or carried', () => {
+    const end = recordOffsets[3]!;
+    const forged = Buffer.from(log.subarray(0, end));
+    const bodyAt = recordOffsets[1]! + 88; // the body of record 1 follows its 88-byte IPv4 header
+    forged[bodyAt]! ^= 0x20; // 'm' -> 'M': same size, same structure
+    const whole = new ReplicaDispatcher(0, SMALL_SEGMENT_BYTES).scan(0, forged);
+    expect(whole).toMatchObject({ error: expect.stringMatching(new RegExp(`offset ${recordOffsets[1]} are not a record: body CRC mismatch: stored -?\\d+, computed -?\\d+`)) });
+    // cut inside the forged record: the carried part is checked once it completes
+    const d = new ReplicaDispatcher(0, SMALL_SEGMENT_BYTES);
+    const first = d.scan(0, forged.subarray(0, bodyAt - 10));
+    if ('error' in first) throw new Error(first.error);
+    expect(first.records.map((r) => r.offset)).toEqual([0]);
+    d.apply(first);
+    expect(d.scan(bodyAt - 10, forged.subarray(bodyAt - 10))).toMatchObject({ error: expect.stringContaining('body CRC mismatch') });
+    // the unchanged bytes pass
+    expect('error' in new ReplicaDispatcher(0, SMALL_SEGMENT_BYTES).scan(0, log.subarray(0, end))).toBe(false);
   });
 });

@@ -98,8 +98,13 @@ export class HaSimNode {
     return this.epochCache.epochs;
   }
 
-  /** Boot a new incarnation as `role` (following `masterHost` when SLAVE). */
-  boot(role: MasterRole | 'SLAVE', masterHost: string | null): void {
+  /** haRejoinAllowTruncate of the current incarnation (the operator's choice at its boot). */
+  private allowTruncate = false;
+
+  /** Boot a new incarnation as `role` (following `masterHost` when SLAVE; `allowTruncate`: the
+   * rejoin may drop what it would otherwise refuse to, rejoin-guard.ts). */
+  boot(role: MasterRole | 'SLAVE', masterHost: string | null, allowTruncate = false): void {
+    this.allowTruncate = allowTruncate;
     const p = this.world.boot(this.host);
     this.process = p;
     this.store = null;
@@ -115,7 +120,9 @@ export class HaSimNode {
 
   private async start(p: SimProcess, role: MasterRole | 'SLAVE'): Promise<void> {
     const logger = traceLogger(this.world, p.label);
-    const runtime = { transport: this.net.transport(p), clock: p.clock, scheduler: p.scheduler };
+    // reconnect jitter from the seed (a stream per incarnation, independent of other draws)
+    const jitter = this.world.rng.fork(`${p.label}/ha-jitter`);
+    const runtime = { transport: this.net.transport(p), clock: p.clock, scheduler: p.scheduler, random: () => jitter.float() };
     const config = this.config(role);
     const deps = { io: this.disk, clock: p.clock, scheduler: p.scheduler, logger: logger.child('store'), diskUsage: () => 0.1 };
     const open = async (): Promise<MessageStore> => {
@@ -154,6 +161,7 @@ export class HaSimNode {
       brokerId: role === 'SLAVE' ? this.index + 1 : 0,
       haListenPort: HA_PORT,
       haMasterAddress: role === 'SLAVE' ? `${this.masterHost}:${HA_PORT}` : null,
+      haRejoinAllowTruncate: this.allowTruncate,
       haSendHeartbeatInterval: 1_000,
       haHousekeepingInterval: 6_000,
       slaveTimeout: 2_000,

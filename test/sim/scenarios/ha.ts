@@ -7,7 +7,10 @@
 // delays, slows old connections, jumps wall clocks, and crashes any host (a power cut of its
 // SimDisk: unsynced writes lost, the last surviving one torn), rebooting it later. The operator
 // (a world task every 250 ms) does what a person running classic RocketMQ would:
-//   - a slave whose HA stopped on a divergence is restarted (openWithRejoin truncates it);
+//   - a slave whose HA stopped on a divergence is restarted (openWithRejoin truncates it); when
+//     its status says a restart would refuse to drop the bytes (rejoin-guard.ts: acknowledged
+//     bytes, a master not newer, too many bytes), the operator restarts it with
+//     haRejoinAllowTruncate=true, as a person who read the refusal and chose the master would;
 //   - when the master has been down for promoteAfterMs, the most advanced slave is promoted; the
 //     other slave is restarted to follow it, and the old master, when it comes back, restarts as
 //     SLAVE of the new master (this is where divergence and truncation happen).
@@ -129,7 +132,7 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
   const fail = (check: string, message: string): void => {
     if (!problems.has(check)) problems.set(check, message);
   };
-  const stats = { puts: 0, ok: 0, statuses: new Map<string, number>(), promotions: 0, truncations: 0, restarts: 0, ackedLostAtCuts: 0 };
+  const stats = { puts: 0, ok: 0, statuses: new Map<string, number>(), promotions: 0, truncations: 0, restarts: 0, allowedTruncations: 0, ackedLostAtCuts: 0 };
   let masterHost = 'n0';
   let masterDownSinceMs: number | null = null;
 
@@ -165,18 +168,19 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
     s.node.ha = null;
   });
 
-  const boot = (host: string): void => {
+  const boot = (host: string, allowTruncate = false): void => {
     const s = byHost.get(host)!;
     s.observed = 0;
     s.checkedEpochs = null;
     s.recovered = null;
     if (host === masterHost) s.node.boot(settings.masterRole, null);
-    else s.node.boot('SLAVE', masterHost);
+    else s.node.boot('SLAVE', masterHost, allowTruncate);
   };
-  const restart = (s: HostState, why: string): void => {
+  const restart = (s: HostState, why: string, allowTruncate = false): void => {
     stats.restarts++;
-    world.crashHost(s.node.host, `operator: ${why}`);
-    boot(s.node.host);
+    if (allowTruncate) stats.allowedTruncations++;
+    world.crashHost(s.node.host, `operator: ${why}${allowTruncate ? ' (with haRejoinAllowTruncate=true)' : ''}`);
+    boot(s.node.host, allowTruncate);
   };
 
   // ---- the recovery-time checks
@@ -313,7 +317,7 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
     for (const s of hosts) {
       if (s === m || !s.node.up) continue;
       const status = s.node.ha!.status();
-      if ('diverged' in status && status.diverged !== null) restart(s, `slave stopped on a divergence ${JSON.stringify(status.diverged)}`);
+      if ('diverged' in status && status.diverged !== null) restart(s, `slave stopped on a divergence ${JSON.stringify(status.diverged)}`, status.diverged.refusal !== null);
       else if (s.node.masterHost !== masterHost) restart(s, `follow the new master ${masterHost}`);
     }
     if (promotions && masterDownSinceMs !== null && world.simMs - masterDownSinceMs >= promoteAfterMs) promote();
@@ -379,7 +383,7 @@ function setupHa(world: World, options: HaScenarioOptions): ScenarioRun {
   return {
     stats: () =>
       `${slaveCount} slave(s) ${settings.flushDiskType} ${settings.masterRole}; puts ${stats.puts} (${[...stats.statuses].map(([k, v]) => `${k} ${v}`).join(', ')}); ` +
-      `promotions ${stats.promotions}, truncations ${stats.truncations}, operator restarts ${stats.restarts}, acked bytes lost at slave cuts ${stats.ackedLostAtCuts}, faults ${nemesis.faults}, epoch numbers reused ${oracle.reusedEpochNumbers}; ` +
+      `promotions ${stats.promotions}, truncations ${stats.truncations}, operator restarts ${stats.restarts} (${stats.allowedTruncations} allowing a refused truncation), acked bytes lost at slave cuts ${stats.ackedLostAtCuts}, faults ${nemesis.faults}, epoch numbers reused ${oracle.reusedEpochNumbers}; ` +
       `master ${masterHost} end ${byHost.get(masterHost)!.node.store?.getMaxPhyOffset() ?? '-'}`,
   };
 }
