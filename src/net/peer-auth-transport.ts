@@ -44,7 +44,7 @@ import {
   type PeerAuthErrorCodeValue,
   type RawFrame,
 } from './peer-auth-protocol.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import type { ConnectOptions, Connection, Listener, ListenOptions, Transport } from './transport.js';
 
 export interface PeerAuthSettings {
@@ -133,7 +133,7 @@ async function listenAuthenticated(options: ListenOptions, shared: Shared): Prom
   let boundPort = options.port; // the real one once listening
   const refuse = (socket: Connection, why: string): void => {
     stats.refused++;
-    log.warn(`${PeerAuthErrorCode.LIMIT} refused ${socket.remoteAddress} on ${options.host}:${boundPort}: ${why}; connection closed`);
+    log.warn('refusal', `${PeerAuthErrorCode.LIMIT} refused ${socket.remoteAddress} on ${options.host}:${boundPort}: ${why}; connection closed`);
     socket.destroy();
   };
   const accept = (socket: Connection): void => {
@@ -183,7 +183,7 @@ async function listenAuthenticated(options: ListenOptions, shared: Shared): Prom
     onConnection: accept,
     onRefused: (address) => {
       stats.refused++;
-      log.warn(`${PeerAuthErrorCode.LIMIT} refused ${address} on ${options.host}: the port's connection limit is reached; connection closed`);
+      log.warn('refusal', `${PeerAuthErrorCode.LIMIT} refused ${address} on ${options.host}: the port's connection limit is reached; connection closed`);
     },
     ...(options.onError ? { onError: options.onError } : {}),
   });
@@ -286,7 +286,7 @@ class ListenerHandshake {
     this.finish();
     this.abandon();
     this.shared.failed(code);
-    this.shared.log.warn(`${code} peer ${this.socket.remoteAddress} on ${this.options.host} failed the ${this.shared.settings.service} handshake: ${message}; connection closed`);
+    this.shared.log.warn('refusal', `${code} peer ${this.socket.remoteAddress} on ${this.options.host} failed the ${this.shared.settings.service} handshake: ${message}; connection closed`);
     if (answer && !this.socket.destroyed && REJECT_REASONS.some((r) => r.code === code)) {
       // the REJECT is tiny: handed to the kernel at once; the socket closes right after
       this.socket.write(encodeReject(code), () => this.socket.destroy());

@@ -22,7 +22,7 @@ import { connect as tlsConnect, createSecureContext, createServer, type TLSSocke
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { PeerAuthErrorCode } from './peer-auth-protocol.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { SocketConnection, type SocketConnectionOptions } from './tcp-transport.js';
 import type { ConnectOptions, Connection, Listener, ListenOptions, Transport } from './transport.js';
 
@@ -109,7 +109,7 @@ export function tlsTransport(material: TlsMaterial, runtime: TlsRuntime): Transp
         if (pending.size >= limits.maxPendingHandshakes || fromSource >= limits.maxConnectionsPerSource) {
           failures++;
           const why = pending.size >= limits.maxPendingHandshakes ? `${pending.size} TLS handshakes in progress` : `${fromSource} connections from ${source}`;
-          log.warn(`${PeerAuthErrorCode.LIMIT} refused ${key} on ${options.host}: already ${why}; connection closed`);
+          log.warn('refusal', `${PeerAuthErrorCode.LIMIT} refused ${key} on ${options.host}: already ${why}; connection closed`);
           raw.destroy();
           return;
         }
@@ -131,7 +131,7 @@ export function tlsTransport(material: TlsMaterial, runtime: TlsRuntime): Transp
     });
     server.on('tlsClientError', (err, socket) => {
       failures++;
-      log.warn(`${TLS_HANDSHAKE_ERROR_CODE} peer ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} on ${options.host}: ${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}; connection closed`);
+      log.warn('refusal', `${TLS_HANDSHAKE_ERROR_CODE} peer ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} on ${options.host}: ${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}; connection closed`);
       socket.destroy();
     });
     server.on('drop', (d) => options.onRefused?.(`${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'}`));
