@@ -6,6 +6,10 @@
 // let grpc-js finish in-flight calls (tryShutdown), forcing the rest after CLOSE_GRACE_MS.
 // Closing the broker never closes the store (the node assembly owns it).
 import * as grpc from '@grpc/grpc-js';
+import { ConfigError } from '../errors.js';
+import { readPemFile } from '../net/security-files.js';
+import { checkCertificateKeyPair } from '../net/tls-transport.js';
+import { isLoopbackHost, isWildcardHost } from '../util/ip-address.js';
 import type { MessageStore } from '../store/message-store.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
@@ -54,6 +58,7 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   const clock = options.clock ?? systemClock;
   const scheduler = options.scheduler ?? realScheduler;
   const schema = rocketmqSchema();
+  const credentials = serverCredentials(config); // before anything opens: a bad TLS file is a ConfigError
   const topics = new TopicRegistry(store.fileIO, config, () => clock.nowMs());
   const groups = new GroupRegistry(store.fileIO, config, () => clock.nowMs());
   const advertised = { host: config.brokerIP1, port: config.grpcServerPort };
@@ -78,9 +83,11 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   });
   server.addService(schema.service, service.implementation);
   const host = config.grpcBindAddress ?? config.brokerIP1;
+  if (isWildcardHost(host)) logger.warn(`the gRPC MessagingService binds to every interface (${host}): every network this machine is on can produce and consume`);
+  if (!isLoopbackHost(host) && config.grpcTlsCertFile === null) logger.warn(`the gRPC MessagingService on ${host} is plaintext: message bodies cross the network in clear (set grpcTlsCertFile and grpcTlsKeyFile for TLS)`);
   let port: number;
   try {
-    port = await bind(server, host, config.grpcServerPort);
+    port = await bind(server, host, config.grpcServerPort, credentials);
   } catch (err) {
     waiters.close();
     server.forceShutdown();
@@ -107,10 +114,24 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   };
 }
 
-function bind(server: grpc.Server, host: string, port: number): Promise<number> {
+/** TLS when grpcTlsCertFile and grpcTlsKeyFile are set (files read and checked now: a bad one
+ * is a ConfigError naming its key), else plaintext. */
+function serverCredentials(config: MessageStore['config']): grpc.ServerCredentials {
+  if (config.grpcTlsCertFile === null || config.grpcTlsKeyFile === null) return grpc.ServerCredentials.createInsecure();
+  const cert = readPemFile('grpcTlsCertFile', config.grpcTlsCertFile, 'certificate');
+  const key = readPemFile('grpcTlsKeyFile', config.grpcTlsKeyFile, 'private key');
+  try {
+    checkCertificateKeyPair(cert, key);
+  } catch (err) {
+    throw new ConfigError('grpcTlsKeyFile', config.grpcTlsKeyFile, `the private key of grpcTlsCertFile (${config.grpcTlsCertFile}): ${(err as Error).message}`);
+  }
+  return grpc.ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
+}
+
+function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    server.bindAsync(address, credentials, (err, bound) => {
       if (err) reject(new Error(`the gRPC server could not bind ${address} (grpcBindAddress / grpcServerPort): ${err.message}`, { cause: err }));
       else resolve(bound);
     });

@@ -19,7 +19,7 @@
 //   warn      commitMode 'direct' without the pool has no effect
 //   warn      the pool (transientStorePoolSize x segment size) is more than half of RAM
 //   error     adminReadAuth 'token' needs adminTokenFile
-//   error     adminTlsCertFile and adminTlsKeyFile: both or neither
+//   error     adminTlsCertFile and adminTlsKeyFile: both or neither (also grpcTls*File)
 //   error     replicationTlsEnable needs replicationTlsCertFile, replicationTlsKeyFile and
 //             replicationTlsCaFile, and haTransferMode other than 'sendfile' (TLS bytes are
 //             encrypted in user space; sendfile would send them in clear)
@@ -173,9 +173,14 @@ function checkAdminAuth(config: MessageStoreConfig): void {
   if (config.adminReadAuth === 'token' && config.adminTokenFile === null) {
     throw new ConfigError('adminReadAuth', config.adminReadAuth, "'open' unless adminTokenFile is set (read routes cannot ask for a token the node does not have)");
   }
-  if ((config.adminTlsCertFile === null) !== (config.adminTlsKeyFile === null)) {
-    const [set, unset] = config.adminTlsCertFile === null ? ['adminTlsKeyFile', 'adminTlsCertFile'] : ['adminTlsCertFile', 'adminTlsKeyFile'];
-    throw new ConfigError(unset, null, `a file path too: ${set} is set, and HTTPS needs both the certificate and its key`);
+  checkPair(config, 'adminTlsCertFile', 'adminTlsKeyFile', 'HTTPS');
+  checkPair(config, 'grpcTlsCertFile', 'grpcTlsKeyFile', 'gRPC over TLS');
+}
+
+function checkPair(config: MessageStoreConfig, certKey: 'adminTlsCertFile' | 'grpcTlsCertFile', keyKey: 'adminTlsKeyFile' | 'grpcTlsKeyFile', what: string): void {
+  if ((config[certKey] === null) !== (config[keyKey] === null)) {
+    const [set, unset] = config[certKey] === null ? [keyKey, certKey] : [certKey, keyKey];
+    throw new ConfigError(unset, null, `a file path too: ${set} is set, and ${what} needs both the certificate and its key`);
   }
 }
 

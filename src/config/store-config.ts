@@ -137,6 +137,8 @@ export interface MessageStoreConfig {
   readonly grpcServerPort: number;
   readonly grpcBindAddress: string | null;
   readonly grpcMaxInboundMessageSize: number;
+  readonly grpcTlsCertFile: string | null;
+  readonly grpcTlsKeyFile: string | null;
   readonly autoCreateTopicEnable: boolean;
   readonly autoCreateSubscriptionGroup: boolean;
   readonly defaultTopicQueueNums: number;
@@ -713,6 +715,24 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     check: isHost,
     normalize: (v) => v.trim(),
     doc: 'Address the gRPC MessagingService binds. Default: brokerIP1, the address it advertises in routes.',
+    origin: 'mqstore',
+  },
+  grpcTlsCertFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM certificate (chain) file',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'With grpcTlsKeyFile: the gRPC MessagingService speaks TLS (clients connect with sslEnabled / TLS credentials trusting its CA). Without both, the port is plaintext: bodies and properties cross the network in clear, so keep it on loopback or a trusted network.',
+    origin: 'mqstore',
+  },
+  grpcTlsKeyFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM private key file (not group-writable or world-accessible)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'The private key of grpcTlsCertFile (both or neither).',
     origin: 'mqstore',
   },
   grpcMaxInboundMessageSize: {
