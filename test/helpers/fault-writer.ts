@@ -142,7 +142,11 @@ async function run(store: MessageStore, config: WriterConfig): Promise<number> {
       }
       if (failureSeen && config.stopAfterFailure !== undefined && ++afterFailure >= config.stopAfterFailure) stop = true;
       // A refused put resolves at once: yield so a failed store does not spin the event loop.
-      if (r.status !== 'PUT_OK') await new Promise((resolve) => setImmediate(resolve));
+      // ASYNC_FLUSH puts resolve at once too: without a yield now and then, 128 workers form a
+      // microtask loop that never lets libuv deliver the ConsumeQueue fdatasyncs (the power-loss
+      // test then waited for a ConsumeQueue file that was never written); a producer fed by a
+      // socket yields the same way between reads.
+      if (r.status !== 'PUT_OK' || seq % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: config.inflight }, worker));
