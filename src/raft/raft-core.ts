@@ -24,7 +24,7 @@ import { planAppend } from './follower-append.js';
 import { checkTransfer, type TransferState } from './leader-transfer.js';
 import { QuorumContact } from './quorum-contact.js';
 import { AckKind, RaftCode, RaftMessageType, type AckKindValue, type AppendRequest, type AppendResponse, type Heartbeat, type RaftMessage } from './raft-protocol.js';
-import type { RaftAction, RaftEvent, RaftInitialState, RaftPeerStatus, RaftRole, RaftSettings, RaftStatus } from './raft-types.js';
+import type { RaftAction, RaftEvent, RaftInitialState, RaftLogView, RaftPeerStatus, RaftRole, RaftSettings, RaftStatus } from './raft-types.js';
 import { PeerProgress } from './replication-progress.js';
 import { agreedEnd, TermHistory } from './term-history.js';
 
@@ -75,6 +75,7 @@ export class RaftCore {
     initial: RaftInitialState,
     private readonly random: () => number,
     nowMs: number,
+    private readonly logView: RaftLogView,
   ) {
     assert(settings.peers.includes(settings.selfId), `selfId ${settings.selfId} is not in peers`);
     assert(new Set(settings.peers).size === settings.peers.length, 'duplicate peer ids');
@@ -439,6 +440,7 @@ export class RaftCore {
     if (m.code === RaftCode.SUCCESS) {
       p.raiseMatch(Math.min(m.matchWritten, this.writtenEnd), Math.min(m.matchFlushed, this.writtenEnd));
       if (m.ackKind === AckKind.APPEND) p.acked(m.prevOffset, m.endOffset);
+      else if (m.ackKind === AckKind.HEARTBEAT) p.heartbeatShowsLoss(m.sentAtMs, m.logEnd);
     } else if (m.code === RaftCode.INCONSISTENT_STATE) {
       const agreed = agreedEnd(m.terms, m.logEnd, this.terms.entries, this.writtenEnd);
       if (m.ackKind === AckKind.APPEND) p.refused(m.prevOffset, agreed);
@@ -453,7 +455,9 @@ export class RaftCore {
     for (let sent = 0; sent <= s.maxInflightAppends && p.canSend(s.maxInflightAppends); sent++) {
       const from = Math.min(p.next, this.writtenEnd);
       if (p.state === 'replicate' && from >= this.writtenEnd) return;
-      const length = Math.min(s.maxAppendBytes, this.terms.runEnd(from, this.writtenEnd) - from);
+      const runEnd = this.terms.runEnd(from, this.writtenEnd);
+      const length = from >= runEnd ? 0 : this.logView.alignedEnd(from, Math.min(runEnd, from + s.maxAppendBytes)) - from;
+      assert(length >= 0 && from + length <= runEnd, `aligned end ${from + length} outside (${from}, ${runEnd}]`);
       const header = {
         term: this.term,
         prevOffset: from,

@@ -54,6 +54,18 @@ export interface RaftSettings {
   readonly currentTermCommitRule: boolean;
 }
 
+/**
+ * The one question the core asks about the log's content (read-only, synchronous, from the glue's
+ * in-memory record index): where records end. Appends always carry whole records, so every log
+ * (leader's and followers') ends on a record boundary and a new leader's marker starts on one.
+ */
+export interface RaftLogView {
+  /** For `from` on a record boundary and from < limit <= the written end: the largest record
+   * end in (from, limit]; if the record starting at `from` ends past `limit`, its end (an append
+   * then carries that one record whole, beyond the batch size). */
+  alignedEnd(from: number, limit: number): number;
+}
+
 /** What the node recovered from disk when it starts. */
 export interface RaftInitialState {
   readonly term: number;

@@ -11,6 +11,7 @@
 // log); next >= matchWritten once replicating; inflight holds at most maxInflight ends, increasing.
 
 export interface Inflight {
+  readonly prev: number;
   readonly end: number;
   readonly sentAtMs: number;
 }
@@ -77,6 +78,16 @@ export class PeerProgress {
     return this.inflight.length > 0 && nowMs - this.inflight[0]!.sentAtMs >= timeoutMs;
   }
 
+  /** A heartbeat sent after the oldest append in flight was answered with a log end short of
+   * that append: the append was lost (or overtaken); send again from its start at once instead
+   * of waiting for the append timeout. Returns whether it did. */
+  heartbeatShowsLoss(echoedSentAtMs: number, followerLogEnd: number): boolean {
+    const first = this.inflight[0];
+    if (this.state !== 'replicate' || !first || echoedSentAtMs <= first.sentAtMs || followerLogEnd >= first.end) return false;
+    this.toProbe(first.prev);
+    return true;
+  }
+
   canSend(maxInflight: number): boolean {
     return this.state === 'probe' ? this.probePrev === null : this.inflight.length < maxInflight;
   }
@@ -86,7 +97,7 @@ export class PeerProgress {
       this.probePrev = prev;
       this.probeSentAtMs = nowMs;
     } else {
-      this.inflight.push({ end, sentAtMs: nowMs });
+      this.inflight.push({ prev, end, sentAtMs: nowMs });
       this.next = end;
     }
   }

@@ -83,6 +83,19 @@ export class SimRaftLog {
     return { start, end: this.end };
   }
 
+  /** RaftLogView: the largest record end in (from, limit], or the end of the record at `from`. */
+  alignedEnd(from: number, limit: number): number {
+    const v = new DataView(this.buf.buffer);
+    let pos = from;
+    for (;;) {
+      if (pos + 4 > this.end) throw new Error(`alignedEnd: no record header at ${pos} (log end ${this.end})`);
+      const next = pos + v.getUint32(pos);
+      if (next > limit) return pos > from ? pos : next;
+      pos = next;
+      if (pos === limit) return pos;
+    }
+  }
+
   truncate(to: number): void {
     if (to > this.end) throw new Error(`truncate to ${to} past the end ${this.end}`);
     this.truncatedBytes += this.end - to;

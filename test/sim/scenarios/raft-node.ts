@@ -55,7 +55,7 @@ export class RaftSimNode {
   private logSeqApplied = 0;
   private persistChainAt = 0;
   private readonly rng: Rng;
-  traceMessages = false;
+  traceMessages = process.env.RAFT_SIM_TRACE === '1';
   putOks = 0;
   putFails = 0;
 
@@ -90,6 +90,7 @@ export class RaftSimNode {
       { term: this.hard.term, votedFor: this.hard.votedFor, terms: this.log.terms.entries, writtenEnd: this.log.end, flushedEnd: this.log.flushed, commitOffset: Math.min(this.checkpoint, this.log.end) },
       () => this.rng.float(),
       this.now(),
+      this.log,
     );
     this.core = core;
     this.net.attach(this.host, (from, frame) => this.receive(from, frame));

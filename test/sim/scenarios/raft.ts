@@ -93,8 +93,8 @@ function setup(world: World, options: RaftScenarioOptions): ScenarioRun {
   const hosts = Array.from({ length: members }, (_, i) => `n${i}`);
   const flushMode = options.mode === 'rejoin' ? 'SYNC_FLUSH' : rng.pick(['SYNC_FLUSH', 'ASYNC_FLUSH'] as const);
   const knobs: Knobs = {
-    maxAppendBytes: rng.pick([256, 1024, 4096]),
-    maxInflight: rng.pick([1, 4, 16]),
+    maxAppendBytes: rng.pick([512, 4096, 32_768]),
+    maxInflight: rng.pick([2, 4, 16]),
     preferred: options.mode === 'chaos' && rng.chance(0.3) ? rng.pick(hosts) : null,
   };
   const timing: NodeTiming = { flushMode, fsyncMs: [0.2, rng.between(0.5, 5)], asyncFlushIntervalMs: rng.int(5, 200) };
