@@ -109,7 +109,10 @@ describe('raft codec', () => {
       else if (i % 3 === 1) b = pick.slice(0, Math.floor(rnd() * pick.length));
       else {
         b = pick.slice();
-        for (let k = 0; k < 3; k++) b[Math.floor(rnd() * b.length)] ^= 1 << Math.floor(rnd() * 8);
+        for (let k = 0; k < 3; k++) {
+          const at = Math.floor(rnd() * b.length);
+          b[at] = b[at]! ^ (1 << Math.floor(rnd() * 8));
+        }
       }
       try {
         const e = decodeRaftFrame(b);

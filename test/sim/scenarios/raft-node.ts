@@ -199,6 +199,7 @@ export class RaftSimNode {
         return this.net.send(this.host, a.to, encodeRaftFrame({ group: GROUP, from: this.host, to: a.to, message }));
       }
       case 'append':
+        this.oracle.onAppend(this.host, a.offset, a.data);
         this.log.append(a.offset, a.data, a.term, a.newTerm);
         this.logSeqApplied = a.logSeq;
         return this.afterLogChange();

@@ -12,6 +12,8 @@
 //   log-matching            (timer + final) two logs that both hold a term agree, byte for byte, up
 //                           to where the shorter run of their last common term ends, and that term
 //                           starts at the same offset in both;
+//   whole-records           every follower append (and so every log end) consists of whole records:
+//                           a new leader's marker must never land inside a record;
 //   terms-from-markers      at each recovery, the term history the core's actions kept equals the
 //                           one the marker records give (the log model's claim);
 //   elected-in-time (final) after the faults stop, one leader that every member follows is in
@@ -34,6 +36,7 @@ export const RAFT_CHECKS = [
   'put-ok-kept',
   'log-matching',
   'terms-from-markers',
+  'whole-records',
 ] as const;
 export type RaftCheck = (typeof RAFT_CHECKS)[number];
 
@@ -99,6 +102,18 @@ export class RaftOracle {
     if (end > this.committedLen) return this.flag('put-ok-kept', `put ${putId} answered PUT_OK at [${start}, ${end}) beyond the committed end ${this.committedLen}`);
     const held = this.committedBytes.subarray(start, end);
     if (commonPrefix(held, record) !== record.length) this.flag('put-ok-kept', `put ${putId} answered PUT_OK at [${start}, ${end}) but the committed bytes there are another record`);
+  }
+
+  /** A follower appends `data` at `offset` (a record boundary): it must be whole records. */
+  onAppend(host: string, offset: number, data: Uint8Array): void {
+    const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    let pos = 0;
+    while (pos + 4 <= data.length) {
+      const len = v.getUint32(pos);
+      if (len < 16) break;
+      pos += len;
+    }
+    if (pos !== data.length) this.flag('whole-records', `${host} appended [${offset}, ${offset + data.length}), which does not end on a record boundary (records end at ${offset + pos})`);
   }
 
   onRecovered(host: string, mismatch: string | null): void {
