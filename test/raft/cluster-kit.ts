@@ -183,6 +183,30 @@ export class Cluster {
     throw new Error('cluster did not settle');
   }
 
+  /** Like settle, but messages for which `hold` is true stay queued (in order) for later. */
+  settleHolding(hold: (from: string, to: string) => boolean, maxRounds = 10_000): void {
+    const held: Queued[] = [];
+    for (let i = 0; i < maxRounds; i++) {
+      const fn = this.later.shift();
+      if (fn) {
+        fn();
+        continue;
+      }
+      const q = this.queue.shift();
+      if (!q) break;
+      if (hold(q.from, q.to)) held.push(q);
+      else this.queue.unshift(q), this.settleOne();
+    }
+    this.queue.push(...held);
+  }
+
+  private settleOne(): void {
+    const q = this.queue.shift()!;
+    if (this.cut.has(`${q.from}>${q.to}`) || !this.members.has(q.to)) return;
+    const env = decodeRaftFrame(q.frame);
+    this.step(q.to, { kind: 'message', from: env.from, message: env.message });
+  }
+
   /** Move time by `ms` in `stepMs` steps, ticking every member and settling after each. */
   advance(ms: number, stepMs = 10): void {
     for (let t = 0; t < ms; t += stepMs) {

@@ -141,6 +141,40 @@ describe('RaftCore: check-quorum and lease', () => {
   });
 });
 
+describe('RaftCore: lease', () => {
+  it('acknowledgements that reach a leader after its lease ran out (it was paused) confirm nothing', () => {
+    const c = new Cluster(IDS);
+    const leader = elect(c);
+    c.advance(200);
+    const L = c.get(leader);
+    const before = L.confirm;
+    c.put(leader, 60);
+    // the followers get the append and answer; the answers wait (the leader is stopped) ...
+    c.settleHolding((_from, to) => to === leader);
+    expect(c.queue.length).toBeGreaterThan(0);
+    // ... past its lease (electionTimeout - margin after the last acknowledged send); meanwhile
+    // the others may have elected a new leader: nothing the old leader sends reaches them now
+    c.nowMs += 300;
+    for (const id of IDS) if (id !== leader) c.cut.add(`${leader}>${id}`);
+    c.settle();
+    expect(L.confirm).toBe(before);
+    expect(L.core.status(c.nowMs).acceptingPuts).toBe(false);
+  });
+
+  it('the same acknowledgements within the lease confirm the put', () => {
+    const c = new Cluster(IDS);
+    const leader = elect(c);
+    c.advance(200);
+    const L = c.get(leader);
+    const before = L.confirm;
+    c.put(leader, 60);
+    c.settleHolding((_from, to) => to === leader);
+    c.nowMs += 100;
+    c.settle();
+    expect(L.confirm).toBe(before + 60);
+  });
+});
+
 describe('RaftCore: commit rule', () => {
   // n0 led term 1 and wrote [0, 104) (marker + puts), only n1 has all of it; then n0 is down.
   // n1 leads term 2 (after n2's vote), replicates the term-1 bytes to n2 — a majority — but its own

@@ -131,8 +131,10 @@ export class RaftSimNode {
     this.world.log('fault', `${this.process!.label} resumes with ${this.inbox.length} queued messages`);
     const queued = this.inbox;
     this.inbox = [];
-    this.feed(this.progressEvent());
+    // the adversarial order: what arrived during the pause is handled before any timer runs
+    // (a leader must not count those old acknowledgements once its lease is gone)
     for (const q of queued) this.receive(q.from, q.frame);
+    this.feed(this.progressEvent());
   }
 
   /** A client put of `size` bytes; false when this member does not take puts now. */
@@ -240,7 +242,7 @@ export class RaftSimNode {
         continue;
       }
       this.putOks++;
-      this.oracle.onPutOk(p.putId, p.start, p.end, p.record);
+      this.oracle.onPutOk(p.putId, p.start, p.end, p.record, this.host, p.term);
     }
   }
 

@@ -12,6 +12,9 @@
 //   log-matching            (timer + final) two logs that both hold a term agree, byte for byte, up
 //                           to where the shorter run of their last common term ends, and that term
 //                           starts at the same offset in both;
+//   no-put-ok-after-new-leader  a leader of term T answers no PUT_OK once a leader of a later term
+//                           exists (its lease ran out before any other member could vote: the
+//                           lease and check-quorum at work, e.g. after a SIGSTOP);
 //   whole-records           every follower append (and so every log end) consists of whole records:
 //                           a new leader's marker must never land inside a record;
 //   terms-from-markers      at each recovery, the term history the core's actions kept equals the
@@ -37,6 +40,7 @@ export const RAFT_CHECKS = [
   'log-matching',
   'terms-from-markers',
   'whole-records',
+  'no-put-ok-after-new-leader',
 ] as const;
 export type RaftCheck = (typeof RAFT_CHECKS)[number];
 
@@ -97,8 +101,10 @@ export class RaftOracle {
     if (to < m) this.flag('no-truncate-committed', `${host} cut its log at ${to}, below the ${m} committed bytes it held`);
   }
 
-  onPutOk(putId: number, start: number, end: number, record: Uint8Array): void {
+  onPutOk(putId: number, start: number, end: number, record: Uint8Array, host: string, term: number): void {
     this.acked.push({ putId, start, end });
+    const newer = [...this.leaders].filter(([t]) => t > term);
+    if (newer.length > 0) this.flag('no-put-ok-after-new-leader', `${host}, leader of term ${term}, answered PUT_OK for put ${putId} after ${newer[0]![1]} became leader of term ${newer[0]![0]}`);
     if (end > this.committedLen) return this.flag('put-ok-kept', `put ${putId} answered PUT_OK at [${start}, ${end}) beyond the committed end ${this.committedLen}`);
     const held = this.committedBytes.subarray(start, end);
     if (commonPrefix(held, record) !== record.length) this.flag('put-ok-kept', `put ${putId} answered PUT_OK at [${start}, ${end}) but the committed bytes there are another record`);
