@@ -7,8 +7,9 @@
 //   replicate  the follower matched at `next`: appends are pipelined, up to maxInflight of them,
 //              as soon as the leader has written the bytes; an append unanswered for the append
 //              timeout, or a refusal of a current append, falls back to probe at the match point.
-// Invariants: match* only grow within a term (they count bytes the follower holds in this term's
-// log); next >= matchWritten once replicating; inflight holds at most maxInflight ends, increasing.
+// Invariants: match* grow within a term (they count bytes the follower holds in this term's log),
+// except that a refusal brings them down to the agreement point (a follower that crashed lost
+// unflushed bytes it had reported written); next >= matchWritten once replicating; inflight holds at most maxInflight ends, increasing.
 
 export interface Inflight {
   readonly prev: number;
@@ -61,7 +62,11 @@ export class PeerProgress {
   refused(prev: number, agreed: number): boolean {
     if (this.state === 'probe' && this.probePrev !== prev) return false;
     if (this.state === 'replicate' && prev < this.matchWritten) return false; // stale
-    this.toProbe(Math.max(agreed, this.matchWritten));
+    // the follower's log may be shorter than it once reported (a crash lost unflushed bytes):
+    // what it holds now is what counts, so its match positions come down to the agreement point
+    this.matchWritten = Math.min(this.matchWritten, agreed);
+    this.matchFlushed = Math.min(this.matchFlushed, agreed);
+    this.toProbe(agreed);
     return true;
   }
 

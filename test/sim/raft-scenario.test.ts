@@ -47,6 +47,12 @@ describe('simulator: raft scenario', () => {
     const o = await runSeed(raft, 1004);
     expect(o.result.violation ? formatFailure(raft, o, {}, false) : null).toBeNull();
   }, 120_000);
+
+  it('seed 107: a follower that lost written bytes in a power cut is probed where its log now ends (was: an endless refuse/probe loop at its old match point)', async () => {
+    const o = await runSeed(raft, 107);
+    expect(o.result.violation ? formatFailure(raft, o, {}, false) : null).toBeNull();
+    expect(o.result.steps).toBeLessThan(100_000);
+  }, 120_000);
 });
 
 describe('simulator: raft bites', () => {

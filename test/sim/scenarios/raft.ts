@@ -51,7 +51,7 @@ export function raftScenario(name: string, options: RaftScenarioOptions): Scenar
       options.mode === 'rejoin'
         ? `a follower cut off and healed must not depose the leader${options.preVote === false ? ' (pre-vote off: it does)' : ''}`
         : `Raft groups of 3/5 real cores under partitions, crashes, pauses, loss${options.currentTermCommitRule === false ? ' (current-term commit rule off)' : ''}`,
-    maxSteps: 3_000_000,
+    maxSteps: 600_000, // a seed needs 10-60k; a message storm (a probe loop) shows up as the step limit
     maxSimMs: options.mode === 'rejoin' ? 20_000 : RUN_END_MS,
     setup: (world) => setup(world, options),
   };
