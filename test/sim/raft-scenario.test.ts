@@ -35,9 +35,10 @@ describe('simulator: raft scenario', () => {
     expect(text).toMatch(/run ends: stopped \(every member holds the leader's log, all confirmed\)/);
   }, 240_000);
 
-  // The long run found these two before the fixes; the seeds' knob lists changed since (larger
-  // appends, a window of at least 2), so they replay similar, not identical, schedules: the
-  // whole-records check (every append ends on a record boundary) guards the first fix on every seed.
+  // The long run found these before the fixes; the seeds' knob lists changed since (larger
+  // appends, a window of at least 2, slower fsyncs on some seeds), so they replay similar, not
+  // identical, schedules: the whole-records check (every append ends on a record boundary)
+  // guards the first fix on every seed.
   it('seed 1006 (was: a new leader whose log ended inside a record wrote its marker mid-record)', async () => {
     const o = await runSeed(raft, 1006);
     expect(o.result.violation ? formatFailure(raft, o, {}, false) : null).toBeNull();
