@@ -1,4 +1,4 @@
-// Benchmark runner: `npm run bench -- [--suite crc|append|fdatasync|store|ha|all] [--smoke] [--dir D]`.
+// Benchmark runner: `npm run bench -- [--suite crc|append|fdatasync|store|ha|broker|all] [--smoke] [--dir D]`.
 // Prints markdown tables (ratios to a baseline measured in the same run) and, with --json,
 // writes them to a file. --smoke runs a tiny size so CI keeps the suites from rotting.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,15 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendSuite } from './append.bench.js';
+import { brokerSuite } from './broker.bench.js';
 import { crcSuite } from './crc.bench.js';
 import { fdatasyncSuite } from './fdatasync.bench.js';
 import { haTransferSuite } from './ha-transfer.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
+import { putStagesSuite } from './put-stages.bench.js';
+import { replicationSecuritySuite } from './repl-security.bench.js';
 import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | store | ha | rss | all (default all; rss only when named)
+  --suite <name>   crc | append | fdatasync | stages | store | ha | security | rss | broker | all (default all; rss and broker only when named)
   --gib <n>        rss: GiB to write (default 4)
   --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
   --rounds <n>     ha: runs per sender, alternating (default 2)
@@ -23,7 +26,7 @@ const HELP = `usage: npm run bench -- [options]
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'store', 'ha', 'rss', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'store', 'ha', 'security', 'rss', 'broker', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     if (suite === 'crc' || suite === 'all') sections.push(await crcSuite(timing));
     if (suite === 'append' || suite === 'all') sections.push(await appendSuite(timing, dir, values.smoke ? 4 << 20 : 256 << 20));
     if (suite === 'fdatasync' || suite === 'all') sections.push(await fdatasyncSuite(timing, dir));
+    if (suite === 'stages' || suite === 'all') sections.push(await putStagesSuite(timing));
     if (suite === 'store' || suite === 'all') {
       const result = await storeSuite({
         dir,
@@ -73,6 +77,20 @@ async function main(): Promise<void> {
           onProgress: (line) => console.error(`bench: ${line}`),
         }),
       );
+    }
+    if (suite === 'security' || suite === 'all') {
+      sections.push(
+        await replicationSecuritySuite({
+          dir,
+          connections: values.smoke ? 20 : 500,
+          catchUpBytes: values.smoke ? 8e6 : Number(values['ha-mb']) * 1e6,
+          segmentBytes: values.smoke ? 8 << 20 : 256 << 20,
+          onProgress: (line) => console.error(`bench: ${line}`),
+        }),
+      );
+    }
+    if (suite === 'broker') {
+      sections.push(await brokerSuite({ dir, timeMs: values.smoke ? 300 : 5000, inflight: 32, bodyBytes: 1024, onProgress: (line) => console.error(`bench: ${line}`) }));
     }
     if (suite === 'rss') {
       const totalBytes = Number(values.gib) * 2 ** 30;

@@ -1,12 +1,15 @@
 // Errors of the admin side (HTTP server, client, `mqstore admin`, `mqstore verify`) with stable
 // codes. StoreError's codes belong to the engine; these are the admin tool's own. Messages may
-// change, codes do not. The CLI prints `code: message` and exits 1 for any of them.
+// change, codes do not. The CLI prints `code: message` and exits 1 for any of them, except
+// ERR_ADMIN_REFUSED (the caller's credentials or request are wrong): 2, as for usage errors.
 
 export const AdminErrorCode = {
   /** The admin address could not be reached (refused, unknown host, timeout). */
   UNREACHABLE: 'ERR_ADMIN_UNREACHABLE',
   /** The admin server answered with an HTTP error status. */
   HTTP: 'ERR_ADMIN_HTTP',
+  /** The admin server refused the caller: 401 (no or wrong token), 403 (Host/Origin), 415 (not JSON). */
+  REFUSED: 'ERR_ADMIN_REFUSED',
   /** The admin server answered with something that is not the expected JSON. */
   BAD_RESPONSE: 'ERR_ADMIN_BAD_RESPONSE',
   /** The HA service's status does not have the documented shape. */

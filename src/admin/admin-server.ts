@@ -1,29 +1,46 @@
-// The node's admin HTTP server (node:http), bound to 127.0.0.1 unless told otherwise.
+// The node's admin HTTP(S) server (node:http, or node:https with a certificate), bound to
+// 127.0.0.1 unless told otherwise.
 //
-// | method | path            | answer                                                         |
-// |--------|-----------------|----------------------------------------------------------------|
-// | GET    | /status         | 200 NodeStatus JSON (node-status.ts)                           |
-// | GET    | /metrics        | 200 Prometheus text (private registry, metrics/node-metrics.ts) |
-// | POST   | /admin/promote  | 200 {promoted, brokerRole, result}; 501 when the HA service cannot promote |
-// | POST   | /admin/put      | only when `put` handler given (mqstore node --enable-admin-put) |
-// | other method on a known path | 405 JSON error with an Allow header               |
-// | unknown path    |        | 404 JSON error                                                 |
+// | method | path            | access | answer                                                  |
+// |--------|-----------------|--------|---------------------------------------------------------|
+// | GET    | /status         | read   | 200 NodeStatus JSON (node-status.ts)                    |
+// | GET    | /metrics        | read   | 200 Prometheus text (private registry, metrics/node-metrics.ts) |
+// | POST   | /admin/promote  | write  | 200 {promoted, brokerRole, result}; 501 when the HA service cannot promote |
+// | POST   | /admin/put      | write  | only when `put` handler given (mqstore node --enable-admin-put) |
+// | other method on a known path |  | 405 JSON error with an Allow header                     |
+// | unknown path    |        |        | 404 JSON error                                          |
+// Every request first passes admin-access.ts, by its method: GET is a read, anything else a
+// write (so a new POST route such as transferLeader can never be unauthenticated):
+//   403 ERR_ADMIN_FORBIDDEN     Host not this server, or a foreign Origin
+//   401 ERR_ADMIN_UNAUTHORIZED  token missing or wrong (WWW-Authenticate: Bearer)
+// then a write must say `Content-Type: application/json` (415 ERR_ADMIN_UNSUPPORTED_MEDIA_TYPE:
+// no HTML form or `text/plain` fetch from a browser can reach a route). A refused request's body
+// is never read and its route never runs, so it changes nothing; the answer closes the
+// connection. Refusals are logged, throttled (the first REFUSAL_LOG_FIRST, then every
+// REFUSAL_LOG_EVERY-th with the count).
 // Errors are `{"error":{"code":"ERR_ADMIN_...","message":"..."}}`. A handler that throws gives
 // 500 with its code (if it has one) and is logged.
 //
-// Bounds: request bodies are kept up to MAX_BODY_BYTES (413 beyond), requests time out after
-// REQUEST_TIMEOUT_MS, at most MAX_CONNECTIONS sockets are open at once; close() ends idle and
-// active connections so a node shuts down promptly.
+// Bounds: request bodies are kept up to MAX_BODY_BYTES (413 beyond; at once when Content-Length
+// says so), requests time out after REQUEST_TIMEOUT_MS (headers after HEADERS_TIMEOUT_MS), at
+// most MAX_CONNECTIONS sockets are open at once; close() ends idle and active connections so a
+// node shuts down promptly.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../util/logger.js';
+import { accessCheck, type AccessCheck, type AdminAccessOptions, type RouteAccess } from './admin-access.js';
 
-const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_BODY_BYTES = 64 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 10_000;
 const MAX_CONNECTIONS = 64;
+const REFUSAL_LOG_FIRST = 20;
+const REFUSAL_LOG_EVERY = 1000;
+const JSON_CONTENT_TYPE = /^application\/json[ \t]*(;|$)/i;
 
-/** A handler's answer: JSON (any value) or text with its content type. */
-export type AdminReply = { status: number; json: unknown } | { status: number; text: string; contentType: string };
+/** A handler's answer: JSON (any value) or text with its content type; extra headers optional. */
+export type AdminReply = ({ status: number; json: unknown } | { status: number; text: string; contentType: string }) & { headers?: Record<string, string> };
 
 export interface AdminRoutes {
   status(): AdminReply | Promise<AdminReply>;
@@ -39,11 +56,17 @@ export interface AdminServerOptions {
   port: number;
   routes: AdminRoutes;
   logger: Logger;
+  /** Who may call. Default: no token (writes unauthenticated), reads open; the Host and Origin
+   * checks apply in every case. */
+  access?: AdminAccessOptions;
+  /** Serve HTTPS with this certificate chain and private key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface AdminServer {
   readonly host: string;
   readonly port: number;
+  readonly scheme: 'http' | 'https';
   close(): Promise<void>;
 }
 
@@ -51,21 +74,36 @@ export function jsonError(status: number, code: string, message: string): AdminR
   return { status, json: { error: { code, message } } };
 }
 
+interface ServerContext {
+  options: AdminServerOptions;
+  table: Map<string, Route>;
+  /** Set once the port is known (before the first request is accepted). */
+  access: AccessCheck | null;
+  refusals: number;
+}
+
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const host = options.host ?? '127.0.0.1';
-  const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
-    handle(req, res, options).catch((err: Error) => {
+  const scheme = options.tls ? 'https' : 'http';
+  const ctx: ServerContext = { options, table: routeTable(options.routes), access: null, refusals: 0 };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res, ctx).catch((err: Error) => {
       options.logger.error(`admin: ${req.method} ${req.url} failed while answering: ${err.stack ?? err.message}`);
       res.destroy(err);
     });
-  });
+  };
+  const httpOptions = { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS };
+  const server: Server = options.tls ? createHttpsServer({ ...httpOptions, cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(httpOptions, onRequest);
   server.maxConnections = MAX_CONNECTIONS;
   await listen(server, host, options.port);
   const port = (server.address() as AddressInfo).port;
-  options.logger.info(`admin HTTP server on http://${host}:${port} (/status, /metrics)`);
+  ctx.access = accessCheck(options.access ?? { token: null, readAuth: 'open' }, { host, port, scheme });
+  const auth = options.access?.token ? `token for writes${options.access.readAuth === 'token' ? ' and reads' : ''}` : 'no token';
+  options.logger.info(`admin server on ${scheme}://${host.includes(':') ? `[${host}]` : host}:${port} (/status, /metrics; ${auth})`);
   return {
     host,
     port,
+    scheme,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -90,6 +128,11 @@ interface Route {
   run: (body: unknown) => AdminReply | Promise<AdminReply>;
 }
 
+/** GET (and HEAD) only read; every other method is a write. */
+function accessOf(method: string | undefined): RouteAccess {
+  return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+}
+
 function routeTable(routes: AdminRoutes): Map<string, Route> {
   const table = new Map<string, Route>([
     ['/status', { method: 'GET', run: () => routes.status() }],
@@ -101,20 +144,41 @@ function routeTable(routes: AdminRoutes): Map<string, Route> {
   return table;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: AdminServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://admin').pathname;
-  const route = routeTable(options.routes).get(path);
-  let reply: AdminReply;
-  if (!route) {
-    reply = jsonError(404, 'ERR_ADMIN_NOT_FOUND', `no such admin path '${path}'; paths: /status, /metrics, /admin/promote`);
-  } else if (req.method !== route.method) {
-    res.setHeader('Allow', route.method);
-    reply = jsonError(405, 'ERR_ADMIN_METHOD_NOT_ALLOWED', `${path} answers ${route.method} only, not ${req.method}`);
-  } else {
-    const body = route.method === 'POST' ? await readJsonBody(req) : undefined;
-    reply = body instanceof BodyProblem ? jsonError(body.status, body.code, body.message) : await runRoute(route, body, path, options.logger);
+  const route = ctx.table.get(path);
+  const refusal = accessRefusal(req, path, ctx) ?? routeRefusal(req, path, route);
+  if (refusal !== null) {
+    if (refusal.status !== 404 && refusal.status !== 405) logRefusal(req, path, refusal, ctx);
+    // the body of a refused request is never read; the connection ends with the answer
+    res.setHeader('Connection', 'close');
+    send(res, refusal);
+    return;
   }
-  send(res, reply);
+  const body = route!.method === 'POST' ? await readJsonBody(req) : undefined;
+  send(res, body instanceof BodyProblem ? jsonError(body.status, body.code, body.message) : await runRoute(route!, body, path, ctx.options.logger));
+}
+
+/** 403 (Host, Origin) or 401 (token), by the request's method; null when it may go on. */
+function accessRefusal(req: IncomingMessage, path: string, ctx: ServerContext): AdminReply | null {
+  const denied = ctx.access!.check(req, accessOf(req.method));
+  return denied ? { ...jsonError(denied.status, denied.code, denied.message), headers: denied.headers } : null;
+}
+
+/** 404, 405 (with Allow), 415 (a POST that is not JSON), 413 (by Content-Length), or null. */
+function routeRefusal(req: IncomingMessage, path: string, route: Route | undefined): AdminReply | null {
+  if (!route) return jsonError(404, 'ERR_ADMIN_NOT_FOUND', `no such admin path '${path}'; paths: /status, /metrics, /admin/promote`);
+  if (req.method !== route.method) {
+    return { ...jsonError(405, 'ERR_ADMIN_METHOD_NOT_ALLOWED', `${path} answers ${route.method} only, not ${req.method}`), headers: { Allow: route.method } };
+  }
+  if (route.method !== 'POST') return null;
+  const type = req.headers['content-type'];
+  if (!JSON_CONTENT_TYPE.test(type ?? '')) {
+    return jsonError(415, 'ERR_ADMIN_UNSUPPORTED_MEDIA_TYPE', `POST ${path} needs Content-Type: application/json${type === undefined ? ' (none given)' : `, not '${type.slice(0, 100)}'`}`);
+  }
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (length > MAX_BODY_BYTES) return jsonError(413, 'ERR_ADMIN_BODY_TOO_LARGE', `request body of ${length} bytes is over ${MAX_BODY_BYTES}`);
+  return null;
 }
 
 async function runRoute(route: Route, body: unknown, path: string, logger: Logger): Promise<AdminReply> {
@@ -128,8 +192,18 @@ async function runRoute(route: Route, body: unknown, path: string, logger: Logge
   }
 }
 
+function logRefusal(req: IncomingMessage, path: string, reply: AdminReply, ctx: ServerContext): void {
+  ctx.refusals++;
+  const n = ctx.refusals;
+  if (n > REFUSAL_LOG_FIRST && n % REFUSAL_LOG_EVERY !== 0) return;
+  const message = 'json' in reply ? (reply.json as { error: { message: string } }).error.message : '';
+  const more = n === REFUSAL_LOG_FIRST ? ` (further refusals are logged every ${REFUSAL_LOG_EVERY}th)` : '';
+  ctx.options.logger.warn(`admin: refused ${req.method} ${path.slice(0, 100)} from ${req.socket.remoteAddress ?? '?'} with ${reply.status} (refusal #${n}): ${message}${more}`);
+}
+
 function send(res: ServerResponse, reply: AdminReply): void {
   res.statusCode = reply.status;
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if ('json' in reply) {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(`${JSON.stringify(reply.json)}\n`);

@@ -5,6 +5,7 @@
 // so fields are only ever added, never renamed.
 //
 // admin/ sits in the top layer with cli/ (it reads the store's runtime info).
+import type { BrokerStats } from '../broker/broker.js';
 import type { MessageStoreConfig } from '../config/store-config.js';
 import type { StoreRuntimeInfo } from '../store/message-store.js';
 import type { HaStatus, HaStatusProvider } from './ha-status-provider.js';
@@ -25,6 +26,8 @@ export interface NodeIdentity {
   adminPort: number;
   /** The HA port the node listens on (a master with an HA service), else null. */
   haPort: number | null;
+  /** The gRPC MessagingService port (RocketMQ 5 clients), or null when the node serves none. */
+  grpcPort: number | null;
 }
 
 export type NodeStatus = NodeIdentity &
@@ -34,6 +37,8 @@ export type NodeStatus = NodeIdentity &
     haService: 'running' | 'none';
     haNote: string | null;
     ha: HaStatus | null;
+    /** The gRPC MessagingService (streams, long polls), or null when the node serves none. */
+    grpc: BrokerStats | null;
   };
 
 export interface StatusSources {
@@ -41,6 +46,8 @@ export interface StatusSources {
   runtimeInfo: () => StoreRuntimeInfo;
   ha: HaStatusProvider;
   nowMs: () => number;
+  /** The gRPC broker's stats (absent or null: the node serves none). */
+  grpc?: () => BrokerStats | null;
 }
 
 export function nodeStatus(src: StatusSources): NodeStatus {
@@ -54,6 +61,7 @@ export function nodeStatus(src: StatusSources): NodeStatus {
     haService: src.ha.kind === 'ha-service' ? 'running' : 'none',
     haNote: ha.note,
     ha: ha.status,
+    grpc: src.grpc?.() ?? null,
   };
 }
 
@@ -68,7 +76,7 @@ export function readHaStatus(provider: HaStatusProvider): { status: HaStatus | n
   }
 }
 
-export function identityOf(config: Readonly<MessageStoreConfig>, extra: Pick<NodeIdentity, 'pid' | 'version' | 'bootTimestamp' | 'adminPort' | 'haPort'>): NodeIdentity {
+export function identityOf(config: Readonly<MessageStoreConfig>, extra: Pick<NodeIdentity, 'pid' | 'version' | 'bootTimestamp' | 'adminPort' | 'haPort' | 'grpcPort'>): NodeIdentity {
   return {
     brokerClusterName: config.brokerClusterName,
     brokerName: config.brokerName,

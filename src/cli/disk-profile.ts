@@ -15,6 +15,20 @@ import { UsageError } from './usage-error.js';
 export const DISK_PROFILE_USAGE = `  disk-profile <dir> [--json] [--quick]
                                   measure the device holding <dir>; print recommended settings (broker.conf lines) with reasons`;
 
+export const DISK_PROFILE_HELP = `usage: mqstore disk-profile <dir> [--json] [--quick]
+
+Measures the device holding <dir>: sequential write bandwidth, fdatasync latency, O_DIRECT,
+preallocated vs sparse files and the store's own put rate; prints recommended store settings
+(broker.conf lines), each with the reason from the measured figures, and estimated msg/s per
+flush and replication mode. Every file it makes is removed again.
+
+options:
+  --json                     one JSON object instead of text
+  --quick                    measure tiny amounts (seconds, rough figures)
+  -h, --help                 this text
+
+exit codes: 0 measured; 1 bad directory or an IO failure; 2 bad command line`;
+
 export async function runDiskProfile(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,

@@ -1,12 +1,36 @@
 // `mqstore doctor`: what this machine gives mqstore: Node version, IO backend, whether the
 // addon loaded (and why not), O_DIRECT in a directory, CPU CRC acceleration, file system.
 import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
 import { crcImplementation } from '../io/crc.js';
 import { probeDirectIo } from '../io/direct-io-probe.js';
 import { filesystemInfo, type FilesystemInfo } from '../io/filesystem-info.js';
 import { loadNativeAddon } from '../io/native-addon.js';
 import { selectFileIO } from '../io/select-io.js';
 import { consoleLogger } from '../util/logger.js';
+
+export const DOCTOR_HELP = `usage: mqstore doctor [--dir <dir>] [--json]
+
+What this machine gives mqstore: the Node version, the IO backend in use, whether the native addon
+loaded (and why not), whether O_DIRECT works in a directory, CPU CRC acceleration, the file system.
+
+options:
+  --dir <dir>                the directory to probe (O_DIRECT, file system); default: the OS temp dir
+  --json                     one JSON object instead of the table
+  -h, --help                 this text
+
+exit codes: 0 reported; 2 bad command line`;
+
+export function runDoctor(args: string[]): number {
+  const { values } = parseArgs({
+    args,
+    options: { dir: { type: 'string' }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const report = doctorReport(values.dir ?? defaultDoctorDir());
+  console.log(values.json ? JSON.stringify(report) : formatDoctorReport(report));
+  return 0;
+}
 
 export interface DoctorReport {
   node: string;

@@ -1,13 +1,15 @@
-// The `mqstore` command line: dispatches to one module per command. Usage errors and bad
-// configuration (ERR_STORE_CONFIG: the message names the key) print and exit 2; other failures
+// The `mqstore` command line: dispatches to one module per command. Usage errors, bad
+// configuration (ERR_STORE_CONFIG: the message names the key) and an admin request the node
+// refused (ERR_ADMIN_REFUSED: token, Host/Origin) print and exit 2; other failures
 // (StoreError, AdminError) print `code: message` and exit 1; a command's own result code
 // (verify: 1 = different) is the exit code otherwise.
-import { parseArgs } from 'node:util';
-import { AdminError } from '../admin/admin-error.js';
+import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
 import { ErrorCode, StoreError } from '../errors.js';
 import { ADMIN_USAGE, runAdmin } from './admin-command.js';
+import { helpRequested } from './command-help.js';
+import { CONFIG_USAGE, runConfig } from './config-command.js';
 import { DISK_PROFILE_USAGE, runDiskProfile } from './disk-profile.js';
-import { defaultDoctorDir, doctorReport, formatDoctorReport } from './doctor.js';
+import { runDoctor } from './doctor.js';
 import { NODE_USAGE, runNode } from './node.js';
 import { UsageError } from './usage-error.js';
 import { runVerify, VERIFY_USAGE } from './verify-command.js';
@@ -20,21 +22,16 @@ ${NODE_USAGE}
 ${ADMIN_USAGE}
 ${VERIFY_USAGE}
 ${DISK_PROFILE_USAGE}
-  help                            this text`;
-
-function runDoctor(args: string[]): number {
-  const { values } = parseArgs({
-    args,
-    options: { dir: { type: 'string' }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
-  const report = doctorReport(values.dir ?? defaultDoctorDir());
-  console.log(values.json ? JSON.stringify(report) : formatDoctorReport(report));
-  return 0;
-}
+${CONFIG_USAGE}
+  help                            this text; 'mqstore <command> --help' for a command's options`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const help = helpRequested(command, rest);
+  if (help !== null) {
+    console.log(help);
+    return 0;
+  }
   switch (command) {
     case 'doctor':
       return runDoctor(rest);
@@ -46,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return runVerify(rest);
     case 'disk-profile':
       return runDiskProfile(rest);
+    case 'config':
+      return runConfig(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -69,7 +68,7 @@ function exitCodeFor(err: unknown): number {
   }
   if (err instanceof AdminError) {
     console.error(`mqstore: ${err.code}: ${err.message}`);
-    return 1;
+    return err.code === AdminErrorCode.REFUSED ? 2 : 1;
   }
   throw err;
 }

@@ -2,14 +2,15 @@
 // SIGINT / SIGTERM. The node is assembled by openNode (src/node/open-node.ts: store, HA service,
 // metrics, admin HTTP server); this file parses the arguments, installs the signal handlers
 // before the store opens, prints one JSON line on stdout once the node is up:
-//   {"ready":true,"pid":..,"adminPort":..,"haPort":..,"brokerRole":..,...}
+//   {"ready":true,"pid":..,"adminPort":..,"haPort":..,"grpcPort":..,"brokerRole":..,...}
 // (ports are the real ones when configured 0), and on a signal closes the node (admin server,
-// HA, store), which must finish within SHUTDOWN_DEADLINE_MS, else exit 1. Logs go to stderr.
+// gRPC broker, HA, store), which must finish within SHUTDOWN_DEADLINE_MS, else exit 1. Logs go to stderr.
 //
 // Exit codes: 0 clean shutdown; 1 failure (start or shutdown); 2 bad command line or bad
 // configuration (the ConfigError names the key), reported by main.ts.
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isHost } from '../config/value-formats.js';
 import { openNode, type StoreNode } from '../node/open-node.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler } from '../util/scheduler.js';
@@ -23,6 +24,26 @@ const MAX_SET_OPTIONS = 1000;
 
 export const NODE_USAGE = `  node -c <file.properties> [--set key=value ...] [--admin-host <ip>] [--no-ha] [--enable-admin-put]
                                   run one store node until SIGINT/SIGTERM; prints a JSON ready line`;
+
+export const NODE_HELP = `usage: mqstore node -c <file.properties> [options]
+
+Runs one store node (any brokerRole: ASYNC_MASTER, SYNC_MASTER or SLAVE) until SIGINT or SIGTERM.
+Once up it prints one JSON line on stdout:
+  {"ready":true,"pid":..,"adminPort":..,"haPort":..,"brokerRole":..,"brokerId":..,"promotion":..}
+(the real ports when 0 was configured; "promotion":"applied" when a recorded promotion made a
+SLAVE config run as a master: README, "Failover"). Logs go to stderr. The config keys are listed
+by 'mqstore config'.
+
+options:
+  -c, --config <file>        the node's RocketMQ-style .properties file (required)
+  --set key=value            override one config key, parsed as in the file (repeatable, at most 1000)
+  --admin-host <ip>          address the admin/metrics HTTP server binds (default 127.0.0.1)
+  --no-ha                    run without the HA service (no replication, no promote)
+  --enable-admin-put         serve POST /admin/put (a load and test hook; off by default)
+  -h, --help                 this text
+
+exit codes: 0 clean shutdown; 1 failure (start or shutdown); 2 bad command line or configuration
+(the message names the key), including a store directory that cannot be created`;
 
 interface NodeOptions {
   configFile: string;
@@ -57,7 +78,10 @@ function parseNodeArgs(args: string[]): NodeOptions {
     if (eq <= 0) throw new UsageError(`node: --set needs key=value, got '${s}'`);
     overrides[s.slice(0, eq).trim()] = s.slice(eq + 1);
   }
-  return { configFile: values.config, overrides, adminHost: values['admin-host'] ?? '127.0.0.1', ha: !values['no-ha'], adminPut: values['enable-admin-put'] };
+  const adminHost = values['admin-host'] ?? '127.0.0.1';
+  // whether a non-loopback host may start without adminTokenFile is the node's rule (node/node-admin.ts)
+  if (!isHost(adminHost)) throw new UsageError(`node: --admin-host must be an IP address or host name, got '${adminHost}'`);
+  return { configFile: values.config, overrides, adminHost, ha: !values['no-ha'], adminPut: values['enable-admin-put'] };
 }
 
 /** Resolves with the first SIGINT/SIGTERM; installed before the store opens. */
@@ -87,6 +111,7 @@ export async function runNode(args: string[]): Promise<number> {
         ha: options.ha ? {} : false,
         haDisabledReason: 'disabled with --no-ha',
         admin: { host: options.adminHost, enablePut: options.adminPut },
+        broker: {},
         version: mqstoreVersion(),
       },
     );
@@ -117,12 +142,16 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     ready: true,
     pid: process.pid,
     adminPort: node.admin!.port,
+    adminScheme: node.admin!.scheme,
     haPort: node.haPort(),
+    grpcPort: node.broker?.port ?? null,
     brokerRole: node.store.brokerRole,
     brokerName: config.brokerName,
     brokerId: config.brokerId,
     storePathRootDir: config.storePathRootDir,
     haService: node.replication !== null ? 'running' : 'none',
+    // 'applied': the config said SLAVE, a recorded promotion made this node a master (node/promotion-record.ts)
+    promotion: node.promotionAtStart.kind,
   };
 }
 

@@ -2,25 +2,55 @@
 // `--master-addr host:port --slave-addr host:port` (admin ports; the directories then default to
 // the ones the nodes report, and the log ends are the nodes' maxPhyOffset at the time of asking).
 //
-// Compares the two CommitLogs over [max of both starts, min of both ends) chunk by chunk with
-// CRC-32 in a worker pool (verify/compare-logs.ts) and prints the first differing offset with the
-// segment file and position on each side, or "identical up to offset N" and which log is longer.
-// When the shorter log ends at a corrupt (non-zero, invalid) record, the comparison goes on past
-// its end so the corrupt bytes themselves are reported.
+// Each log's end is found by a record scan (verify/commit-log-dir.ts: empty preallocated segment
+// files and the zero tail are not log); the two are related by verify/log-relation.ts (CRC-32
+// chunks in a worker pool over the range both hold) and the answer is one of
+//   identical    "identical up to offset N ...; both logs end there"
+//   prefix       "slave is a prefix of master up to X (master is N bytes ahead, ends at E)", or the
+//                reverse ("master is a prefix of slave ..."), with a note that the slave is ahead
+//   DIFFERENT    the first differing offset, with the segment file and position on each side.
 //
-// Exit codes: 0 identical over the compared range (and, with --same-length, equal ends);
-// 1 different; 2 usage error. An unreadable directory or unreachable node is exit 1 (AdminError).
+// Exit codes: 0 identical or prefix (with --same-length: identical only); 1 different; 2 usage
+// error. An unreadable directory or unreachable node is exit 1 (AdminError).
 import { parseArgs } from 'node:util';
 import { fetchNodeStatus, parseAdminAddress, type AdminAddress } from '../admin/admin-client.js';
 import type { NodeStatus } from '../admin/node-status.js';
 import { readLogExtent, type LogExtent } from './verify/commit-log-dir.js';
-import { compareLogs, DEFAULT_CHUNK_BYTES, defaultThreads, type CompareOutcome, type Difference } from './verify/compare-logs.js';
+import { DEFAULT_CHUNK_BYTES, defaultThreads, type Difference } from './verify/compare-logs.js';
+import { relateLogs } from './verify/log-relation.js';
 import { progressReporter, PROGRESS_MIN_BYTES } from './verify/progress.js';
 import { UsageError } from './usage-error.js';
 
 export const VERIFY_USAGE = `  verify --master <dir> --slave <dir> [--json] [--same-length] [--chunk-bytes N] [--threads N] [--progress|--quiet]
   verify --master-addr <host:adminPort> --slave-addr <host:adminPort> [--master <dir>] [--slave <dir>] [...]
-                                  compare two CommitLogs chunk by chunk (CRC-32); exit 0 identical, 1 different`;
+                                  compare two CommitLogs chunk by chunk (CRC-32); exit 0 identical or one a prefix of the other, 1 different`;
+
+export const VERIFY_HELP = `usage: mqstore verify --master <dir> --slave <dir> [options]
+       mqstore verify --master-addr <host:adminPort> --slave-addr <host:adminPort> [options]
+
+Compares two CommitLogs byte for byte (CRC-32 of chunks in a worker pool). Each log's end is
+found by scanning its records (empty preallocated segment files and the zero tail are not log).
+Answers one of
+  identical up to offset N ...; both logs end there
+  slave is a prefix of master up to X (master is N bytes ahead, ends at E)   (or the reverse)
+  DIFFERENT at offset N: the first differing byte, with the segment file and position on each side
+
+options:
+  --master <dir>             the master's store directory (or its commitlog/ directory)
+  --slave <dir>              the slave's store directory (or its commitlog/ directory)
+  --master-addr <host:port>  a running master's admin address: its directory and maxPhyOffset
+  --slave-addr <host:port>   a running slave's admin address (give both addresses or neither)
+  --json                     one JSON report instead of text
+  --same-length              also require both logs to end at the same offset (else exit 1)
+  --chunk-bytes <n>          bytes per compared chunk (512 B to 256 MiB; default 4 MiB)
+  --threads <n>              worker threads (1-64; default up to 4)
+  --progress                 progress lines on stderr (default: only for logs of 256 MiB or more)
+  --quiet                    no progress lines
+  -h, --help                 this text
+
+exit codes: 0 identical, or one log a prefix of the other (with --same-length: identical only);
+1 different, or a directory that is not a CommitLog, or a node that cannot be reached; 2 bad
+command line`;
 
 const MIN_CHUNK_BYTES = 512;
 const MAX_CHUNK_BYTES = 256 << 20;
@@ -43,13 +73,17 @@ interface SideSummary {
   segments: number;
   minOffset: number;
   endOffset: number;
-  endKind: LogExtent['endKind'];
+  /** 'torn': the scan found a record there, but its bytes turn to zeros at endOffset (cut short). */
+  endKind: LogExtent['endKind'] | 'torn';
   endReason: string | null;
+  /** Segment files after the end that hold no record (preallocated). */
+  emptyTailSegments: number;
   node: { addr: string; brokerRole: string; brokerName: string; brokerId: number; maxPhyOffset: number } | null;
 }
 
 export interface VerifyReport {
-  result: 'identical' | 'different';
+  /** prefix: one log is a strict prefix of the other (`longer` says which is ahead). */
+  result: 'identical' | 'prefix' | 'different';
   /** Every byte of [from, identicalUpTo) is the same in both logs. */
   identicalUpTo: number;
   from: number;
@@ -124,16 +158,17 @@ async function sideOf(dir: string | undefined, addr: AdminAddress | undefined): 
   return { extent: readLogExtent(dir ?? status.storePathCommitLog, status.maxPhyOffset), status, addr: where };
 }
 
-function summary(side: { extent: LogExtent; status: NodeStatus | null; addr: string | null }): SideSummary {
+function summary(side: { extent: LogExtent; status: NodeStatus | null; addr: string | null }, endOffset: number, trimmed: boolean): SideSummary {
   const e = side.extent;
   const s = side.status;
   return {
     dir: e.dir,
     segments: e.segments.length,
     minOffset: e.minOffset,
-    endOffset: e.endOffset,
-    endKind: e.endKind,
-    endReason: e.endReason,
+    endOffset,
+    endKind: trimmed ? 'torn' : e.endKind,
+    endReason: trimmed ? `only zero bytes from offset ${endOffset} on (the record there was cut short)` : e.endReason,
+    emptyTailSegments: e.emptyTailSegments,
     node: s ? { addr: side.addr!, brokerRole: s.brokerRole, brokerName: s.brokerName, brokerId: s.brokerId, maxPhyOffset: s.maxPhyOffset } : null,
   };
 }
@@ -144,33 +179,29 @@ export async function runVerify(args: string[]): Promise<number> {
   const [masterSide, slaveSide] = await Promise.all([sideOf(a.masterDir, a.masterAddr), sideOf(a.slaveDir, a.slaveAddr)]);
   const master = masterSide.extent;
   const slave = slaveSide.extent;
-  const from = Math.max(master.minOffset, slave.minOffset);
-  const commonEnd = Math.max(from, Math.min(master.endOffset, slave.endOffset));
-  const shorter = master.endOffset < slave.endOffset ? master : slave.endOffset < master.endOffset ? slave : null;
-  // a shorter log that ends in corrupt bytes: compare on, so the corruption is the difference
-  const to = shorter?.endKind === 'corrupt' ? Math.max(master.endOffset, slave.endOffset) : commonEnd;
-  const total = to - from;
-  const progress = progressReporter(a.progress === 'on' || (a.progress === 'auto' && total >= PROGRESS_MIN_BYTES), (l) => process.stderr.write(`${l}\n`));
-  const outcome: CompareOutcome = await compareLogs(master, slave, from, to, {
+  const planned = Math.max(0, Math.max(master.endOffset, slave.endOffset) - Math.max(master.minOffset, slave.minOffset));
+  const progress = progressReporter(a.progress === 'on' || (a.progress === 'auto' && planned >= PROGRESS_MIN_BYTES), (l) => process.stderr.write(`${l}\n`));
+  const [v] = await relateLogs([master, slave], {
     chunkBytes: a.chunkBytes,
     threads: a.threads,
     onProgress: (done, t) => progress.update(done, t),
   });
-  if (outcome.difference) progress.finish(outcome.comparedBytes, total, `stopped at the first difference (offset ${outcome.difference.offset})`);
-  else progress.finish(total, total, 'done');
-  const longer = master.endOffset > slave.endOffset ? 'master' : slave.endOffset > master.endOffset ? 'slave' : null;
+  const verdict = v!;
+  if (verdict.difference) progress.finish(verdict.comparedBytes, planned, `stopped at the first difference (offset ${verdict.difference.offset})`);
+  else progress.finish(verdict.comparedBytes, verdict.comparedBytes, 'done');
+  const longer = verdict.referenceEnd > verdict.memberEnd ? 'master' : verdict.memberEnd > verdict.referenceEnd ? 'slave' : null;
   const report: VerifyReport = {
-    result: outcome.difference ? 'different' : 'identical',
-    identicalUpTo: outcome.difference ? outcome.difference.offset : commonEnd,
-    from,
+    result: verdict.relation === 'different' ? 'different' : verdict.relation === 'identical' ? 'identical' : 'prefix',
+    identicalUpTo: verdict.identicalUpTo,
+    from: verdict.from,
     longer,
-    lengthDifferenceBytes: Math.abs(master.endOffset - slave.endOffset),
+    lengthDifferenceBytes: Math.abs(verdict.referenceEnd - verdict.memberEnd),
     sameLengthRequired: a.sameLength,
-    firstDifference: outcome.difference,
-    master: summary(masterSide),
-    slave: summary(slaveSide),
-    comparedBytes: outcome.comparedBytes,
-    chunks: outcome.chunks,
+    firstDifference: verdict.difference,
+    master: summary(masterSide, verdict.referenceEnd, verdict.trimmed?.side === 'reference'),
+    slave: summary(slaveSide, verdict.memberEnd, verdict.trimmed?.side === 'member'),
+    comparedBytes: verdict.comparedBytes,
+    chunks: verdict.chunks,
     chunkBytes: a.chunkBytes,
     threads: a.threads,
     elapsedMs: Math.round(performance.now() - started),
@@ -184,8 +215,9 @@ export function formatVerifyReport(r: VerifyReport): string {
   const lines: string[] = [];
   for (const [name, s] of [['master', r.master], ['slave ', r.slave]] as const) {
     if (s.node) lines.push(`${name}: node ${s.node.addr} (${s.node.brokerName}/${s.node.brokerId}, ${s.node.brokerRole}) maxPhyOffset ${s.node.maxPhyOffset}`);
-    const why = s.endKind === 'corrupt' ? `ends at a corrupt record: ${s.endReason}` : `ends: ${s.endKind}`;
-    lines.push(`${name}: ${s.dir}: ${s.segments} segment file(s), log [${s.minOffset}, ${s.endOffset}) (${why})`);
+    const why = s.endKind === 'corrupt' || s.endKind === 'torn' ? `ends at a ${s.endKind === 'torn' ? 'record cut short' : 'corrupt record'}: ${s.endReason}` : `ends: ${s.endKind}`;
+    const empty = s.emptyTailSegments > 0 ? `; then ${s.emptyTailSegments} empty (preallocated) segment file(s), not log` : '';
+    lines.push(`${name}: ${s.dir}: ${s.segments} segment file(s), log [${s.minOffset}, ${s.endOffset}) (${why}${empty})`);
   }
   if (r.master.minOffset !== r.slave.minOffset) lines.push(`note: the logs start at different offsets (master ${r.master.minOffset}, slave ${r.slave.minOffset}); compared from ${r.from}`);
   const d = r.firstDifference;
@@ -197,12 +229,14 @@ export function formatVerifyReport(r: VerifyReport): string {
       lines.push(`  chunk [${d.chunk.offset}, ${d.chunk.offset + d.chunk.length}): crc32 master ${hex(d.chunk.masterCrc)}, slave ${hex(d.chunk.slaveCrc)}`);
     }
   }
-  const ends =
-    r.longer === null
-      ? 'both logs end there'
-      : `${r.longer} is longer by ${r.lengthDifferenceBytes} bytes (ends at ${Math.max(r.master.endOffset, r.slave.endOffset)})`;
-  const tail = d ? '' : `; ${ends}`;
+  const tail = r.result === 'identical' ? '; both logs end there' : '';
   lines.push(`identical up to offset ${r.identicalUpTo} (compared ${r.comparedBytes} bytes from offset ${r.from} in ${r.chunks} chunk(s), ${r.threads} thread(s), ${r.elapsedMs} ms)${tail}`);
+  if (r.result === 'prefix') {
+    const [behind, ahead] = r.longer === 'master' ? ['slave', 'master'] : ['master', 'slave'];
+    const aheadEnd = Math.max(r.master.endOffset, r.slave.endOffset);
+    lines.push(`${behind} is a prefix of ${ahead} up to ${r.identicalUpTo} (${ahead} is ${r.lengthDifferenceBytes} bytes ahead, ends at ${aheadEnd})`);
+    if (r.longer === 'slave') lines.push('note: the slave holds bytes the master does not: after a failover, check which node is the master before re-pointing');
+  }
   if (!d && r.sameLengthRequired && r.longer !== null) lines.push('FAIL: --same-length and the logs end at different offsets');
   return lines.join('\n');
 }

@@ -25,7 +25,9 @@ import type { PersistenceRunner } from '../flush/persistence-runner.js';
 
 export type CommitLogWriteMode = 'mmap' | 'buffer';
 
-export type AppendStatus = 'PUT_OK' | 'CREATE_MAPPED_FILE_FAILED';
+/** POOL_BUSY: the segment must roll and every TransientStorePool buffer still holds a segment
+ * the commit service has not finished; nothing was appended (the caller waits, waitForPoolBuffer). */
+export type AppendStatus = 'PUT_OK' | 'CREATE_MAPPED_FILE_FAILED' | 'POOL_BUSY';
 
 export interface AppendResult {
   status: AppendStatus;
@@ -135,7 +137,7 @@ export class CommitLog {
       this.seal(a);
       a = this.openNextSegment();
     }
-    if (!a) return { status: 'CREATE_MAPPED_FILE_FAILED', physicalOffset: -1, wroteBytes: 0 };
+    if (!a) return { status: this.poolIsBusy() ? 'POOL_BUSY' : 'CREATE_MAPPED_FILE_FAILED', physicalOffset: -1, wroteBytes: 0 };
     const physicalOffset = a.file.fromOffset + a.wrotePos;
     if (a.region && a.wrotePos + length > a.prefaultedTo) this.prefault(a);
     write(a.buffer.bytes, a.wrotePos, physicalOffset);
@@ -188,6 +190,26 @@ export class CommitLog {
   /** The start of the segment after the one holding `offset` (skip past a blank). */
   nextSegmentStart(offset: number): number {
     return offset + this.options.segmentBytes - (offset % this.options.segmentBytes);
+  }
+
+  /**
+   * Wait until the commit service has finished the oldest segment that holds a pool buffer (so a
+   * roll can borrow it), at most `timeoutMs`. 'none': no such segment, no buffer will come back.
+   */
+  async waitForPoolBuffer(timeoutMs: number): Promise<'ok' | 'timed-out' | 'none'> {
+    if (this.retiring.length === 0) return 'none';
+    let oldest = this.retiring[0]!.file.endOffset;
+    for (const r of this.retiring) oldest = Math.min(oldest, r.file.endOffset);
+    this.runner?.wake();
+    return this.block.waitAtLeastAsync('committed', oldest, timeoutMs);
+  }
+
+  /** The pool is empty after reclaiming, and a buffer is still out with a retiring segment. */
+  private poolIsBusy(): boolean {
+    const pool = this.options.pool;
+    if (!pool || this.options.writeMode === 'mmap') return false;
+    this.reclaimBuffers();
+    return pool.available === 0 && this.retiring.length > 0;
   }
 
   /** Release write buffers whose segments the commit service has finished. */
@@ -309,6 +331,10 @@ export class CommitLog {
 
   private openNextSegment(): ActiveSegment | null {
     this.reclaimBuffers();
+    if (this.options.pool && this.options.writeMode !== 'mmap' && this.options.pool.available === 0) {
+      this.lastCreateError = `TransientStorePool exhausted: all ${this.options.pool.poolSize} buffers hold segments not yet committed`;
+      return null;
+    }
     const wrote = this.block.load('wrote');
     const preallocated = this.segments.last;
     let file: SegmentFile;

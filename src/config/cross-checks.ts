@@ -4,7 +4,8 @@
 //
 // Rules (error = ConfigError, warn = the loader's warn callback):
 //   derived   storePathCommitLog = <storePathRootDir>/commitlog; haListenPort = listenPort + 1;
-//             adminPort = listenPort + 2 (listenPort 0 -> both 0 = any free port)
+//             adminPort = listenPort + 2 (listenPort 0 -> both 0 = any free port);
+//             grpcServerPort = 8081 (0 when listenPort is 0)
 //   error     SLAVE needs brokerId > 0 and haMasterAddress
 //   error     ASYNC_MASTER / SYNC_MASTER need brokerId 0 (RocketMQ silently forces 0; we refuse)
 //   warn      haMasterAddress on a master is ignored
@@ -12,7 +13,8 @@
 //             TSP && role != SLAVE; SYNC_FLUSH with TSP is allowed, unlike 4.9.7)
 //   error     mappedFileSizeCommitLog >= maxMessageSize + 64 KiB + 8 (a record never spans segments)
 //   error     diskSpaceWarningLevelRatio >= diskMaxUsedSpaceRatio and >= diskSpaceCleanForciblyRatio
-//   error     listenPort, haListenPort, adminPort distinct (ports 0 excepted)
+//   error     listenPort, haListenPort, adminPort, grpcServerPort distinct (ports 0 excepted)
+//   error     defaultTopicQueueNums <= maxQueueId + 1
 //   error     commitMode 'direct' needs O_DIRECT, so not ioBackend 'node'
 //   warn      commitMode 'direct' without the pool has no effect
 //   warn      the pool (transientStorePoolSize x segment size) is more than half of RAM
@@ -21,6 +23,13 @@
 //             them, brokerRole not SLAVE, no haMasterAddress, this member's Raft port distinct from
 //             the node's ports, minVoteIntervalMs <= maxVoteIntervalMs; then refused as not yet
 //             available (the node glue is the next step)
+//   error     adminReadAuth 'token' needs adminTokenFile
+//   error     adminTlsCertFile and adminTlsKeyFile: both or neither
+//   error     replicationTlsEnable needs replicationTlsCertFile, replicationTlsKeyFile and
+//             replicationTlsCaFile, and haTransferMode other than 'sendfile' (TLS bytes are
+//             encrypted in user space; sendfile would send them in clear)
+// (Whether a networked node needs replicationSecretFile is decided where the node starts,
+// src/net/replication-security.ts: a bare store never opens a replication port.)
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -30,11 +39,15 @@ import { END_FILE_MIN_BLANK_BYTES, RECORD_OVERHEAD_MAX_BYTES, type MessageStoreC
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The config before derivation: derived keys are null when the user did not set them. */
-export type DraftStoreConfig = Omit<Mutable<MessageStoreConfig>, 'storePathCommitLog' | 'haListenPort' | 'adminPort'> & {
+export type DraftStoreConfig = Omit<Mutable<MessageStoreConfig>, 'storePathCommitLog' | 'haListenPort' | 'adminPort' | 'grpcServerPort'> & {
   storePathCommitLog: string | null;
   haListenPort: number | null;
   adminPort: number | null;
+  grpcServerPort: number | null;
 };
+
+/** RocketMQ proxy's default gRPC port. */
+const DEFAULT_GRPC_SERVER_PORT = 8081;
 
 export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) => void): MessageStoreConfig {
   const config: Mutable<MessageStoreConfig> = {
@@ -42,6 +55,7 @@ export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) 
     storePathCommitLog: draft.storePathCommitLog ?? join(draft.storePathRootDir, 'commitlog'),
     haListenPort: draft.haListenPort ?? derivedPort(draft.listenPort, 1, 'haListenPort'),
     adminPort: draft.adminPort ?? derivedPort(draft.listenPort, 2, 'adminPort'),
+    grpcServerPort: draft.grpcServerPort ?? (draft.listenPort === 0 ? 0 : DEFAULT_GRPC_SERVER_PORT),
   };
   checkDLedger(config);
   checkRole(config, warn);
@@ -49,8 +63,11 @@ export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) 
   checkSegmentHoldsLargestRecord(config);
   checkDiskRatios(config);
   checkPortsDistinct(config);
+  checkTopicQueueNums(config);
   checkCommitMode(config, warn);
   warnIfPoolTooLarge(config, warn);
+  checkAdminAuth(config);
+  checkReplicationTls(config);
   return config;
 }
 
@@ -120,6 +137,7 @@ function checkPortsDistinct(config: MessageStoreConfig): void {
     ['listenPort', config.listenPort],
     ['haListenPort', config.haListenPort],
     ['adminPort', config.adminPort],
+    ['grpcServerPort', config.grpcServerPort],
   ];
   for (let i = 0; i < ports.length; i++) {
     for (let j = 0; j < i; j++) {
@@ -127,6 +145,12 @@ function checkPortsDistinct(config: MessageStoreConfig): void {
       const [otherKey, otherPort] = ports[j]!;
       if (port !== 0 && port === otherPort) throw new ConfigError(key, port, `a port different from ${otherKey} (${otherPort}), or 0`);
     }
+  }
+}
+
+function checkTopicQueueNums(config: MessageStoreConfig): void {
+  if (config.defaultTopicQueueNums > config.maxQueueId + 1) {
+    throw new ConfigError('defaultTopicQueueNums', config.defaultTopicQueueNums, `at most maxQueueId + 1 = ${config.maxQueueId + 1} queues`);
   }
 }
 
@@ -149,5 +173,25 @@ function warnIfPoolTooLarge(config: MessageStoreConfig, warn: (message: string) 
       `the TransientStorePool needs ${poolBytes} bytes (transientStorePoolSize ${config.transientStorePoolSize} x mappedFileSizeCommitLog ` +
         `${config.mappedFileSizeCommitLog}), more than half of this machine's ${ramBytes} bytes of RAM`,
     );
+  }
+}
+
+function checkAdminAuth(config: MessageStoreConfig): void {
+  if (config.adminReadAuth === 'token' && config.adminTokenFile === null) {
+    throw new ConfigError('adminReadAuth', config.adminReadAuth, "'open' unless adminTokenFile is set (read routes cannot ask for a token the node does not have)");
+  }
+  if ((config.adminTlsCertFile === null) !== (config.adminTlsKeyFile === null)) {
+    const [set, unset] = config.adminTlsCertFile === null ? ['adminTlsKeyFile', 'adminTlsCertFile'] : ['adminTlsCertFile', 'adminTlsKeyFile'];
+    throw new ConfigError(unset, null, `a file path too: ${set} is set, and HTTPS needs both the certificate and its key`);
+  }
+}
+
+function checkReplicationTls(config: MessageStoreConfig): void {
+  if (!config.replicationTlsEnable) return;
+  for (const key of ['replicationTlsCertFile', 'replicationTlsKeyFile', 'replicationTlsCaFile'] as const) {
+    if (config[key] === null) throw new ConfigError(key, null, 'the path of a PEM file; required when replicationTlsEnable is true');
+  }
+  if (config.haTransferMode === 'sendfile') {
+    throw new ConfigError('haTransferMode', config.haTransferMode, "'socket' or 'auto' when replicationTlsEnable is true (sendfile cannot encrypt)");
   }
 }

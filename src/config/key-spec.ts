@@ -41,6 +41,8 @@ export interface NumberKeySpec extends KeySpecBase {
   readonly roundUpTo?: number;
   /** Values in [min, max] but outside this range are clamped to it, with a warning. */
   readonly clampTo?: readonly [number, number];
+  /** Why the clamp range is what it is, when it is not RocketMQ's (default: "as RocketMQ does"). */
+  readonly clampReason?: string;
 }
 
 export interface BooleanKeySpec extends KeySpecBase {
@@ -96,8 +98,13 @@ export function describeAllowed(spec: KeySpec): string {
       const parts = [`${kind} in [${spec.min}, ${spec.max}]`];
       if (spec.multipleOf !== undefined) parts.push(`a multiple of ${spec.multipleOf}`);
       if (spec.roundUpTo !== undefined) parts.push(`rounded up to a multiple of ${spec.roundUpTo}`);
-      if (spec.clampTo !== undefined) parts.push(`clamped to [${spec.clampTo[0]}, ${spec.clampTo[1]}] as RocketMQ does`);
+      if (spec.clampTo !== undefined) parts.push(`clamped to [${spec.clampTo[0]}, ${spec.clampTo[1]}] ${clampReasonOf(spec)}`);
       return parts.join(', ');
     }
   }
+}
+
+/** Why a number key is clamped where it is, for the clamp warning and the key table. */
+export function clampReasonOf(spec: NumberKeySpec): string {
+  return spec.clampReason ?? 'as RocketMQ does';
 }

@@ -7,7 +7,7 @@ import { consoleLogger } from '../util/logger.js';
 import { deriveAndCheck, type DraftStoreConfig } from './cross-checks.js';
 import { nearMisses } from './near-miss.js';
 import { parseConfigValue, type ConfigValue, type ValueOrigin } from './parse-value.js';
-import { readPropertiesEntries } from './properties-file.js';
+import { duplicateAssignments, readPropertiesEntries, type DuplicateAssignment } from './properties-file.js';
 import { KEY_ALIASES, STORE_CONFIG_KEYS, isStoreConfigKey, specOf, type MessageStoreConfig } from './store-config.js';
 import { KNOWN_UNSUPPORTED_KEYS, findUnsupportedKey, type UnsupportedKey } from './unsupported-keys.js';
 
@@ -36,12 +36,22 @@ export function loadStoreConfig(input: StoreConfigInput | UncheckedStoreConfigIn
     if (typeof configFile !== 'string' || configFile.trim() === '') {
       throw new ConfigError('configFile', configFile, 'the path of a RocketMQ-style .properties file');
     }
-    for (const entry of readPropertiesEntries(configFile)) applyKey(draft, entry.key, entry.value, `${configFile}:${entry.line}`, warn);
+    const entries = readPropertiesEntries(configFile);
+    for (const d of duplicateAssignments(entries, (k) => KEY_ALIASES.get(k) ?? k)) warn(duplicateWarning(configFile, d));
+    for (const entry of entries) applyKey(draft, entry.key, entry.value, `${configFile}:${entry.line}`, warn);
   }
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined) applyKey(draft, key, value, 'options', warn);
   }
   return Object.freeze(deriveAndCheck(draft as unknown as DraftStoreConfig, warn));
+}
+
+function duplicateWarning(file: string, d: DuplicateAssignment): string {
+  const spelled = (e: DuplicateAssignment['earlier']): string => (e.key === d.key ? '' : ` (as '${e.key}')`);
+  return (
+    `config key '${d.key}' is set twice in ${file}: line ${d.earlier.line}${spelled(d.earlier)} = ${JSON.stringify(d.earlier.value)} and line ${d.later.line}${spelled(d.later)} = ${JSON.stringify(d.later.value)}; ` +
+    `the later one (line ${d.later.line}) is used`
+  );
 }
 
 function defaultWarn(): (message: string) => void {
@@ -83,6 +93,6 @@ function unknownKeyError(key: string, raw: unknown, origin: ValueOrigin): Config
     key,
     typeof raw === 'bigint' ? `${raw}n` : raw,
     `a known config key, and '${key}' (set in ${origin}) is not one: ${hint} ` +
-      'every key is listed by describeConfigKeys() (table in src/config/store-config.ts)',
+      "every key is listed by 'mqstore config' (describeConfigKeys() in the API)",
   );
 }

@@ -4,7 +4,7 @@
 // Integer.parseInt; we forgive them). Anything not allowed throws a ConfigError naming the key,
 // the value, what is allowed and where the value was set.
 import { ConfigError } from '../errors.js';
-import { describeAllowed, type EnumKeySpec, type KeySpec, type NumberKeySpec, type StringKeySpec } from './key-spec.js';
+import { clampReasonOf, describeAllowed, type EnumKeySpec, type KeySpec, type NumberKeySpec, type StringKeySpec } from './key-spec.js';
 
 export type ConfigValue = number | boolean | string | null;
 
@@ -65,7 +65,7 @@ function parseNumber(key: string, spec: NumberKeySpec, raw: unknown, origin: Val
     const [low, high] = spec.clampTo;
     const clamped = Math.min(high, Math.max(low, value));
     if (clamped !== value) {
-      warn(`config key '${key}': ${value} is outside [${low}, ${high}] and is clamped to ${clamped}, as RocketMQ does (set in ${origin})`);
+      warn(`config key '${key}': ${value} is outside [${low}, ${high}] and is clamped to ${clamped}, ${clampReasonOf(spec)} (set in ${origin})`);
       value = clamped;
     }
   }

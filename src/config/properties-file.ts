@@ -7,7 +7,8 @@
 //     and blanks again are skipped; the rest of the line (trailing blanks included) is the value;
 //   - escapes in keys and values: \t \n \r \f, \uXXXX (exactly four hex digits), and a
 //     backslash before any other character stands for that character (\\ \= \: \# \! \ );
-//   - a later assignment of a key overrides an earlier one.
+//   - a later assignment of a key overrides an earlier one (as in Java); duplicateAssignments()
+//     finds them so the loader can warn, naming both lines.
 // The only malformed input is a bad \uXXXX escape (Java throws too): PropertiesSyntaxError
 // with the line number. Files are decoded as UTF-8 (Java's Properties.load(InputStream) uses
 // ISO-8859-1; a file that is not valid UTF-8 is decoded as ISO-8859-1 instead), BOM skipped.
@@ -65,6 +66,27 @@ export function parseProperties(text: string, source = '<properties>'): Map<stri
     map.set(key, value);
   }
   return map;
+}
+
+/** A key assigned again: the earlier assignment (overridden) and the later one (used). */
+export interface DuplicateAssignment {
+  readonly key: string;
+  readonly earlier: PropertyEntry;
+  readonly later: PropertyEntry;
+}
+
+/** Every assignment that overrides an earlier one of the same key, in file order; `canonical`
+ * maps spellings of one key to one name (aliases), so those count as the same key. */
+export function duplicateAssignments(entries: readonly PropertyEntry[], canonical: (key: string) => string = (k) => k): DuplicateAssignment[] {
+  const last = new Map<string, PropertyEntry>();
+  const out: DuplicateAssignment[] = [];
+  for (const entry of entries) {
+    const key = canonical(entry.key);
+    const earlier = last.get(key);
+    if (earlier !== undefined) out.push({ key, earlier, later: entry });
+    last.set(key, entry);
+  }
+  return out;
 }
 
 /** Reads and parses a .properties file (synchronously: config is read once at start). */

@@ -9,6 +9,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { LogLevel } from '../util/logger.js';
+import { parseHostList } from './host-list.js';
 import type { KeySpec, KeySpecFor } from './key-spec.js';
 import { DLEDGER_ID, parseDLedgerPeers } from './dledger-peers.js';
 import { isBrokerName, isHost, isStorePath, normalizeStorePath, parseDeleteWhenHours, parseHostPort } from './value-formats.js';
@@ -28,6 +29,9 @@ export type HaTransferMode = (typeof HA_TRANSFER_MODES)[number];
 export const EMULATED_DEVICES = ['none', 'hdd', 'sata-ssd', 'nvme'] as const;
 export type EmulatedDevice = (typeof EMULATED_DEVICES)[number];
 export type CommitMode = (typeof COMMIT_MODES)[number];
+
+export const ADMIN_READ_AUTH_MODES = ['open', 'token'] as const;
+export type AdminReadAuth = (typeof ADMIN_READ_AUTH_MODES)[number];
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 
@@ -66,6 +70,7 @@ export interface MessageStoreConfig {
   // --- TransientStorePool and commit
   readonly transientStorePoolEnable: boolean;
   readonly transientStorePoolSize: number;
+  readonly osPageCacheBusyTimeOutMills: number;
   readonly commitIntervalCommitLog: number;
   readonly commitCommitLogLeastPages: number;
   readonly commitCommitLogThoroughInterval: number;
@@ -100,6 +105,12 @@ export interface MessageStoreConfig {
   readonly listenPort: number;
   readonly haListenPort: number;
   readonly adminPort: number;
+  readonly adminTokenFile: string | null;
+  readonly adminReadAuth: AdminReadAuth;
+  readonly adminTrustedNetwork: boolean;
+  readonly adminAllowedHosts: string | null;
+  readonly adminTlsCertFile: string | null;
+  readonly adminTlsKeyFile: string | null;
   readonly haMasterAddress: string | null;
   readonly haSendHeartbeatInterval: number;
   readonly haHousekeepingInterval: number;
@@ -126,6 +137,25 @@ export interface MessageStoreConfig {
   readonly maxPendingRequestsNum: number;
   readonly leadershipTransferWaitTimeout: number;
   readonly leadershipTransferMaxLagBytes: number;
+  // --- replication security (mqstore only; src/net/replication-security.ts)
+  readonly replicationSecretFile: string | null;
+  readonly replicationTrustedNetwork: boolean;
+  readonly replicationHandshakeTimeout: number;
+  readonly replicationMaxPendingHandshakes: number;
+  readonly replicationMaxConnectionsPerSource: number;
+  readonly replicationTlsEnable: boolean;
+  readonly replicationTlsCertFile: string | null;
+  readonly replicationTlsKeyFile: string | null;
+  readonly replicationTlsCaFile: string | null;
+  readonly replicationTlsRequireClientCert: boolean;
+  // --- broker: the gRPC MessagingService (src/broker/)
+  readonly grpcServerPort: number;
+  readonly grpcBindAddress: string | null;
+  readonly grpcMaxInboundMessageSize: number;
+  readonly autoCreateTopicEnable: boolean;
+  readonly autoCreateSubscriptionGroup: boolean;
+  readonly defaultTopicQueueNums: number;
+  readonly grpcPushConsumerLongPollingMs: number;
   // --- mqstore only
   readonly ioBackend: IoBackendSetting;
   readonly commitMode: CommitMode;
@@ -260,11 +290,15 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     doc: 'Number of pool buffers, each one CommitLog segment large.',
     origin: 'rocketmq',
   },
+  osPageCacheBusyTimeOutMills: ms(
+    1000,
+    'TSP: how long a put waits for a pool buffer when every buffer still holds a segment the commit service has not finished; then it answers OS_PAGE_CACHE_BUSY (retriable, nothing appended). RocketMQ answers OS_PAGE_CACHE_BUSY when a put has held the put lock this long.',
+  ),
   commitIntervalCommitLog: ms(200, 'TSP: period of the commit service in ms.'),
   commitCommitLogLeastPages: pages(4, 'TSP: commit only when at least this many pages are pending (0 = any).'),
   commitCommitLogThoroughInterval: ms(200, 'TSP: commit everything at least this often, in ms.', 0),
-  wakeCommitWhenPutMessage: flag(true, 'TSP: wake the commit service on every put.'),
-  wakeFlushWhenPutMessage: flag(false, 'ASYNC_FLUSH: wake the flush service on every put.'),
+  wakeCommitWhenPutMessage: flag(true, 'TSP: puts wake the commit service early: once commitCommitLogLeastPages pages accumulated since the last wake, or the first put after commitCommitLogThoroughInterval ms (a wake that meets neither would commit nothing).'),
+  wakeFlushWhenPutMessage: flag(false, 'ASYNC_FLUSH: puts wake the flush service early, once flushCommitLogLeastPages pages accumulated since the last wake or after flushCommitLogThoroughInterval ms.'),
   // --- allocation, recovery, reads
   writeWithoutMmap: flag(
     false,
@@ -352,9 +386,10 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     default: 75,
     min: 0,
     max: 100,
-    clampTo: [10, 95],
+    clampTo: [10, 90],
+    clampReason: 'because it must not exceed diskSpaceWarningLevelRatio (at most 90); RocketMQ clamps to [10, 95]',
     unit: 'percent',
-    doc: 'Disk usage % above which expired files are deleted at once, not only at deleteWhen.',
+    doc: 'Disk usage % above which expired files are deleted at once, not only at deleteWhen; at most diskSpaceWarningLevelRatio.',
     origin: 'rocketmq',
   },
   diskSpaceWarningLevelRatio: {
@@ -364,7 +399,7 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     max: 100,
     clampTo: [35, 90],
     unit: 'percent',
-    doc: 'Disk usage % above which the store is marked disk-full and puts return SERVICE_NOT_AVAILABLE.',
+    doc: 'Disk usage % above which the store is marked disk-full and puts return SERVICE_NOT_AVAILABLE; at least diskMaxUsedSpaceRatio and diskSpaceCleanForciblyRatio.',
     origin: 'rocketmq',
   },
   diskSpaceCleanForciblyRatio: {
@@ -374,7 +409,7 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     max: 100,
     clampTo: [30, 85],
     unit: 'percent',
-    doc: 'Disk usage % above which files are deleted even before fileReservedTime.',
+    doc: 'Disk usage % above which files are deleted even before fileReservedTime; at most diskSpaceWarningLevelRatio.',
     origin: 'rocketmq',
   },
   cleanFileForciblyEnable: flag(true, 'Allow deleting unexpired files when the disk passes diskSpaceCleanForciblyRatio.'),
@@ -461,6 +496,55 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     max: 65_535,
     unit: 'port',
     doc: 'mqstore admin/metrics HTTP port (0 = any free port).',
+    origin: 'mqstore',
+  },
+  adminTokenFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a file holding one token of >= 16 printable characters, mode 600 or 640 (e.g. openssl rand -hex 32 > f; chmod 600 f; a leading ~ is expanded)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'File with the admin bearer token: every state-changing admin request (POST) needs `Authorization: Bearer <token>`. Unset: admin writes are open, allowed only on a loopback admin host (or with adminTrustedNetwork).',
+    origin: 'mqstore',
+  },
+  adminReadAuth: {
+    type: 'enum',
+    values: ADMIN_READ_AUTH_MODES,
+    default: 'open',
+    doc: 'Admin read routes (GET /status, /metrics): open to anyone who reaches the port (Host/Origin still checked), or token (the adminTokenFile bearer token, as for writes).',
+    origin: 'mqstore',
+  },
+  adminTrustedNetwork: {
+    type: 'boolean',
+    default: false,
+    doc: 'true: the network of a non-loopback admin host is trusted, so the node starts without adminTokenFile (anyone who reaches the port can promote). false: such a node refuses to start.',
+    origin: 'mqstore',
+  },
+  adminAllowedHosts: {
+    type: 'string',
+    default: null,
+    allowed: 'a comma-separated list of host names or addresses, each optionally with :port (e.g. node1.example.com,10.0.0.5:8080)',
+    check: (v) => parseHostList(v) !== undefined,
+    normalize: (v) => v.trim(),
+    doc: 'Host header values an admin request may carry besides the bind address (and localhost names on a loopback bind); anything else is refused 403 (DNS rebinding defence).',
+    origin: 'mqstore',
+  },
+  adminTlsCertFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM certificate (chain) file',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'With adminTlsKeyFile: the admin port serves HTTPS with this certificate (so the bearer token is not sent in clear text). Both or neither.',
+    origin: 'mqstore',
+  },
+  adminTlsKeyFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM private key file (mode 600 or 640)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: 'The private key of adminTlsCertFile.',
     origin: 'mqstore',
   },
   haMasterAddress: {
@@ -622,6 +706,137 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     max: LONG_MAX,
     unit: 'bytes',
     doc: 'DLedger mode: a transfer to a member further behind than this many bytes is refused (FALL_BEHIND_TOO_MUCH); within it, the leader stops taking puts until the transferee holds everything. DLedger counts entries (maxLeadershipTransferWaitIndex, 1000); our log is counted in bytes.',
+    origin: 'mqstore',
+  },
+  // --- replication security (mqstore only; src/net/replication-security.ts)
+  replicationSecretFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a file holding the shared secret (>= 16 bytes, not group-writable or world-accessible)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc:
+      'File holding the replication secret shared by the group (e.g. `openssl rand -hex 32 > f; chmod 600 f`): every HA connection first runs a mutual HMAC-SHA256 challenge-response bound to brokerName and the brokerIds; a peer without it gets no log byte and its acks count for nothing. Required when brokerIP1 or haMasterAddress is not a loopback address, unless replicationTrustedNetwork=true. The secret itself never goes in the config.',
+    origin: 'mqstore',
+  },
+  replicationTrustedNetwork: {
+    type: 'boolean',
+    default: false,
+    doc:
+      'true: allow replication without replicationSecretFile on a non-loopback address. Trade-off: anyone who can reach the HA port reads the whole CommitLog and can acknowledge SYNC_MASTER puts for data no replica holds; only for a network where every host is trusted (an isolated VLAN, a namespace).',
+    origin: 'mqstore',
+  },
+  replicationHandshakeTimeout: {
+    ...ms(5000, 'A replication peer that has not completed its authentication (and TLS) handshake this many ms after it connected is dropped. Shorter frees slots held by silent peers sooner; too short fails real peers on a slow link.'),
+    origin: 'mqstore',
+  },
+  replicationMaxPendingHandshakes: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    max: 10_000,
+    unit: 'count',
+    doc: 'Most replication handshakes in progress at once per port; more connections are closed at once (they never take a slave slot). Bounds what unauthenticated peers cost.',
+    origin: 'mqstore',
+  },
+  replicationMaxConnectionsPerSource: {
+    type: 'int',
+    default: 16,
+    min: 1,
+    max: 10_000,
+    unit: 'count',
+    doc: 'Most open replication connections (in handshake or authenticated) from one source IP address per port; more are closed at once. A slave needs 1 plus its short metadata and rejoin connections.',
+    origin: 'mqstore',
+  },
+  replicationTlsEnable: {
+    type: 'boolean',
+    default: false,
+    doc:
+      'Encrypt replication with TLS (node:tls, TLS 1.2+) using replicationTlsCertFile, replicationTlsKeyFile and replicationTlsCaFile. The master then streams from the main thread (no sendfile: the bytes must be encrypted), so haTransferMode=sendfile is refused and auto picks socket.',
+    origin: 'mqstore',
+  },
+  replicationTlsCertFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM certificate (chain) file',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: "This node's TLS certificate (PEM), presented as server to slaves and as client to its master; its SAN must name the address peers dial (e.g. IP:10.0.0.5).",
+    origin: 'mqstore',
+  },
+  replicationTlsKeyFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM private key file (not group-writable or world-accessible)',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: "The private key of replicationTlsCertFile (PEM).",
+    origin: 'mqstore',
+  },
+  replicationTlsCaFile: {
+    type: 'string',
+    default: null,
+    allowed: 'the path of a PEM file of CA certificates',
+    check: isStorePath,
+    normalize: normalizeStorePath,
+    doc: "The CA(s) a peer's certificate must chain to (only these: the system CAs are not trusted for replication).",
+    origin: 'mqstore',
+  },
+  replicationTlsRequireClientCert: {
+    type: 'boolean',
+    default: true,
+    doc: 'With TLS on, a master asks every connecting peer for a certificate from replicationTlsCaFile and refuses one without (mutual TLS). false: only the master proves itself by certificate.',
+    origin: 'mqstore',
+  },
+  // --- broker: the gRPC MessagingService (src/broker/)
+  grpcServerPort: {
+    type: 'int',
+    default: null,
+    derived: '8081, or 0 when listenPort is 0',
+    min: 0,
+    max: 65_535,
+    unit: 'port',
+    doc: 'Port of the gRPC MessagingService (RocketMQ 5 clients; the RocketMQ proxy key). 0 = any free port.',
+    origin: 'rocketmq',
+    rocketmqDefault: '8081 always; ours follows listenPort 0 (any free port) like haListenPort and adminPort, so test nodes never collide',
+  },
+  grpcBindAddress: {
+    type: 'string',
+    default: null,
+    derived: 'brokerIP1',
+    allowed: 'an IP address or host name to bind (0.0.0.0 = every interface)',
+    check: isHost,
+    normalize: (v) => v.trim(),
+    doc: 'Address the gRPC MessagingService binds. Default: brokerIP1, the address it advertises in routes.',
+    origin: 'mqstore',
+  },
+  grpcMaxInboundMessageSize: {
+    type: 'int',
+    default: 130 * MIB,
+    min: 64 * 1024,
+    max: INT_MAX,
+    unit: 'bytes',
+    doc: 'Largest gRPC request accepted (bytes). Keep it above maxMessageSize so an oversized body gets MESSAGE_BODY_TOO_LARGE with a reason, not a transport error.',
+    origin: 'rocketmq',
+  },
+  autoCreateTopicEnable: flag(true, 'The broker creates a topic (defaultTopicQueueNums queues) on its first route query or send.'),
+  autoCreateSubscriptionGroup: flag(true, 'The broker creates a consumer group on its first use.'),
+  defaultTopicQueueNums: {
+    type: 'int',
+    default: 8,
+    min: 1,
+    max: 1024,
+    unit: 'count',
+    doc: 'Read and write queues of an auto-created topic.',
+    origin: 'rocketmq',
+  },
+  grpcPushConsumerLongPollingMs: {
+    type: 'int',
+    default: 30_000,
+    min: 1000,
+    max: 60_000,
+    unit: 'ms',
+    doc: "long_polling_timeout the broker sends PushConsumers in their settings (they use it, not their own option, and their shutdown waits for polls this long).",
     origin: 'mqstore',
   },
   // --- mqstore only

@@ -33,9 +33,6 @@ export const KNOWN_UNSUPPORTED_KEYS: readonly UnsupportedKey[] = Object.freeze([
     'rocketmqHome',
     'brokerIP2',
     'brokerPermission',
-    'defaultTopicQueueNums',
-    'autoCreateTopicEnable',
-    'autoCreateSubscriptionGroup',
     'clusterTopicEnable',
     'brokerTopicEnable',
     'traceTopicEnable',
@@ -120,7 +117,6 @@ export const KNOWN_UNSUPPORTED_KEYS: readonly UnsupportedKey[] = Object.freeze([
   { key: 'flushLeastPagesWhenWarmMapedFile', group: 'store', note: 'warm-up faults pages in with madvise(MADV_POPULATE_WRITE), no msync while warming' },
   { key: 'flushLeastPagesWhenWarmMappedFile', group: 'store', note: 'warm-up faults pages in with madvise(MADV_POPULATE_WRITE), no msync while warming' },
   { key: 'offsetCheckInSlave', group: 'store', note: 'the store has no pull-offset correction; a broker on it decides' },
-  { key: 'osPageCacheBusyTimeOutMills', group: 'store', note: 'OS_PAGE_CACHE_BUSY is answered when the dispatch backlog is full, not by append time' },
   { key: 'putMessageTimeout', group: 'store', note: 'RocketMQ declares it without using it; a put waits at most syncFlushTimeout (flush) and slaveTimeout (replication)' },
   // --- MessageStoreConfig features mqstore does not have
   { key: 'storePathConsumeQueue', group: 'store', note: STORE_PATH_NOTE },

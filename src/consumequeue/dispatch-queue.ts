@@ -31,15 +31,19 @@ export class DispatchQueue {
     this.count++;
   }
 
-  /** Dispatch every waiting record that ends at or below `visibleOffset`; returns how many. */
-  drain(visibleOffset: number): number {
+  /** Dispatch every waiting record that ends at or below `visibleOffset`; returns how many.
+   * `onAppended`, when given, is called with the queue of each dispatched record (after its
+   * entry is appended). */
+  drain(visibleOffset: number, onAppended?: (queue: ConsumeQueue) => void): number {
     let done = 0;
     while (this.count > 0) {
       const n = this.head * 4;
       const physicalOffset = this.numbers[n + 1]!;
       const size = this.numbers[n + 2]!;
       if (physicalOffset + size > visibleOffset) break;
-      this.queues[this.head]!.append(this.numbers[n]!, physicalOffset, size, this.numbers[n + 3]!);
+      const queue = this.queues[this.head]!;
+      queue.append(this.numbers[n]!, physicalOffset, size, this.numbers[n + 3]!);
+      onAppended?.(queue);
       this.queues[this.head] = undefined;
       this.head = (this.head + 1) % this.queues.length;
       this.count--;

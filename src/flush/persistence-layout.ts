@@ -6,6 +6,9 @@
 //               advances it in buffer mode)
 //   flushed     end of the bytes known durable (fdatasync returned); never passes committed
 //   wakeups     counter the writer bumps to wake the service early
+//   wakeupsSeen the `wakeups` value the service read before its current step: while the two
+//               differ a wake-up is already pending, so the writer does not bump (or futex-wake)
+//               again: one wake per service step, not one per put (RocketMQ's hasNotified)
 //   stop        1 when the service must do its final commit + flush and exit
 //   failed      0, or an errno-like number once the service met an unrecoverable IO error
 //   diskFull    1 while commits fail with ENOSPC (they are retried; nothing is lost)
@@ -17,7 +20,7 @@
 import type { SharedMemoryHandle } from '../segment/write-buffer.js';
 import type { DeviceProfile } from './device-emulation.js';
 
-export const PERSISTENCE_POSITIONS = ['wrote', 'committed', 'flushed', 'wakeups', 'stop', 'failed', 'diskFull', 'commitRequest', 'prefaultRequest'] as const;
+export const PERSISTENCE_POSITIONS = ['wrote', 'committed', 'flushed', 'wakeups', 'stop', 'failed', 'diskFull', 'commitRequest', 'prefaultRequest', 'wakeupsSeen'] as const;
 export type PersistencePosition = (typeof PERSISTENCE_POSITIONS)[number];
 
 /** A segment the service may commit to and flush. Sent in offset order, before any byte of it is written. */

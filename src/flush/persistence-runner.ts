@@ -85,7 +85,9 @@ export class WorkerPersistenceRunner implements PersistenceRunner {
     this.block.bump('wakeups');
   }
 
+  /** Wake the worker unless a wake-up since its last look is still pending (one per step). */
   wake(): void {
+    if (this.block.loadFlag('wakeups') !== this.block.loadFlag('wakeupsSeen')) return;
     this.block.bump('wakeups');
   }
 

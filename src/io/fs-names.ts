@@ -1,10 +1,15 @@
 // The part of FileIO both backends do through `fs` (the addon has no reason to: none of it is on
 // a hot path): names and directories, stat, and fdatasync on libuv's pool. Both backends extend
-// this class. fsyncDir opens the directory read-only and fsyncs it.
+// this class. fsyncDir opens the directory read-only and fsyncs it. mkdirp creates one level at a
+// time with plain mkdir (never `{ recursive: true }`: Node's recursive mkdir loops forever, in
+// synchronous code, on a path such as /proc/x where mkdir answers ENOENT under an existing parent).
 import * as fs from 'node:fs';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { FileStat } from './file-io.js';
 
+/** Levels mkdirp creates at most (a bound on its loop; deeper paths fail in mkdir with ENOENT). */
+const MAX_DEPTH = 4096;
 const fdatasyncCallback = promisify(fs.fdatasync);
 
 export abstract class FsNameOperations {
@@ -25,7 +30,19 @@ export abstract class FsNameOperations {
   }
 
   mkdirp(dir: string): void {
-    fs.mkdirSync(dir, { recursive: true });
+    const missing: string[] = [];
+    for (let d = dir; !fs.existsSync(d); d = dirname(d)) {
+      if (dirname(d) === d || missing.length >= MAX_DEPTH) break;
+      missing.push(d);
+    }
+    for (const d of missing.reverse()) {
+      try {
+        fs.mkdirSync(d);
+      } catch (err) {
+        // Lost a race with another creator: fine when what is there now is a directory.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(d).isDirectory()) throw err;
+      }
+    }
   }
 
   exists(path: string): boolean {

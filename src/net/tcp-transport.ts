@@ -10,6 +10,9 @@
 // stable on Unix and the only way to reach it); it is null once the socket is closed, before it
 // connected, and on platforms where the handle has none (Windows).
 //
+// The adapter is exported as SocketConnection for the TLS transport (a TLSSocket is a Socket):
+// there 'connect' means the TLS handshake finished ('secureConnect') and there is no descriptor.
+//
 // listen(): maxConnections is node:net's own server.maxConnections; a refused connection is
 // closed by Node at once and reported through onRefused (the server's 'drop' event).
 // Listener.close() closes the listening socket synchronously (the port is free when it
@@ -21,8 +24,24 @@ type ConnectionEvent = 'data' | 'error' | 'connect' | 'drain' | 'end' | 'close';
 // The listener types of Connection.on differ per event; node:net's are the same shapes.
 type AnyListener = (...args: never[]) => void;
 
-class TcpConnection implements Connection {
-  constructor(private readonly socket: Socket) {}
+export interface SocketConnectionOptions {
+  /** The socket event that is the Connection's 'connect' (TLS: 'secureConnect'). */
+  readonly connectEvent: 'connect' | 'secureConnect';
+  /** Whether fileDescriptor() may return the OS descriptor (false: bytes need user-space work). */
+  readonly descriptors: boolean;
+}
+
+const TCP_OPTIONS: SocketConnectionOptions = { connectEvent: 'connect', descriptors: true };
+
+export class SocketConnection implements Connection {
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: SocketConnectionOptions = TCP_OPTIONS,
+  ) {}
+
+  private eventName(event: ConnectionEvent): string {
+    return event === 'connect' ? this.options.connectEvent : event;
+  }
 
   get remoteAddress(): string {
     return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
@@ -57,6 +76,7 @@ class TcpConnection implements Connection {
   }
 
   fileDescriptor(): number | null {
+    if (!this.options.descriptors) return null;
     const fd = (this.socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
     return typeof fd === 'number' && fd >= 0 ? fd : null;
   }
@@ -65,7 +85,7 @@ class TcpConnection implements Connection {
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'connect' | 'drain' | 'end' | 'close', listener: () => void): this;
   on(event: ConnectionEvent, listener: AnyListener): this {
-    this.socket.on(event, listener as (...args: unknown[]) => void);
+    this.socket.on(this.eventName(event), listener as (...args: unknown[]) => void);
     return this;
   }
 
@@ -73,7 +93,7 @@ class TcpConnection implements Connection {
   once(event: 'error', listener: (err: Error) => void): this;
   once(event: 'connect' | 'drain' | 'end' | 'close', listener: () => void): this;
   once(event: ConnectionEvent, listener: AnyListener): this {
-    this.socket.once(event, listener as (...args: unknown[]) => void);
+    this.socket.once(this.eventName(event), listener as (...args: unknown[]) => void);
     return this;
   }
 
@@ -81,7 +101,7 @@ class TcpConnection implements Connection {
   off(event: 'error', listener: (err: Error) => void): this;
   off(event: 'connect' | 'drain' | 'end' | 'close', listener: () => void): this;
   off(event: ConnectionEvent, listener: AnyListener): this {
-    this.socket.off(event, listener as (...args: unknown[]) => void);
+    this.socket.off(this.eventName(event), listener as (...args: unknown[]) => void);
     return this;
   }
 }
@@ -109,7 +129,7 @@ class TcpListener implements Listener {
 function listen(options: ListenOptions): Promise<Listener> {
   const server = createServer({ noDelay: true, pauseOnConnect: false });
   server.maxConnections = options.maxConnections;
-  server.on('connection', (socket) => options.onConnection(new TcpConnection(socket)));
+  server.on('connection', (socket) => options.onConnection(new SocketConnection(socket)));
   server.on('drop', (d) => options.onRefused?.(`${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'}`));
   return new Promise<Listener>((resolve, reject) => {
     const onListenError = (err: Error): void => reject(err);
@@ -123,7 +143,7 @@ function listen(options: ListenOptions): Promise<Listener> {
 }
 
 function connect(options: ConnectOptions): Connection {
-  return new TcpConnection(netConnect({ host: options.host, port: options.port, noDelay: true }));
+  return new SocketConnection(netConnect({ host: options.host, port: options.port, noDelay: true }));
 }
 
 export const tcpTransport: Transport = {

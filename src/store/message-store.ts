@@ -44,6 +44,7 @@ import { runtimeInfo, type StoreRuntimeInfo } from './runtime-info.js';
 import type { GetMessageRequest, GetMessageResult, PutMessageInput, PutMessageResult, StoredMessage } from './statuses.js';
 import type { StoreCore } from './store-core.js';
 import { StoreDispatch } from './store-dispatch.js';
+import { ensureStoreDirs } from './store-dirs.js';
 import { StoreFiles } from './store-files.js';
 import { StoreHealth } from './store-health.js';
 import { closeStore } from './store-shutdown.js';
@@ -128,6 +129,7 @@ export class MessageStore {
     const config = loadStoreConfig(input, { warn: (m) => (deps.logger ?? consoleLogger('config')).warn(m) });
     const logger = deps.logger ?? consoleLogger('store', config.logLevel);
     const io = deps.io ?? selectFileIO(config.ioBackend, logger.child('io'));
+    ensureStoreDirs(io, config);
     const files = new StoreFiles(io, config.storePathRootDir);
     files.lock();
     const pool = config.transientStorePoolEnable
@@ -177,6 +179,23 @@ export class MessageStore {
   lookMessageByOffset(physicalOffset: number): StoredMessage | null {
     this.assertOpen();
     return this.gets.lookMessageByOffset(physicalOffset);
+  }
+
+  /** Call `listener(topic, queueId)` whenever that queue gets new entries that getMessage can
+   * read (the dispatcher's visibility rule applies: committed / flushed / confirmed bytes only).
+   * Called on the store's thread, at most once per queue per dispatch round (every 10 ms, and
+   * before each read); a listener must be quick and must not throw (a throw is logged). Returns
+   * the function that removes the listener. */
+  onMessageArrived(listener: (topic: string, queueId: number) => void): () => void {
+    this.assertOpen();
+    const logger = this.core.logger;
+    return this.core.dispatch.onArrival((topic, queueId) => {
+      try {
+        listener(topic, queueId);
+      } catch (err) {
+        logger.error(`a message-arrived listener threw for ${topic} queue ${queueId}: ${(err as Error).stack ?? (err as Error).message}`);
+      }
+    });
   }
 
   getMaxOffsetInQueue(topic: string, queueId: number): number {
@@ -243,6 +262,7 @@ export class MessageStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.puts.abandonStalled('the store is closing');
     await closeStore(this.core, this.files, this.cqPersistence, () => this.saveCheckpoint());
   }
 

@@ -17,12 +17,16 @@ import { writeRecord } from '../codec/write-record.js';
 import type { PositionWaiters, WaitResult } from '../flush/position-waiters.js';
 import type { PersistencePosition } from '../flush/persistence-layout.js';
 import type { ReplicationWait } from '../replication/replication-types.js';
-import { PutMessageStatus, type PutMessageInput, type PutMessageResult } from './statuses.js';
+import { failedPut, PutMessageStatus, type PutMessageInput, type PutMessageResult } from './statuses.js';
+import { PutWakes } from './put-wakes.js';
+import { POOL_BUSY, StalledPuts } from './stalled-puts.js';
 import type { StoreCore } from './store-core.js';
 
 const LOCAL_HOST = { address: new Uint8Array([127, 0, 0, 1]), port: 0 };
 const REPLICATION_NOT_WAITED: Promise<ReplicationWait> = Promise.resolve('ok');
 const FLUSH_NOT_WAITED: Promise<WaitResult> = Promise.resolve('ok');
+/** Most puts that wait for a TransientStorePool buffer at once; more answer OS_PAGE_CACHE_BUSY. */
+const STALLED_PUTS_MAX = 16_384;
 
 export interface StoreHost {
   address: Uint8Array;
@@ -31,8 +35,11 @@ export interface StoreHost {
 
 export class PutPath {
   private readonly sync: boolean;
-  private readonly wakeOnPut: boolean;
+  /** null: puts never wake the persistence service (it runs on its interval). */
+  private readonly wakes: PutWakes | null;
+  private readonly monotonicMs: () => number;
   private readonly limits: { maxMessageSizeBytes: number; maxTopicBytes: number };
+  private readonly stalled: StalledPuts;
 
   constructor(
     private readonly core: StoreCore,
@@ -41,13 +48,15 @@ export class PutPath {
   ) {
     const c = core.config;
     this.sync = c.flushDiskType === 'SYNC_FLUSH';
-    this.wakeOnPut = this.sync || c.wakeFlushWhenPutMessage || (core.pool !== null && c.wakeCommitWhenPutMessage);
+    this.wakes = PutWakes.forConfig(c, core.pool !== null);
+    this.monotonicMs = () => core.clock.monotonicMs();
     this.limits = { maxMessageSizeBytes: c.maxMessageSize, maxTopicBytes: c.maxTopicLength };
+    this.stalled = new StalledPuts((ms) => core.commitLog.waitForPoolBuffer(ms), core.clock, c.osPageCacheBusyTimeOutMills, STALLED_PUTS_MAX);
   }
 
   /** Whether appends wake the persistence service at once (also used by replicated appends). */
   get wakesOnAppend(): boolean {
-    return this.wakeOnPut;
+    return this.wakes !== null;
   }
 
   putMessage(input: PutMessageInput): Promise<PutMessageResult> {
@@ -76,7 +85,24 @@ export class PutPath {
     return this.appendAndWait(null, batch, inputs[0]?.properties?.WAIT !== 'false', now);
   }
 
+  /** Append now, or behind the puts that wait for a TransientStorePool buffer (order kept). */
   private appendAndWait(single: PreparedMessage | null, batch: PreparedBatch | null, waitStoreMsgOk: boolean, storeTimestamp: number): Promise<PutMessageResult> {
+    if (this.stalled.pending === 0) {
+      const done = this.tryAppend(single, batch, waitStoreMsgOk, storeTimestamp);
+      if (done !== POOL_BUSY) return done;
+    }
+    return this.stalled.add(() => {
+      const refused = this.refusal(); // the store may have failed or changed role meanwhile
+      return refused ? Promise.resolve(refused) : this.tryAppend(single, batch, waitStoreMsgOk, this.core.clock.nowMs());
+    });
+  }
+
+  /** Answer every put that waits for a pool buffer (the store closes or failed). */
+  abandonStalled(reason: string): void {
+    this.stalled.abandon(reason);
+  }
+
+  private tryAppend(single: PreparedMessage | null, batch: PreparedBatch | null, waitStoreMsgOk: boolean, storeTimestamp: number): Promise<PutMessageResult> | typeof POOL_BUSY {
     const core = this.core;
     const first = (single ?? batch!.messages[0])!;
     const count = single ? 1 : batch!.messages.length;
@@ -89,6 +115,7 @@ export class PutPath {
       if (single) writeRecord(target, position, single, queueOffset, physicalOffset, storeTimestamp);
       else writeBatch(target, position, batch!, queueOffset, physicalOffset, storeTimestamp);
     });
+    if (appended.status === 'POOL_BUSY') return POOL_BUSY;
     if (appended.status !== 'PUT_OK') {
       return Promise.resolve(failedPut(PutMessageStatus.CREATE_MAPPED_FILE_FAILED, core.commitLog.lastCreateError ?? 'segment creation failed'));
     }
@@ -107,8 +134,8 @@ export class PutPath {
     const end = appended.physicalOffset + appended.wroteBytes;
     // a replicating master's slaves only receive committed bytes: commit now
     const woke = waitStoreMsgOk && core.policy.wantsPromptCommit && core.commitLog.requestCommit(end);
-    if (this.wakeOnPut) {
-      if (!woke) core.runner!.wake();
+    if (this.wakes) {
+      if (!woke && this.wakes.shouldWake(end, this.monotonicMs)) core.runner!.wake();
     } else if (core.dispatch.pending > 0 && core.commitLog.maxOffset >= end) {
       core.dispatch.drain();
     }
@@ -221,6 +248,4 @@ export function storeHostOf(config: { brokerIP1: string; listenPort: number }): 
   return { address: ipv4 ? new Uint8Array(parts) : new Uint8Array([127, 0, 0, 1]), port: config.listenPort };
 }
 
-export function failedPut(status: PutMessageResult['status'], reason: string): PutMessageResult {
-  return { status, offsetMsgId: null, physicalOffset: -1, queueOffset: -1, wroteBytes: 0, messageCount: 0, storeTimestamp: 0, reason };
-}
+export { failedPut };

@@ -80,6 +80,11 @@ export interface GetMessageResult {
   suggestWhichBrokerId: number;
 }
 
+/** A result for a put that appended nothing. */
+export function failedPut(status: PutMessageResult['status'], reason: string): PutMessageResult {
+  return { status, offsetMsgId: null, physicalOffset: -1, queueOffset: -1, wroteBytes: 0, messageCount: 0, storeTimestamp: 0, reason };
+}
+
 /** Whether a put's bytes are in the log (RocketMQ PutMessageResult.isOk). */
 export function isWritten(status: PutMessageStatus): boolean {
   return (

@@ -3,6 +3,8 @@
 // entries. Visible means: below `committed` (readers never see bytes past it), and under
 // SYNC_FLUSH below `flushed` too (RocketMQ 5.3's rule, unless readUnCommitted), and below the
 // replication policy's confirm offset where it sets one (unless readUnCommitted).
+// Arrival listeners (the public onMessageArrived) hear, after each drain, every queue that got
+// new entries: once per queue per drain, after the entries are readable.
 import type { ConsumeQueue } from '../consumequeue/consume-queue.js';
 import { DispatchQueue } from '../consumequeue/dispatch-queue.js';
 import type { PersistencePosition } from '../flush/persistence-layout.js';
@@ -12,8 +14,16 @@ import type { ControlBlock } from '../util/control-block.js';
 /** Records that may wait for dispatch before puts are refused with OS_PAGE_CACHE_BUSY. */
 export const MAX_PENDING_DISPATCH = 4_000_000;
 
+/** Told that (topic, queueId) has new readable entries. */
+export type ArrivalListener = (topic: string, queueId: number) => void;
+
 export class StoreDispatch {
   private readonly queue = new DispatchQueue(MAX_PENDING_DISPATCH);
+  private readonly arrivalListeners = new Set<ArrivalListener>();
+  private readonly touched = new Set<ConsumeQueue>();
+  private readonly noteTouched = (q: ConsumeQueue): void => {
+    this.touched.add(q);
+  };
   private readonly visibleAtFlush: boolean;
 
   constructor(
@@ -50,8 +60,25 @@ export class StoreDispatch {
    * at or below it is dispatched: every appended record is queued before any chore runs). */
   drain(): number {
     const visible = this.visibleOffset();
-    this.queue.drain(visible);
+    if (this.arrivalListeners.size === 0) {
+      this.queue.drain(visible);
+      return visible;
+    }
+    this.queue.drain(visible, this.noteTouched);
+    if (this.touched.size > 0) this.announce();
     return visible;
+  }
+
+  /** Add an arrival listener; returns its removal. */
+  onArrival(listener: ArrivalListener): () => void {
+    this.arrivalListeners.add(listener);
+    return () => this.arrivalListeners.delete(listener);
+  }
+
+  private announce(): void {
+    const queues = [...this.touched];
+    this.touched.clear();
+    for (const q of queues) for (const listener of this.arrivalListeners) listener(q.topic, q.queueId);
   }
 
   /** Log truncation at `offset`: dispatch the records below it, forget the rest. */

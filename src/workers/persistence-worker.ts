@@ -39,6 +39,7 @@ for (;;) {
   receiveAnnouncements();
   if (block.load('stop') !== 0) break;
   const seen = block.load('wakeups');
+  block.store('wakeupsSeen', seen); // from here on a wake() bumps again (see persistence-layout.ts)
   const waitMs = service.step(systemClock.monotonicMs());
   if (waitMs > 0) block.waitChange('wakeups', seen, waitMs);
 }

@@ -123,7 +123,7 @@ async function rawPost(addr: string, path: string, text: string): Promise<{ stat
   const [host, port] = addr.split(':') as [string, string];
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = request({ host, port: Number(port), method: 'POST', path }, (res) => {
+    const req = request({ host, port: Number(port), method: 'POST', path, headers: { 'content-type': 'application/json' } }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
     });

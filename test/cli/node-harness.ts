@@ -1,7 +1,8 @@
 // Runs `mqstore node` as a real process from source (node --import tsx src/cli/main.ts node ...),
 // waits for its JSON ready line (event-driven, with a deadline), and stops it with a signal,
 // waiting for the exit event. Every process started here is SIGKILLed after the test file if a
-// test left it running. Also: the CLI run to completion (runCli) and a small HTTP GET/POST.
+// test left it running. Also: the CLI run to completion (runCli, optionally with extra
+// environment variables) and a small HTTP GET/POST (with a bearer token or any headers).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -13,7 +14,10 @@ export interface ReadyLine {
   ready: true;
   pid: number;
   adminPort: number;
+  adminScheme: 'http' | 'https';
   haPort: number | null;
+  /** The gRPC MessagingService port (`mqstore node` always serves it). */
+  grpcPort: number | null;
   brokerRole: string;
   brokerName: string;
   brokerId: number;
@@ -94,8 +98,8 @@ export interface CliRun {
 }
 
 /** Run the CLI to completion (async, so the test process keeps serving its own event loop). */
-export async function runCli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCli(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   started.add(child);
   let stdout = '';
   let stderr = '';
@@ -115,11 +119,22 @@ export interface HttpAnswer {
   body: string;
 }
 
-export function http(addr: string, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<HttpAnswer> {
+/** Extra request headers, or a bearer token (the node's adminTokenFile content). */
+export interface HttpOptions {
+  timeoutMs?: number;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/** One request; a POST says `Content-Type: application/json` unless `headers` says otherwise. */
+export function http(addr: string, method: string, path: string, body?: unknown, options: number | HttpOptions = {}): Promise<HttpAnswer> {
+  const { timeoutMs = 10_000, token, headers = {} } = typeof options === 'number' ? { timeoutMs: options } : options;
   const [host, port] = addr.split(':') as [string, string];
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ host, port: Number(port), method, path, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const sent: Record<string, string> = { ...(payload !== undefined || method === 'POST' ? { 'content-type': 'application/json' } : {}), ...headers };
+    if (token !== undefined) sent.authorization = `Bearer ${token}`;
+    const req = request({ host, port: Number(port), method, path, headers: sent }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -131,8 +146,8 @@ export function http(addr: string, method: string, path: string, body?: unknown,
   });
 }
 
-export async function getJson<T>(addr: string, path: string): Promise<T> {
-  const r = await http(addr, 'GET', path);
+export async function getJson<T>(addr: string, path: string, options: HttpOptions = {}): Promise<T> {
+  const r = await http(addr, 'GET', path, undefined, options);
   if (r.status !== 200) throw new Error(`GET ${path}: HTTP ${r.status}: ${r.body}`);
   return JSON.parse(r.body) as T;
 }

@@ -71,9 +71,15 @@ describe('cross-key rules: sizes', () => {
 
 describe('cross-key rules: disk ratios', () => {
   it('diskSpaceWarningLevelRatio >= diskMaxUsedSpaceRatio', () => {
-    const e = configError(() => loadStoreConfig({ diskMaxUsedSpaceRatio: 95 }, quiet));
+    const e = configError(() => loadStoreConfig({ diskSpaceWarningLevelRatio: 86, diskMaxUsedSpaceRatio: 88 }, quiet));
     expect(e.key).toBe('diskSpaceWarningLevelRatio');
-    expect(e.message).toContain('>= diskMaxUsedSpaceRatio (95)');
+    expect(e.message).toContain('>= diskMaxUsedSpaceRatio (88)');
+  });
+
+  it('diskMaxUsedSpaceRatio 95 (RocketMQ allows it) is clamped to 90, not refused (issue 14: its doc said up to 95)', () => {
+    const lines: string[] = [];
+    expect(loadStoreConfig({ diskMaxUsedSpaceRatio: 95 }, { warn: (m) => lines.push(m) }).diskMaxUsedSpaceRatio).toBe(90);
+    expect(lines.join('\n')).toMatch(/'diskMaxUsedSpaceRatio': 95 is outside \[10, 90\] and is clamped to 90, because it must not exceed diskSpaceWarningLevelRatio/);
   });
 
   it('diskSpaceWarningLevelRatio >= diskSpaceCleanForciblyRatio', () => {

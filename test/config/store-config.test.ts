@@ -87,6 +87,7 @@ describe('defaults', () => {
     expect(differing.sort()).toEqual([
       'brokerIP1',
       'brokerName',
+      'grpcServerPort',
       // DLedger timing: faster failover than DLedger's 6 s detection (store-config.ts says why)
       'heartBeatTimeIntervalMs',
       'inSyncReplicas',

@@ -6,11 +6,13 @@
 //     heal, then it resumes from its own end (not from 0) and the logs end byte-identical;
 //   - SYNC_MASTER: during the cut puts return FLUSH_SLAVE_TIMEOUT, then SLAVE_NOT_AVAILABLE once
 //     the master dropped the slave; after the heal PUT_OK again and the logs byte-identical.
+// The nodes use network addresses, so they run with a replication secret (peer authentication).
 // Needs root (ip netns); skips with the reason otherwise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectIdenticalLogs } from '../helpers/ha-logs.js';
 import { HaNodeProcess, NODE_SEGMENT_BYTES, NODE_STORE_BASE, waitStatus, type Json } from '../helpers/ha-node-process.js';
 import { netnsUnavailable, ownNamespacesLeft, SwitchedHosts } from '../helpers/netns.js';
+import { writeSecretFile } from '../helpers/replication-secrets.js';
 import { skipNotice } from '../helpers/skip-notice.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
@@ -24,6 +26,8 @@ const SLAVE_TIMEOUT_MS = 500;
 const BASE = {
   ...NODE_STORE_BASE,
   haHousekeepingInterval: HOUSEKEEPING_MS, // a silent peer is dropped after 2 s (default 20 s)
+  // not loopback: a networked node refuses to start without a secret
+  replicationSecretFile: writeSecretFile(newDir()),
 };
 // short connect timeout and back-off cap, so the slave retries during the cut and is back soon after the heal
 const HA_OPTIONS = { connectTimeoutMs: 1000, backoffMaxMs: 1000 };

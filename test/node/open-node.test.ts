@@ -120,7 +120,8 @@ describe('openNode: master and slave in one process', () => {
 
     await master.close(); // the master goes away; an operator promotes the slave
     const promoted = await slave.promote('ASYNC_MASTER');
-    expect(promoted).toEqual({ previousRole: 'SLAVE', brokerRole: 'ASYNC_MASTER', haPort: slave.haPort() });
+    expect(promoted).toEqual({ previousRole: 'SLAVE', brokerRole: 'ASYNC_MASTER', haPort: slave.haPort(), promotionRecord: join(slave.config.storePathRootDir, 'config', 'promotion.json') });
+    expect(existsSync(promoted.promotionRecord)).toBe(true);
     expect(promoted.haPort).toBeGreaterThan(0);
     const next = await put(slave, 201);
     expect(next.status).toBe('PUT_OK');

@@ -1,12 +1,14 @@
 // The tidy test: the shape of src/ that shared/ARCHITECTURE.md §2 draws, checked on every run.
 //   1. imports only go down the layers (or stay within a layer); nothing but the layers above
 //      store/ imports it;
-//   2. node:net only in src/net/; node:fs only in the rooms listed below (each with its reason);
+//   2. node:net only in src/net/, node:tls only in src/net/tls-transport.ts; node:fs only in the
+//      rooms listed below (each with its reason);
 //   3. raw timers (setTimeout, setImmediate, setInterval and their clear*) only in
 //      src/util/scheduler.ts, raw clocks (Date.now, performance.now, process.hrtime, new Date())
 //      only in src/util/clock.ts — everything else takes a Scheduler and a Clock — with the
 //      listed exceptions (the CLI's process lifetime and measurements, worker thread loops);
-//   4. no test harness in src/ (ha-node-main.ts lives in test/helpers/).
+//   4. no test harness in src/ (ha-node-main.ts lives in test/helpers/);
+//   5. @grpc/grpc-js and @grpc/proto-loader only in src/broker/ (the gRPC front end).
 // It reads the source as text; a comment mentioning a banned name does not count.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -108,11 +110,12 @@ describe('tidy: the layering of src/', () => {
     expect(bad).toEqual([]);
   });
 
-  it('node:net only in src/net, node:fs only where listed', () => {
+  it('node:net only in src/net, node:tls only in net/tls-transport.ts, node:fs only where listed', () => {
     const bad: string[] = [];
     for (const f of files) {
       const text = code(f.path);
       if (/^import (?!type )[^;]*from 'node:net'/m.test(text) && !f.rel.startsWith('net/')) bad.push(`${f.rel} imports node:net`);
+      if (/^import (?!type )[^;]*from 'node:tls'/m.test(text) && f.rel !== 'net/tls-transport.ts') bad.push(`${f.rel} imports node:tls`);
       if (/from 'node:fs(\/promises)?'/.test(text) && !allowed(f.rel, FS_ALLOWED)) bad.push(`${f.rel} imports node:fs`);
     }
     expect(bad).toEqual([]);
@@ -125,6 +128,11 @@ describe('tidy: the layering of src/', () => {
       if (RAW_TIMER.test(text) && !allowed(f.rel, TIMERS_ALLOWED)) bad.push(`${f.rel}: raw timer ${RAW_TIMER.exec(text)![0]}`);
       if (RAW_CLOCK.test(text) && !allowed(f.rel, CLOCK_ALLOWED)) bad.push(`${f.rel}: raw clock ${RAW_CLOCK.exec(text)![0]}`);
     }
+    expect(bad).toEqual([]);
+  });
+
+  it('@grpc/* only in src/broker', () => {
+    const bad = files.filter((f) => /from '@grpc\//.test(code(f.path)) && !f.rel.startsWith('broker/')).map((f) => f.rel);
     expect(bad).toEqual([]);
   });
 

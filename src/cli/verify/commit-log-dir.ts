@@ -4,6 +4,10 @@
 // the records of the last segment from its start; the log ends at the first position that
 // does not hold a valid record (zeros, a torn or corrupt record), or at the segment's end after
 // the end-of-file blank. Files are only read (opened O_RDONLY), never changed.
+// Segment files at the end that hold no record at all (a preallocated next segment of a running
+// or killed node: all zeros) are not log: the scan steps back to the newest segment with a
+// record, so 26 KB of data in a store with an empty preallocated second segment ends at 26 KB,
+// not at the second segment's start. `emptyTailSegments` counts the files skipped.
 //
 // `endKind` says why the log ends there: 'zeros' (normal end), 'segment-end' (blank or a full
 // segment), 'corrupt' (non-zero bytes that are not a valid record: the tail itself may be the
@@ -36,6 +40,8 @@ export interface LogExtent {
   endKind: LogEndKind;
   /** For 'corrupt': what is wrong with the bytes at endOffset. */
   endReason: string | null;
+  /** Segment files after the end holding no record (preallocated, all-zero starts). */
+  emptyTailSegments: number;
 }
 
 /** `dir` itself when it holds segment files, else `dir/commitlog` (a store root). */
@@ -63,12 +69,22 @@ export function listSegments(commitLogDir: string): LogSegment[] {
 export function readLogExtent(dir: string, givenEnd?: number): LogExtent {
   const commitLogDir = resolveCommitLogDir(dir);
   const segments = listSegments(commitLogDir);
-  if (segments.length === 0) return { dir: commitLogDir, segments, minOffset: 0, endOffset: givenEnd ?? 0, endKind: givenEnd === undefined ? 'empty' : 'given', endReason: null };
+  const base = { dir: commitLogDir, segments, endReason: null, emptyTailSegments: 0 };
+  if (segments.length === 0) return { ...base, minOffset: 0, endOffset: givenEnd ?? 0, endKind: givenEnd === undefined ? 'empty' : 'given' };
   const minOffset = segments[0]!.fromOffset;
-  if (givenEnd !== undefined) return { dir: commitLogDir, segments, minOffset, endOffset: givenEnd, endKind: 'given', endReason: null };
-  const last = segments.at(-1)!;
-  const stop = scanForEnd(last);
-  return { dir: commitLogDir, segments, minOffset, endOffset: last.fromOffset + stop.position, endKind: stop.kind, endReason: stop.reason };
+  if (givenEnd !== undefined) return { ...base, minOffset, endOffset: givenEnd, endKind: 'given' };
+  // newest first; a segment with no record at its start (zeros) is an unused preallocation,
+  // unless it is the first one (an empty log) or the one before it does not reach it (a gap:
+  // the log ends at this empty segment's start, as recovery would find it)
+  for (let i = segments.length - 1; ; i--) {
+    const segment = segments[i]!;
+    const stop = scanForEnd(segment);
+    const previous = segments[i - 1];
+    const emptyTail = stop.position === 0 && stop.kind === 'zeros' && previous !== undefined && previous.fromOffset + previous.sizeBytes === segment.fromOffset;
+    if (!emptyTail) {
+      return { ...base, minOffset, endOffset: segment.fromOffset + stop.position, endKind: stop.kind, endReason: stop.reason, emptyTailSegments: segments.length - 1 - i };
+    }
+  }
 }
 
 interface EndStop {

@@ -1,0 +1,135 @@
+// startBroker: the RocketMQ 5 gRPC MessagingService on one open store, as a client of the
+// engine's public API (MessageStore). Binds grpcBindAddress (default brokerIP1) :
+// grpcServerPort (0 = any free port), advertises brokerIP1 and the real port in routes, loads
+// config/topics.json and config/subscriptionGroup.json, and serves until close().
+// close(): wake every long poll (answered MESSAGE_NOT_FOUND), end the Telemetry streams, then
+// let grpc-js finish in-flight calls (tryShutdown), forcing the rest after CLOSE_GRACE_MS.
+// Closing the broker never closes the store (the node assembly owns it).
+import * as grpc from '@grpc/grpc-js';
+import type { MessageStore } from '../store/message-store.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { consoleLogger, type Logger } from '../util/logger.js';
+import { realScheduler, type Scheduler } from '../util/scheduler.js';
+import type { BrokerContext } from './broker-context.js';
+import { ClientRegistry } from './client-settings.js';
+import { GroupRegistry } from './group-registry.js';
+import { ArrivalWaiters } from './long-poll.js';
+import { messagingService } from './messaging-service.js';
+import { consumerOffsetLedger, PopService } from './pop-service.js';
+import { rocketmqSchema } from './proto-schema.js';
+import { TopicRegistry } from './topic-registry.js';
+
+export const CLOSE_GRACE_MS = 5_000;
+
+export interface BrokerOptions {
+  logger?: Logger;
+  clock?: Clock;
+  scheduler?: Scheduler;
+}
+
+/** What /status shows of the gRPC server. */
+export interface BrokerStats {
+  host: string;
+  port: number;
+  telemetryStreams: number;
+  longPolls: number;
+  receiving: number;
+  topics: number;
+  groups: number;
+}
+
+export interface Broker {
+  readonly host: string;
+  readonly port: number;
+  readonly topics: TopicRegistry;
+  readonly groups: GroupRegistry;
+  /** Address, open Telemetry streams, long polls waiting, receive streams in progress. */
+  stats(): BrokerStats;
+  close(): Promise<void>;
+}
+
+export async function startBroker(store: MessageStore, options: BrokerOptions = {}): Promise<Broker> {
+  const config = store.config;
+  const logger = options.logger ?? consoleLogger('broker', config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const scheduler = options.scheduler ?? realScheduler;
+  const schema = rocketmqSchema();
+  const topics = new TopicRegistry(store.fileIO, config, () => clock.nowMs());
+  const groups = new GroupRegistry(store.fileIO, config, () => clock.nowMs());
+  const advertised = { host: config.brokerIP1, port: config.grpcServerPort };
+  const waiters = new ArrivalWaiters(store, scheduler);
+  const ctx: BrokerContext = {
+    store,
+    config,
+    topics,
+    groups,
+    pop: new PopService(store, consumerOffsetLedger(store), clock.nowMs(), logger.child('pop')),
+    waiters,
+    clients: new ClientRegistry(),
+    clock,
+    scheduler,
+    logger,
+    advertised,
+  };
+  const service = messagingService(ctx);
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': config.grpcMaxInboundMessageSize,
+    'grpc.max_send_message_length': -1,
+  });
+  server.addService(schema.service, service.implementation);
+  const host = config.grpcBindAddress ?? config.brokerIP1;
+  let port: number;
+  try {
+    port = await bind(server, host, config.grpcServerPort);
+  } catch (err) {
+    waiters.close();
+    server.forceShutdown();
+    throw err;
+  }
+  advertised.port = port;
+  logger.info(`gRPC MessagingService on ${host}:${port} (schema from ${schema.protoDir}; ${topics.list().length} topics, ${groups.list().length} groups)`);
+  let closing: Promise<void> | null = null;
+  return {
+    host,
+    port,
+    topics,
+    groups,
+    stats: () => ({
+      host,
+      port,
+      telemetryStreams: service.telemetry.open,
+      longPolls: waiters.waiting,
+      receiving: service.receiving(),
+      topics: topics.list().length,
+      groups: groups.list().length,
+    }),
+    close: () => (closing ??= shutdown(server, ctx, service.telemetry, scheduler)),
+  };
+}
+
+function bind(server: grpc.Server, host: string, port: number): Promise<number> {
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      if (err) reject(new Error(`the gRPC server could not bind ${address} (grpcBindAddress / grpcServerPort): ${err.message}`, { cause: err }));
+      else resolve(bound);
+    });
+  });
+}
+
+async function shutdown(server: grpc.Server, ctx: BrokerContext, telemetry: { closeAll(): void }, scheduler: Scheduler): Promise<void> {
+  ctx.waiters.close();
+  telemetry.closeAll();
+  await new Promise<void>((resolve) => {
+    const force = scheduler.after(CLOSE_GRACE_MS, () => {
+      ctx.logger.warn(`gRPC calls still open ${CLOSE_GRACE_MS} ms after close; forcing them`);
+      server.forceShutdown();
+      resolve();
+    });
+    server.tryShutdown((err) => {
+      force.cancel();
+      if (err) ctx.logger.warn(`gRPC shutdown: ${err.message}`);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,104 @@
+// The broker's topics: RocketMQ's config/topics.json (topicConfigTable of TopicConfig rows), with
+// the message type in the row's attributes as RocketMQ 5 keeps it (`message.type`: NORMAL, FIFO,
+// DELAY, TRANSACTION). A topic is created on first use (route query or send) when
+// autoCreateTopicEnable is on, with defaultTopicQueueNums read and write queues, perm 6 (RW) and
+// type NORMAL; otherwise an unknown topic is refused with TOPIC_NOT_FOUND. Every change is
+// written atomically before it is used (so a topic a client saw survives a crash).
+// Invariants: names pass RocketMQ's topic rule; queue counts are in [1, maxQueueId + 1].
+import type { MessageStoreConfig } from '../config/store-config.js';
+import { topicBytes } from '../codec/topic-name.js';
+import type { FileIO } from '../io/file-io.js';
+import { ConfigJsonFile } from './config-json-file.js';
+import { refuse } from './status-codes.js';
+
+export const TOPIC_MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
+export type TopicMessageType = (typeof TOPIC_MESSAGE_TYPES)[number];
+export const MESSAGE_TYPE_ATTRIBUTE = 'message.type';
+/** RocketMQ's PermName: READ 4 | WRITE 2. */
+export const PERM_READ = 4;
+export const PERM_WRITE = 2;
+
+/** One row of topicConfigTable, in RocketMQ's JSON shape. */
+export interface TopicConfig {
+  topicName: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  topicFilterType: 'SINGLE_TAG' | 'MULTI_TAG';
+  topicSysFlag: number;
+  order: boolean;
+  attributes: Record<string, string>;
+}
+
+export function messageTypeOf(topic: TopicConfig): TopicMessageType {
+  const t = topic.attributes[MESSAGE_TYPE_ATTRIBUTE];
+  return (TOPIC_MESSAGE_TYPES as readonly string[]).includes(t ?? '') ? (t as TopicMessageType) : 'NORMAL';
+}
+
+export class TopicRegistry {
+  private readonly file: ConfigJsonFile<TopicConfig>;
+  private readonly topics: Map<string, TopicConfig>;
+
+  constructor(
+    io: FileIO,
+    private readonly config: Readonly<MessageStoreConfig>,
+    private readonly nowMs: () => number,
+  ) {
+    const maxQueues = config.maxQueueId + 1;
+    this.file = new ConfigJsonFile<TopicConfig>(io, config.storePathRootDir, 'topics.json', 'topicConfigTable', (name, row) => checkTopicRow(name, row, maxQueues));
+    this.topics = this.file.load();
+  }
+
+  get(name: string): TopicConfig | undefined {
+    return this.topics.get(name);
+  }
+
+  list(): TopicConfig[] {
+    return [...this.topics.values()];
+  }
+
+  /** The topic, created per autoCreateTopicEnable; refuses ILLEGAL_TOPIC / TOPIC_NOT_FOUND. */
+  require(name: string): TopicConfig {
+    const bytes = topicBytes(name, this.config.maxTopicLength);
+    if (!(bytes instanceof Uint8Array)) refuse('ILLEGAL_TOPIC', `topic '${name}': ${bytes.reason}`);
+    const known = this.topics.get(name);
+    if (known) return known;
+    if (!this.config.autoCreateTopicEnable) {
+      refuse('TOPIC_NOT_FOUND', `topic '${name}' does not exist on broker ${this.config.brokerName} and autoCreateTopicEnable is false (create it first)`);
+    }
+    return this.put(name, { messageType: 'NORMAL' });
+  }
+
+  /** Create or replace a topic (the admin path and auto-creation); written before it is returned. */
+  put(name: string, spec: { messageType: TopicMessageType; queueNums?: number }): TopicConfig {
+    const queues = spec.queueNums ?? this.config.defaultTopicQueueNums;
+    const row: TopicConfig = {
+      topicName: name,
+      readQueueNums: queues,
+      writeQueueNums: queues,
+      perm: PERM_READ | PERM_WRITE,
+      topicFilterType: 'SINGLE_TAG',
+      topicSysFlag: 0,
+      order: spec.messageType === 'FIFO',
+      attributes: { [MESSAGE_TYPE_ATTRIBUTE]: spec.messageType },
+    };
+    const next = new Map(this.topics).set(name, row);
+    this.file.save(next, this.nowMs());
+    this.topics.set(name, row);
+    return row;
+  }
+}
+
+function checkTopicRow(name: string, row: unknown, maxQueues: number): string | null {
+  if (typeof row !== 'object' || row === null) return 'not an object';
+  const r = row as Partial<TopicConfig>;
+  if (r.topicName !== name) return `topicName ${JSON.stringify(r.topicName)} differs from its key`;
+  for (const k of ['readQueueNums', 'writeQueueNums'] as const) {
+    const n = r[k];
+    if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > maxQueues) return `${k} ${String(n)} is not in [1, ${maxQueues}]`;
+  }
+  if (!Number.isInteger(r.perm)) return 'perm is not an integer';
+  if (r.attributes === undefined) (r as TopicConfig).attributes = {};
+  else if (typeof r.attributes !== 'object' || r.attributes === null) return 'attributes is not an object';
+  return null;
+}
