@@ -581,9 +581,15 @@ export class RaftCore {
       return;
     }
     if (this.transfer && this.now >= this.transfer.deadlineMs) {
-      const to = this.transfer.to;
+      const { to, timeoutNowSent } = this.transfer;
       this.transfer = null;
       this.out.push({ kind: 'transfer-done', to, code: RaftCode.TAKE_LEADERSHIP_FAILED, reason: `${to} did not take over in ${s.transferTimeoutMs} ms` });
+      if (timeoutNowSent) {
+        // votes for a transferee ignore sticky leaders, so a delayed one may still elect it: the
+        // lease given up with TIMEOUT_NOW is never taken back; step down, the group elects again
+        this.becomeFollower(this.term, null);
+        return;
+      }
     }
     if (this.now >= this.nextHeartbeatMs) {
       this.nextHeartbeatMs = this.now + s.heartbeatIntervalMs;

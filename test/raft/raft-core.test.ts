@@ -285,6 +285,21 @@ describe('RaftCore: leadership transfer', () => {
     expect(c.get(leader).transferResults).toEqual([{ to, code: RaftCode.SUCCESS }]);
   });
 
+  it('a transferee that never takes over: TAKE_LEADERSHIP_FAILED, and the leader steps down rather than take back the lease it gave up', () => {
+    const c = new Cluster(IDS);
+    const leader = elect(c);
+    c.advance(100);
+    const to = IDS.find((id) => id !== leader)!;
+    c.step(leader, { kind: 'transfer-leadership', to });
+    c.isolate(to); // TIMEOUT_NOW (already queued) never arrives
+    expect(c.get(leader).core.status().acceptingPuts).toBe(false);
+    c.advance(1_100);
+    const L = c.get(leader);
+    expect(L.transferResults).toEqual([{ to, code: RaftCode.TAKE_LEADERSHIP_FAILED }]);
+    const failedAt = L.actions.findIndex((a) => a.kind === 'transfer-done');
+    expect(L.actions.slice(failedAt).some((a) => a.kind === 'role-changed' && a.role === 'FOLLOWER')).toBe(true);
+  });
+
   it('preferredLeaderId: the leader hands over to the preferred member once it is live and caught up', () => {
     const c = new Cluster(IDS, { preferredLeaderId: 'n2' });
     elect(c);
