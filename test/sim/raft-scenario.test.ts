@@ -54,6 +54,11 @@ describe('simulator: raft scenario', () => {
     expect(o.result.violation ? formatFailure(raft, o, {}, false) : null).toBeNull();
     expect(o.result.steps).toBeLessThan(100_000);
   }, 120_000);
+
+  it('seed 267: a completion (persist, marker written) that fires while the host is paused is handled when it resumes (was: lost, the core then held every message)', async () => {
+    const o = await runSeed(raft, 267);
+    expect(o.result.violation ? formatFailure(raft, o, {}, false) : null).toBeNull();
+  }, 120_000);
 });
 
 describe('simulator: raft bites', () => {
