@@ -10,6 +10,9 @@
 //   - `log-progress {appliedLogSeq}` reports the log after the log action numbered appliedLogSeq
 //     (and the leader's own puts): writtenEnd = bytes in the log (page cache), flushedEnd = bytes
 //     fsynced; after a truncation to X a flush that began before it counts only up to X;
+//   - every persist-state is answered with `persisted` and every append-marker with
+//     `marker-written`, however late (the core waits for them: a lost `persisted` holds every
+//     message from then on — the simulator found this in its own glue, seed 267);
 //   - an IO error in any action is fail-stop for the node (the core is not told; the node stops).
 import type { AppendHeader, RaftMessage } from './raft-protocol.js';
 import type { TermEntry } from './term-history.js';
