@@ -10,6 +10,10 @@
 //   - `log-progress {appliedLogSeq}` reports the log after the log action numbered appliedLogSeq
 //     (and the leader's own puts): writtenEnd = bytes in the log (page cache), flushedEnd = bytes
 //     fsynced; after a truncation to X a flush that began before it counts only up to X;
+//   - the leader's own appends (client puts) are reported with log-progress, and an
+//     append-marker with marker-written, before any other event is fed to the core (same tick):
+//     a step-down in between would leave the core with an older log end than the log's (sim
+//     seed 1888);
 //   - every persist-state is answered with `persisted` and every append-marker with
 //     `marker-written`, however late (the core waits for them: a lost `persisted` holds every
 //     message from then on — the simulator found this in its own glue, seed 267);

@@ -52,6 +52,7 @@ export class RaftSimNode {
   private paused = false;
   private inbox: { from: string; frame: Uint8Array }[] = [];
   private deferred: RaftEvent[] = [];
+  private syncEvents: RaftEvent[] = [];
   private flushTimer: Cancelable | null = null;
   private logSeqApplied = 0;
   private persistChainAt = 0;
@@ -85,6 +86,7 @@ export class RaftSimNode {
     this.paused = false;
     this.inbox = [];
     this.deferred = [];
+    this.syncEvents = [];
     this.pendingPuts = [];
     this.logSeqApplied = 0;
     const core = new RaftCore(
@@ -150,6 +152,9 @@ export class RaftSimNode {
     const record = putRecord(putId, size);
     const { start, end } = this.log.appendOwn(record, term);
     this.pendingPuts.push({ putId, start, end, term, record });
+    // reported before any other event (sim seed 1888: reported later, a step-down in between left
+    // the core with an older log end than the log's)
+    this.feed(this.progressEvent());
     this.afterLogChange();
     return true;
   }
@@ -185,6 +190,7 @@ export class RaftSimNode {
     }
     const actions = core.step(event, this.now());
     for (const a of actions) this.perform(a);
+    while (this.syncEvents.length > 0 && this.core === core) this.feed(this.syncEvents.shift()!);
     this.armTimer();
   }
 
@@ -226,11 +232,12 @@ export class RaftSimNode {
         if (a.offset !== this.log.end) throw new Error(`marker at ${a.offset}, log end ${this.log.end}`);
         const { end } = this.log.appendOwn(markerRecord(a.term, this.index), a.term);
         this.logSeqApplied = a.logSeq;
-        this.soon({ kind: 'marker-written', logSeq: a.logSeq, term: a.term, endOffset: end });
+        // before any other event (sim seed 1888: a step-down in between left the core without the marker's end)
+        this.syncEvents.push({ kind: 'marker-written', logSeq: a.logSeq, term: a.term, endOffset: end });
         return this.afterLogChange();
       }
       case 'confirm':
-        this.oracle.onConfirm(this.host, a.offset, this.log);
+        this.oracle.onConfirm(this.host, a.offset, this.log, this.core?.status().term ?? 0);
         this.checkpoint = Math.max(this.checkpoint, a.offset);
         return this.completePuts(a.offset);
       case 'role-changed':

@@ -7,7 +7,7 @@
 //                           confirms offset C its bytes [0, C) equal the committed bytes known so far
 //                           (then extend them): committed bytes never change or move;
 //   no-truncate-committed   a Raft truncation never cuts bytes a host holds that are committed;
-//   leader-holds-committed  a new leader's log starts with every committed byte;
+//   leader-holds-committed  a new leader of term T holds every byte committed in terms before T;
 //   put-ok-kept             a PUT_OK'd put's record is in the committed log at its offset, byte for byte;
 //   log-matching            (timer + final) two logs that both hold a term agree, byte for byte, up
 //                           to where the shorter run of their last common term ends, and that term
@@ -69,14 +69,25 @@ export class RaftOracle {
     const other = this.leaders.get(term);
     if (other !== undefined && other !== host) this.flag('one-leader-per-term', `${host} and ${other} both became leader of term ${term}`);
     this.leaders.set(term, host);
+    // Leader Completeness: a leader of term T holds what was committed in terms before T (a
+    // stale leader of an older term, e.g. one that was paused while its votes arrived, need not
+    // hold what a later term committed: sim seed 1888)
+    let need = 0;
+    for (const c of this.commits) if (c.term < term) need = Math.max(need, c.end);
     const x = agreedEnd(log.terms.entries, log.end, this.committedTerms, this.committedLen);
     const m = commonPrefix(log.bytes.subarray(0, x), this.committedBytes.subarray(0, x));
-    if (m < this.committedLen) {
-      this.flag('leader-holds-committed', `${host} became leader of term ${term} with a log of ${log.end} bytes that holds only ${m} of the ${this.committedLen} committed bytes (its terms ${formatTerms(log.terms.entries)})`);
+    if (m < need) {
+      this.flag('leader-holds-committed', `${host} became leader of term ${term} with a log of ${log.end} bytes that holds only ${m} of the ${need} bytes committed before that term (its terms ${formatTerms(log.terms.entries)})`);
     }
   }
 
-  onConfirm(host: string, offset: number, log: SimRaftLog): void {
+  /** Committed ends by the term they were committed in (the confirming member's term). */
+  private readonly commits: { term: number; end: number }[] = [];
+
+  onConfirm(host: string, offset: number, log: SimRaftLog, term: number): void {
+    const last = this.commits[this.commits.length - 1];
+    if (last && last.term === term) last.end = Math.max(last.end, offset);
+    else if (this.commits.length < 100_000) this.commits.push({ term, end: offset });
     if (offset > log.end) return this.flag('committed-prefix', `${host} confirmed ${offset} but its log ends at ${log.end}`);
     const upTo = Math.min(offset, this.committedLen);
     const m = commonPrefix(log.bytes.subarray(0, upTo), this.committedBytes.subarray(0, upTo));
