@@ -18,6 +18,11 @@
 //   error     commitMode 'direct' needs O_DIRECT, so not ioBackend 'node'
 //   warn      commitMode 'direct' without the pool has no effect
 //   warn      the pool (transientStorePoolSize x segment size) is more than half of RAM
+//   error     DLedger (enableDLegerCommitLog=true, dledger-checks.ts): dLegerGroup, dLegerPeers
+//             (3 or 5 distinct ids and addresses), dLegerSelfId in them, preferredLeaderId in
+//             them, brokerRole not SLAVE, no haMasterAddress, this member's Raft port distinct from
+//             the node's ports, minVoteIntervalMs <= maxVoteIntervalMs; then refused as not yet
+//             available (the node glue is the next step)
 //   error     adminReadAuth 'token' needs adminTokenFile
 //   error     adminTlsCertFile and adminTlsKeyFile: both or neither (also grpcTls*File)
 //   error     replicationTlsEnable needs replicationTlsCertFile, replicationTlsKeyFile and
@@ -28,6 +33,7 @@
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { checkDLedger } from './dledger-checks.js';
 import { END_FILE_MIN_BLANK_BYTES, RECORD_OVERHEAD_MAX_BYTES, type MessageStoreConfig } from './store-config.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -51,6 +57,7 @@ export function deriveAndCheck(draft: DraftStoreConfig, warn: (message: string) 
     adminPort: draft.adminPort ?? derivedPort(draft.listenPort, 2, 'adminPort'),
     grpcServerPort: draft.grpcServerPort ?? (draft.listenPort === 0 ? 0 : DEFAULT_GRPC_SERVER_PORT),
   };
+  checkDLedger(config);
   checkRole(config, warn);
   applyTransientStorePoolRule(config, warn);
   checkSegmentHoldsLargestRecord(config);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { LogLevel } from '../util/logger.js';
 import { parseHostList } from './host-list.js';
 import type { KeySpec, KeySpecFor } from './key-spec.js';
+import { DLEDGER_ID, parseDLedgerPeers } from './dledger-peers.js';
 import { isBrokerName, isHost, isStorePath, normalizeStorePath, parseDeleteWhenHours, parseHostPort } from './value-formats.js';
 
 export const FLUSH_DISK_TYPES = ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const;
@@ -122,6 +123,23 @@ export interface MessageStoreConfig {
   readonly inSyncReplicas: number;
   readonly haRejoinTruncateMaxBytes: number;
   readonly haRejoinAllowTruncate: boolean;
+  // --- DLedger (Raft CommitLog); see the section's comment in the table
+  readonly enableDLegerCommitLog: boolean;
+  readonly dLegerGroup: string | null;
+  readonly dLegerPeers: string | null;
+  readonly dLegerSelfId: string | null;
+  readonly preferredLeaderId: string | null;
+  readonly enableBatchPush: boolean;
+  readonly maxBatchPushSize: number;
+  readonly heartBeatTimeIntervalMs: number;
+  readonly maxHeartBeatLeak: number;
+  readonly minVoteIntervalMs: number;
+  readonly maxVoteIntervalMs: number;
+  readonly maxPushTimeOutMs: number;
+  readonly maxWaitAckTimeMs: number;
+  readonly maxPendingRequestsNum: number;
+  readonly leadershipTransferWaitTimeout: number;
+  readonly leadershipTransferMaxLagBytes: number;
   // --- replication security (mqstore only; src/net/replication-security.ts)
   readonly replicationSecretFile: string | null;
   readonly replicationTrustedNetwork: boolean;
@@ -613,6 +631,113 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     type: 'boolean',
     default: false,
     doc: 'SLAVE start-up: let the rejoin drop diverged bytes it would otherwise refuse to: more than haRejoinTruncateMaxBytes, bytes this node acknowledged to a master as a slave, or bytes a master with a history that is not newer (a new or wiped master) does not have. Meant for one start (mqstore node --set haRejoinAllowTruncate=true); the dropped bytes go to quarantine/.',
+    origin: 'mqstore',
+  },
+  // --- DLedger (Raft CommitLog). Checked together in cross-checks.ts when enableDLegerCommitLog
+  // is true. The Raft core (src/raft/) reads them (raft-settings.ts); the node glue that runs it
+  // is not there yet, so enableDLegerCommitLog=true is refused at load with a 'not yet available'
+  // ConfigError (after the other DLedger checks), and the other keys are accepted but not acted on.
+  // Timing defaults: failover (last heartbeat heard -> new leader) in 350-600 ms on loopback.
+  enableDLegerCommitLog: flag(
+    false,
+    'Replace the classic master/slave CommitLog by a Raft group of dLegerPeers (DLedger mode). NOT YET AVAILABLE: true is refused until the node glue lands (the Raft core and its checks are in src/raft/).',
+  ),
+  dLegerGroup: {
+    type: 'string',
+    default: null,
+    allowed: '1-64 of letters, digits, "_", "-", "." (e.g. broker-a)',
+    check: (v) => /^[A-Za-z0-9_.-]{1,64}$/.test(v),
+    normalize: (v) => v.trim(),
+    doc: 'DLedger mode: the Raft group name, the same on every member (usually the brokerName). Required with enableDLegerCommitLog.',
+    origin: 'rocketmq',
+  },
+  dLegerPeers: {
+    type: 'string',
+    default: null,
+    allowed: 'id-host:port entries separated by ";" (e.g. n0-10.0.0.1:40911;n1-10.0.0.2:40911;n2-10.0.0.3:40911), 3 or 5 members, distinct ids and addresses',
+    check: (v) => typeof parseDLedgerPeers(v) !== 'string',
+    normalize: (v) => v.trim(),
+    doc: 'DLedger mode: every member of the group (static membership, 3 or 5) with the address its Raft port listens on. Required with enableDLegerCommitLog.',
+    origin: 'rocketmq',
+  },
+  dLegerSelfId: {
+    type: 'string',
+    default: null,
+    allowed: 'a member id of dLegerPeers (1-64 of letters, digits, "_", ".")',
+    check: (v) => DLEDGER_ID.test(v),
+    normalize: (v) => v.trim(),
+    doc: 'DLedger mode: which member of dLegerPeers this node is. Required with enableDLegerCommitLog.',
+    origin: 'rocketmq',
+  },
+  preferredLeaderId: {
+    type: 'string',
+    default: null,
+    allowed: 'a member id of dLegerPeers',
+    check: (v) => DLEDGER_ID.test(v),
+    normalize: (v) => v.trim(),
+    doc: 'DLedger mode: the member that should lead; the leader checks every second and hands leadership to it once it is live and within leadershipTransferMaxLagBytes (a transfer stops puts for up to leadershipTransferWaitTimeout).',
+    origin: 'rocketmq',
+  },
+  enableBatchPush: {
+    type: 'boolean',
+    default: false,
+    aliases: ['isEnableBatchPush'],
+    doc: 'DLedger mode: false = each append to a follower carries at most haTransferBatchSize bytes; true = up to maxBatchPushSize (fewer round trips for a follower catching up, larger frames on the wire and more bytes re-sent after a loss).',
+    origin: 'rocketmq',
+  },
+  maxBatchPushSize: {
+    type: 'int',
+    default: MIB,
+    min: 1024,
+    max: 4 * MIB,
+    unit: 'bytes',
+    doc: 'DLedger mode with enableBatchPush: the largest append to a follower, in bytes.',
+    origin: 'rocketmq',
+    rocketmqDefault: '4 KiB (one batch of DLedger entries); our appends are byte ranges of the log, so a larger batch costs nothing extra to build',
+  },
+  heartBeatTimeIntervalMs: {
+    ...ms(100, 'DLedger mode: leader heartbeat period in ms. Shorter: faster failover detection, more idle traffic (one small frame per follower per period).'),
+    rocketmqDefault: '2000 (DLedger detects a dead leader after 6 s); 100 ms lets a follower notice in ~300 ms on loopback/LAN',
+  },
+  maxHeartBeatLeak: {
+    type: 'int',
+    default: 3,
+    min: 2,
+    max: 100,
+    unit: 'count',
+    doc: 'DLedger mode: election timeout = heartBeatTimeIntervalMs x this. A follower that heard no leader that long starts an election (after a random vote delay); a leader that heard from no majority that long steps down; a member that heard a leader that recently refuses votes. Larger: fewer false elections under load or GC pauses, slower failover.',
+    origin: 'rocketmq',
+  },
+  minVoteIntervalMs: {
+    ...ms(50, 'DLedger mode: lower bound of the random delay added to each election timeout, ms.', 0),
+    rocketmqDefault: '300; with a 300 ms timeout a smaller spread keeps failover under ~600 ms',
+  },
+  maxVoteIntervalMs: {
+    ...ms(300, 'DLedger mode: upper bound of that random delay, ms (>= minVoteIntervalMs). A wider spread makes split votes rarer; a narrower one makes failover quicker.', 0),
+    rocketmqDefault: '1000',
+  },
+  maxPushTimeOutMs: {
+    ...ms(300, 'DLedger mode: an append a follower has not acknowledged within this many ms is sent again from the last acknowledged offset. Shorter: faster recovery from a lost frame, more duplicate bytes on a slow link.'),
+    rocketmqDefault: '1000',
+  },
+  maxWaitAckTimeMs: ms(2500, 'DLedger mode: a put not held by a majority within this many ms answers IN_SYNC_REPLICAS_NOT_ENOUGH. Acted on by the node glue (not yet available).'),
+  maxPendingRequestsNum: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    max: INT_MAX,
+    unit: 'count',
+    doc: 'DLedger mode: puts waiting for a majority beyond this many answer OS_PAGE_CACHE_BUSY. Acted on by the node glue (not yet available).',
+    origin: 'rocketmq',
+  },
+  leadershipTransferWaitTimeout: ms(1000, 'DLedger mode: a leadership transfer whose transferee has not taken over within this many ms is abandoned (TAKE_LEADERSHIP_FAILED) and the leader takes puts again.'),
+  leadershipTransferMaxLagBytes: {
+    type: 'long',
+    default: MIB,
+    min: 0,
+    max: LONG_MAX,
+    unit: 'bytes',
+    doc: 'DLedger mode: a transfer to a member further behind than this many bytes is refused (FALL_BEHIND_TOO_MUCH); within it, the leader stops taking puts until the transferee holds everything. DLedger counts entries (maxLeadershipTransferWaitIndex, 1000); our log is counted in bytes.',
     origin: 'mqstore',
   },
   // --- replication security (mqstore only; src/net/replication-security.ts)

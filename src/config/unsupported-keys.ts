@@ -156,15 +156,8 @@ export const KNOWN_UNSUPPORTED_KEYS: readonly UnsupportedKey[] = Object.freeze([
   { key: 'minInSyncReplicas', group: 'store', note: REPLICAS_NOTE },
   { key: 'allAckInSyncStateSet', group: 'store', note: REPLICAS_NOTE },
   { key: 'enableAutoInSyncReplicas', group: 'store', note: REPLICAS_NOTE },
-  // --- DLedger (raft commit log): not implemented yet
-  {
-    key: 'enableDLegerCommitLog',
-    group: 'dledger',
-    refuseTrue: 'false (the DLedger commit log is not implemented by mqstore yet)',
-  },
-  ...['dLegerGroup', 'dLegerPeers', 'dLegerSelfId', 'preferredLeaderId', 'enableBatchPush', 'isEnableBatchPush', 'storePathDLedgerCommitLog'].map(
-    (key): UnsupportedKey => ({ key, group: 'dledger' }),
-  ),
+  // --- DLedger: the mode's keys are config keys now (store-config.ts); this one path is not
+  { key: 'storePathDLedgerCommitLog', group: 'dledger', note: 'DLedger mode keeps the RocketMQ CommitLog layout under storePathRootDir' },
   // --- RocketMQ 5 controller mode
   {
     key: 'enableControllerMode',

@@ -307,13 +307,15 @@ describe('loadStoreConfig: bad values name the key, the value and what is allowe
 
 describe('loadStoreConfig: unsupported RocketMQ keys', () => {
   it('refuses to turn on a mode mqstore does not have, but accepts it off', () => {
-    const e = configError(() => loadStoreConfig({ enableDLegerCommitLog: 'true' }, quiet));
-    expect(e.message).toContain('DLedger commit log is not implemented');
+    const dledger = { enableDLegerCommitLog: 'true', dLegerGroup: 'broker-a', dLegerPeers: 'n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913', dLegerSelfId: 'n0' };
+    const e = configError(() => loadStoreConfig(dledger, quiet));
+    expect(e.key).toBe('enableDLegerCommitLog');
+    expect(e.message).toContain('DLedger mode is not yet available');
     expect(() => loadStoreConfig({ enableControllerMode: true }, quiet)).toThrow(/controller mode is not implemented/);
     const { warn, lines } = collect();
-    loadStoreConfig({ enableDLegerCommitLog: 'false', dLegerPeers: 'n0-127.0.0.1:40911' }, { warn });
-    expect(lines).toHaveLength(2);
-    expect(lines[1]).toContain('RocketMQ dledger setting');
+    loadStoreConfig({ enableDLegerCommitLog: 'false', dLegerPeers: 'n0-127.0.0.1:40911', storePathDLedgerCommitLog: '/x' }, { warn });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('RocketMQ dledger setting');
   });
 
   it('warns about the different meaning of inSyncReplicas when RocketMQ 5 replica keys appear', () => {

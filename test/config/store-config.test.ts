@@ -85,7 +85,20 @@ describe('defaults', () => {
     const differing = describeConfigKeys()
       .filter((row) => row.rocketmqDefault !== undefined)
       .map((row) => row.key);
-    expect(differing.sort()).toEqual(['brokerIP1', 'brokerName', 'cleanFileForciblyEnable', 'grpcServerPort', 'inSyncReplicas', 'maxTopicLength']);
+    expect(differing.sort()).toEqual([
+      'brokerIP1',
+      'brokerName',
+      'cleanFileForciblyEnable',
+      'grpcServerPort',
+      // DLedger timing: faster failover than DLedger's 6 s detection (store-config.ts says why)
+      'heartBeatTimeIntervalMs',
+      'inSyncReplicas',
+      'maxBatchPushSize',
+      'maxPushTimeOutMs',
+      'maxTopicLength',
+      'maxVoteIntervalMs',
+      'minVoteIntervalMs',
+    ]);
   });
 
   it('every default passes its own spec, as a string and as a typed value', () => {
