@@ -13,15 +13,11 @@
 //      down with it and are saved;
 //   5. start a new persistence service at the new end.
 // Appends are refused while it runs (the store's `truncating` flag).
-import { join } from 'node:path';
 import { ErrorCode, StoreError } from '../errors.js';
-import { ensureDir } from '../io/atomic-file.js';
+import { copyToQuarantine } from '../commitlog/quarantine-copy.js';
 import { assert } from '../util/assert.js';
 import type { PersistenceRunner } from '../flush/persistence-runner.js';
 import type { StoreCore } from './store-core.js';
-
-/** Bytes copied per read/write when quarantining. */
-const COPY_CHUNK_BYTES = 1 << 20;
 
 export interface TruncationResult {
   truncateTo: number;
@@ -80,35 +76,6 @@ async function cut(core: StoreCore, offset: number, end: number, quarantineDir: 
 
 /** Copy [from, to) of the (stopped, fully flushed) log into a new quarantine directory. */
 function quarantine(core: StoreCore, from: number, to: number): string {
-  const { io, commitLog } = core;
-  const root = join(core.config.storePathRootDir, 'quarantine');
-  const dir = join(root, `${pad(from)}-${pad(to)}-${core.clock.nowMs()}`);
-  const buffer = new Uint8Array(COPY_CHUNK_BYTES);
-  ensureDir(io, dir);
-  for (let at = from; at < to; ) {
-    const segment = commitLog.segments.find(at);
-    if (!segment) throw new StoreError(ErrorCode.IO, `quarantine: no segment holds offset ${at} of [${from}, ${to})`);
-    const segmentEnd = Math.min(to, segment.endOffset);
-    const fd = io.open(join(dir, pad(at)), { create: true });
-    try {
-      for (let p = at; p < segmentEnd; ) {
-        const n = Math.min(COPY_CHUNK_BYTES, segmentEnd - p);
-        const chunk = buffer.subarray(0, n);
-        const got = io.pread(segment.fd, chunk, p - segment.fromOffset);
-        if (got !== n) throw new StoreError(ErrorCode.IO, `quarantine: read ${got} of ${n} bytes at ${p} of ${segment.path}`);
-        io.pwrite(fd, chunk, p - at);
-        p += n;
-      }
-      io.fdatasync(fd);
-    } finally {
-      io.close(fd);
-    }
-    at = segmentEnd;
-  }
-  io.fsyncDir(dir);
-  return dir;
+  return copyToQuarantine(core.io, core.commitLog.segments, core.config.storePathRootDir, [{ from, to }], core.clock.nowMs());
 }
 
-function pad(offset: number): string {
-  return String(offset).padStart(20, '0');
-}

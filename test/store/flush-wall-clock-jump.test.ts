@@ -10,22 +10,8 @@ import type { Clock } from '../../src/util/clock.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { ManualScheduler } from '../../src/util/scheduler.js';
+import { drive } from '../helpers/manual-time.js';
 import { SimDisk } from '../sim/sim-disk.js';
-
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Run scheduled tasks (settling promise continuations after each) for `ms` of simulated time. */
-async function drive(scheduler: ManualScheduler, clock: ManualClock, ms: number): Promise<void> {
-  const endMs = clock.nowMs() + ms;
-  for (let i = 0; i < 100_000; i++) {
-    await settle();
-    const due = scheduler.nextDueMs();
-    if (due === null || due > endMs) break;
-    scheduler.runNext();
-  }
-  clock.advance(Math.max(0, endMs - clock.nowMs()));
-  await settle();
-}
 
 describe('persistence service and the wall clock', () => {
   it('keeps flushing every flushIntervalCommitLog after the wall clock steps back 60 s', async () => {

@@ -11,21 +11,8 @@ import { failedPut, type PutMessageResult } from '../../src/store/statuses.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { ManualScheduler } from '../../src/util/scheduler.js';
+import { drive, settle } from '../helpers/manual-time.js';
 import { SimDisk } from '../sim/sim-disk.js';
-
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-async function drive(scheduler: ManualScheduler, clock: ManualClock, ms: number): Promise<void> {
-  const endMs = clock.nowMs() + ms;
-  for (let i = 0; i < 100_000; i++) {
-    await settle();
-    const due = scheduler.nextDueMs();
-    if (due === null || due > endMs) break;
-    scheduler.runNext();
-  }
-  clock.advance(Math.max(0, endMs - clock.nowMs()));
-  await settle();
-}
 
 let storeCount = 0;
 const SEGMENT_BYTES = 73_728;
