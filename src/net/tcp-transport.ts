@@ -106,7 +106,8 @@ export class SocketConnection implements Connection {
   }
 }
 
-class TcpListener implements Listener {
+/** A listening node:net Server (or tls.Server, which extends it) as a Listener. */
+export class ServerListener implements Listener {
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -137,7 +138,7 @@ function listen(options: ListenOptions): Promise<Listener> {
     server.listen(options.port, options.host, () => {
       server.off('error', onListenError);
       server.on('error', (err) => options.onError?.(err));
-      resolve(new TcpListener(server, options.host, (server.address() as AddressInfo).port));
+      resolve(new ServerListener(server, options.host, (server.address() as AddressInfo).port));
     });
   });
 }

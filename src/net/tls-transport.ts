@@ -23,7 +23,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { PeerAuthErrorCode } from './peer-auth-protocol.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
-import { SocketConnection, type SocketConnectionOptions } from './tcp-transport.js';
+import { ServerListener, SocketConnection, type SocketConnectionOptions } from './tcp-transport.js';
 import type { ConnectOptions, Connection, Listener, ListenOptions, Transport } from './transport.js';
 
 export interface TlsMaterial {
@@ -52,25 +52,6 @@ export const TLS_HANDSHAKE_ERROR_CODE = 'ERR_TLS_HANDSHAKE';
 
 const TLS_CONNECTION: SocketConnectionOptions = { connectEvent: 'secureConnect', descriptors: false };
 const MIN_VERSION = 'TLSv1.2';
-
-class TlsListener implements Listener {
-  private closing: Promise<void> | null = null;
-
-  constructor(
-    private readonly server: ReturnType<typeof createServer>,
-    readonly host: string,
-    readonly port: number,
-  ) {}
-
-  close(): Promise<void> {
-    // as the TCP listener: the port is free when this resolves; accepted connections stay open
-    this.closing ??= new Promise<void>((resolve) => {
-      this.server.close();
-      resolve();
-    });
-    return this.closing;
-  }
-}
 
 export interface TlsStats {
   /** Failed or refused TLS handshakes (all listeners). */
@@ -142,7 +123,7 @@ export function tlsTransport(material: TlsMaterial, runtime: TlsRuntime): Transp
         server.off('error', onListenError);
         server.on('error', (err) => options.onError?.(err));
         const address = server.address();
-        resolve(new TlsListener(server, options.host, typeof address === 'object' && address !== null ? address.port : options.port));
+        resolve(new ServerListener(server, options.host, typeof address === 'object' && address !== null ? address.port : options.port));
       });
     });
   }

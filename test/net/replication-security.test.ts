@@ -21,6 +21,7 @@ import { realScheduler } from '../../src/util/scheduler.js';
 import { makeCaAndNodeCert, opensslUnavailable, writeSecretFile } from '../helpers/replication-secrets.js';
 import { smallConfig } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
+import { configError } from '../helpers/config-errors.js';
 
 const newDir = tempDirs('mqstore-repl-sec-');
 const quiet = { warn: () => {} };
@@ -30,16 +31,6 @@ function policy(keys: Record<string, unknown>) {
   const config = loadStoreConfig(keys, quiet);
   const run = () => replicationSecurity(config, { clock: systemClock, scheduler: realScheduler, logger });
   return { logger, run };
-}
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('replication security policy', () => {

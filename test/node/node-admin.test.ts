@@ -13,6 +13,7 @@ import { prepareNodeAdmin } from '../../src/node/node-admin.js';
 import { HA_TEST_DEFAULTS } from '../helpers/ha-inproc.js';
 import { CALM_DISK_USAGE, smallConfig } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
+import { configError } from '../helpers/config-errors.js';
 
 const newDir = tempDirs('mqstore-node-admin-');
 const quiet = { warn: () => undefined };
@@ -30,20 +31,10 @@ function prepare(keys: Record<string, unknown>, host: string | undefined) {
   return { run, logger };
 }
 
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
-
 describe('a non-loopback admin host', () => {
   it('without adminTokenFile: refuses, naming adminTokenFile and adminTrustedNetwork', () => {
     for (const host of ['192.0.2.10', '0.0.0.0', '::', 'node1.example.com']) {
-      const err = configErrorOf(prepare({}, host).run);
+      const err = configError(prepare({}, host).run);
       expect(err.key, host).toBe('adminTokenFile');
       expect(err.message).toMatch(/not a loopback address/);
       expect(err.message).toMatch(/openssl rand -hex 32/);
@@ -97,7 +88,7 @@ describe('adminTokenFile', () => {
       [file('z'.repeat(40), 0o620), /written by its group \(mode 0620\)/],
     ];
     for (const [path, why] of cases) {
-      const err = configErrorOf(prepare({ adminTokenFile: path }, '127.0.0.1').run);
+      const err = configError(prepare({ adminTokenFile: path }, '127.0.0.1').run);
       expect(err.key, path).toBe('adminTokenFile');
       expect(err.message, path).toMatch(why);
     }
@@ -110,21 +101,21 @@ describe('adminTokenFile', () => {
 
 describe('config cross-checks', () => {
   it('adminReadAuth=token needs adminTokenFile; the TLS files go in pairs', () => {
-    expect(configErrorOf(() => loadStoreConfig({ adminReadAuth: 'token' }, quiet)).key).toBe('adminReadAuth');
+    expect(configError(() => loadStoreConfig({ adminReadAuth: 'token' }, quiet)).key).toBe('adminReadAuth');
     expect(loadStoreConfig({ adminReadAuth: 'token', adminTokenFile: '/x/token' }, quiet).adminReadAuth).toBe('token');
-    expect(configErrorOf(() => loadStoreConfig({ adminTlsCertFile: '/x/cert.pem' }, quiet)).key).toBe('adminTlsKeyFile');
-    expect(configErrorOf(() => loadStoreConfig({ adminTlsKeyFile: '/x/key.pem' }, quiet)).key).toBe('adminTlsCertFile');
-    expect(configErrorOf(() => loadStoreConfig({ adminAllowedHosts: 'a.example,http://b' }, quiet)).key).toBe('adminAllowedHosts');
-    expect(configErrorOf(() => loadStoreConfig({ adminReadAuth: 'sometimes' }, quiet)).key).toBe('adminReadAuth');
+    expect(configError(() => loadStoreConfig({ adminTlsCertFile: '/x/cert.pem' }, quiet)).key).toBe('adminTlsKeyFile');
+    expect(configError(() => loadStoreConfig({ adminTlsKeyFile: '/x/key.pem' }, quiet)).key).toBe('adminTlsCertFile');
+    expect(configError(() => loadStoreConfig({ adminAllowedHosts: 'a.example,http://b' }, quiet)).key).toBe('adminAllowedHosts');
+    expect(configError(() => loadStoreConfig({ adminReadAuth: 'sometimes' }, quiet)).key).toBe('adminReadAuth');
   });
 
   it('TLS files that are not PEM, or a key others may read: ConfigError naming the key', () => {
     const cert = file('not a certificate');
     const key = file('not a key');
-    expect(configErrorOf(prepare({ adminTlsCertFile: cert, adminTlsKeyFile: key }, '127.0.0.1').run).key).toBe('adminTlsCertFile');
+    expect(configError(prepare({ adminTlsCertFile: cert, adminTlsKeyFile: key }, '127.0.0.1').run).key).toBe('adminTlsCertFile');
     const pemCert = file('-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n');
     const looseKey = file('-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n', 0o644);
-    const err = configErrorOf(prepare({ adminTlsCertFile: pemCert, adminTlsKeyFile: looseKey }, '127.0.0.1').run);
+    const err = configError(prepare({ adminTlsCertFile: pemCert, adminTlsKeyFile: looseKey }, '127.0.0.1').run);
     expect([err.key, err.message]).toEqual(['adminTlsKeyFile', expect.stringMatching(/may be read by others/)]);
   });
 });
