@@ -431,6 +431,8 @@ export class HaClient {
 
   private fail(reason: string): void {
     this.generation++;
+    this.retryTimer?.cancel(); // failed for good: no reconnect
+    this.retryTimer = null;
     this.teardown();
     this.state = 'failed';
     this.lastError = reason;
