@@ -10,24 +10,20 @@ import { encodeReport } from '../../src/ha/ha-protocol.js';
 import { PeerAuthErrorCode, encodeHello, takeFrame, type PeerAuthErrorCodeValue } from '../../src/net/peer-auth-protocol.js';
 import { peerAuthTransport, sourceOf, type PeerAuthSettings, type PeerAuthTransport } from '../../src/net/peer-auth-transport.js';
 import { tcpTransport } from '../../src/net/tcp-transport.js';
-import type { Connection, Listener } from '../../src/net/transport.js';
+import type { Connection } from '../../src/net/transport.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { ManualScheduler, realScheduler, type Scheduler } from '../../src/util/scheduler.js';
 import { withDeadline } from '../helpers/ha-raw-peer.js';
 import { waitUntil } from '../helpers/store-harness.js';
+import { closeOpened, listenCollecting, type Opened } from '../helpers/transport-harness.js';
 
 const HOST = '127.0.0.1';
 const SECRET = Buffer.from('correct horse battery staple 0123456789');
-let listeners: Listener[] = [];
-let connections: Connection[] = [];
+const opened: Opened = { listeners: [], connections: [] };
+const { listeners, connections } = opened;
 
-afterEach(async () => {
-  for (const c of connections) c.destroy();
-  for (const l of listeners) await l.close();
-  listeners = [];
-  connections = [];
-});
+afterEach(() => closeOpened(opened));
 
 function settings(over: Partial<PeerAuthSettings> = {}): PeerAuthSettings {
   return { secret: SECRET, service: 'ha', group: 'broker-a', selfId: '0', handshakeTimeoutMs: 5000, maxPendingHandshakes: 16, maxConnectionsPerSource: 16, ...over };
@@ -39,21 +35,8 @@ function auth(over: Partial<PeerAuthSettings> = {}, scheduler: Scheduler = realS
   return { transport, logger };
 }
 
-async function serve(t: PeerAuthTransport, maxConnections = 8): Promise<{ listener: Listener; accepted: Connection[]; refused: string[] }> {
-  const accepted: Connection[] = [];
-  const refused: string[] = [];
-  const listener = await t.listen({
-    host: HOST,
-    port: 0,
-    maxConnections,
-    onConnection: (c) => {
-      connections.push(c);
-      accepted.push(c);
-    },
-    onRefused: (a) => refused.push(a),
-  });
-  listeners.push(listener);
-  return { listener, accepted, refused };
+function serve(t: PeerAuthTransport, maxConnections = 8): ReturnType<typeof listenCollecting> {
+  return listenCollecting(t, HOST, opened, maxConnections);
 }
 
 /** Connect through `t`; resolves with the connection once 'connect' fired, rejects on 'error'. */

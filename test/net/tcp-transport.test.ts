@@ -3,37 +3,21 @@
 // and reported, fileDescriptor() is an OS descriptor, a taken port rejects listen(), and close()
 // frees the port while accepted connections stay open.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Connection, Listener } from '../../src/net/transport.js';
+import type { Connection } from '../../src/net/transport.js';
 import { tcpTransport } from '../../src/net/tcp-transport.js';
 import { withDeadline } from '../helpers/ha-raw-peer.js';
 import { waitUntil } from '../helpers/store-harness.js';
+import { closeOpened, listenCollecting, type Opened } from '../helpers/transport-harness.js';
 
 const HOST = '127.0.0.1';
-let listeners: Listener[] = [];
-let connections: Connection[] = [];
+const opened: Opened = { listeners: [], connections: [] };
+const { listeners, connections } = opened;
 
-afterEach(async () => {
-  for (const c of connections) c.destroy();
-  for (const l of listeners) await l.close();
-  listeners = [];
-  connections = [];
-});
+afterEach(() => closeOpened(opened));
 
 /** A listener on a free port whose accepted connections are pushed to `accepted`. */
-async function server(maxConnections = 8, refused: string[] = []): Promise<{ listener: Listener; accepted: Connection[] }> {
-  const accepted: Connection[] = [];
-  const listener = await tcpTransport.listen({
-    host: HOST,
-    port: 0,
-    maxConnections,
-    onConnection: (c) => {
-      connections.push(c);
-      accepted.push(c);
-    },
-    onRefused: (address) => refused.push(address),
-  });
-  listeners.push(listener);
-  return { listener, accepted };
+function server(maxConnections = 8, refused: string[] = []): ReturnType<typeof listenCollecting> {
+  return listenCollecting(tcpTransport, HOST, opened, maxConnections, refused);
 }
 
 function connected(port: number): Promise<Connection> {
@@ -162,7 +146,7 @@ describe('tcpTransport', () => {
     await waitUntil(() => accepted.length === 1, 'the connection was accepted', 5000);
     await listener.close();
     await listener.close(); // idempotent
-    listeners = listeners.filter((l) => l !== listener);
+    listeners.splice(listeners.indexOf(listener), 1);
     const again = await tcpTransport.listen({ host: HOST, port: listener.port, maxConnections: 1, onConnection: () => {} });
     listeners.push(again);
     expect(again.port).toBe(listener.port);
