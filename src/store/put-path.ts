@@ -20,6 +20,7 @@ import type { ReplicationWait } from '../replication/replication-types.js';
 import { failedPut, PutMessageStatus, type PutMessageInput, type PutMessageResult } from './statuses.js';
 import { PutWakes } from './put-wakes.js';
 import { POOL_BUSY, StalledPuts } from './stalled-puts.js';
+import { TurnYield } from '../util/turn-yield.js';
 import type { StoreCore } from './store-core.js';
 
 const LOCAL_HOST = { address: new Uint8Array([127, 0, 0, 1]), port: 0 };
@@ -27,6 +28,9 @@ const REPLICATION_NOT_WAITED: Promise<ReplicationWait> = Promise.resolve('ok');
 const FLUSH_NOT_WAITED: Promise<WaitResult> = Promise.resolve('ok');
 /** Most puts that wait for a TransientStorePool buffer at once; more answer OS_PAGE_CACHE_BUSY. */
 const STALLED_PUTS_MAX = 16_384;
+/** Most puts answered with an already-settled promise between two event-loop turns (turn-yield.ts):
+ * a producer that never yields still lets IO completions (fdatasync, sockets) run every this many. */
+const SETTLED_PUTS_PER_TURN = 4_096;
 
 export interface StoreHost {
   address: Uint8Array;
@@ -40,6 +44,7 @@ export class PutPath {
   private readonly monotonicMs: () => number;
   private readonly limits: { maxMessageSizeBytes: number; maxTopicBytes: number };
   private readonly stalled: StalledPuts;
+  private readonly turnYield: TurnYield;
 
   constructor(
     private readonly core: StoreCore,
@@ -51,6 +56,7 @@ export class PutPath {
     this.wakes = PutWakes.forConfig(c, core.pool !== null);
     this.monotonicMs = () => core.clock.monotonicMs();
     this.limits = { maxMessageSizeBytes: c.maxMessageSize, maxTopicBytes: c.maxTopicLength };
+    this.turnYield = new TurnYield(core.scheduler, SETTLED_PUTS_PER_TURN);
     this.stalled = new StalledPuts((ms) => core.commitLog.waitForPoolBuffer(ms), core.clock, c.osPageCacheBusyTimeOutMills, STALLED_PUTS_MAX);
   }
 
@@ -145,7 +151,7 @@ export class PutPath {
     const replicated = waitStoreMsgOk ? core.policy.afterAppend(end) : null;
     const result = new PutOk(this.storeHost, single, batch, appended.physicalOffset, queueOffset, appended.wroteBytes, count, storeTimestamp);
     const flushWaited = this.sync && waitStoreMsgOk;
-    if (!flushWaited && replicated === null) return Promise.resolve(result);
+    if (!flushWaited && replicated === null) return this.turnYield.settle<PutMessageResult>(result);
     const flushed = flushWaited ? this.flushWaiters.wait(end) : FLUSH_NOT_WAITED;
     return Promise.all([flushed, replicated ?? REPLICATION_NOT_WAITED]).then(([flush, replica]) => this.combine(result, flush, replica));
   }
