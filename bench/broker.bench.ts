@@ -17,7 +17,7 @@ import { measureClientCase } from './broker/client-case.js';
 import { echoRate } from './broker/grpc-echo.js';
 import { sendStages, sendStagesTable } from './broker/send-stages.js';
 import { measureRedisCase, REDIS_FSYNC_MODES, redisUnavailable, redisVersion } from './broker/redis-streams.js';
-import type { Rate } from './lib/closed-loop.js';
+import { median, type Rate } from './lib/closed-loop.js';
 
 export interface BrokerBenchOptions {
   dir: string;
@@ -30,6 +30,8 @@ export interface BrokerBenchOptions {
   receivers?: number;
   /** Which broker modes (default all). */
   modes?: readonly BrokerMode[];
+  /** Send phase parts per broker case, each right after a bare echo of the same length (default 3). */
+  rounds?: number;
   /** Redis Streams context rows (default true; skipped with the reason when not installed). */
   redis?: boolean;
   onProgress?: (line: string) => void;
@@ -39,13 +41,16 @@ interface Row {
   what: string;
   send: Rate;
   receiveAck: Rate | null;
-  /** The bare echo measured just before this case (its ratio's base: the load drifts). */
+  /** The bare echo measured next to this case (its ratio's base: the load drifts). */
   echo: Rate;
+  /** send / echo per round (broker cases), else one value. */
+  ratios: number[];
   note: string;
 }
 
 const f0 = (n: number): string => n.toFixed(0);
 const f2 = (n: number): string => n.toFixed(2);
+const ratioText = (ratios: number[]): string => (ratios.length > 1 ? `${f2(median(ratios))} (${f2(Math.min(...ratios))}-${f2(Math.max(...ratios))})` : f2(ratios[0] ?? 0));
 
 export async function brokerSuite(opts: BrokerBenchOptions): Promise<string> {
   const producers = opts.producers ?? 4;
@@ -57,14 +62,15 @@ export async function brokerSuite(opts: BrokerBenchOptions): Promise<string> {
   const shaped = await echoRate(opts.timeMs, opts.inflight, payload, true);
   opts.onProgress?.(`echo: ${f0(echo.perSec)} calls/s; with the client's headers and deadline: ${f0(shaped.perSec)} calls/s`);
   const rows: Row[] = [];
+  const rounds = Math.max(1, opts.rounds ?? 3);
   for (const mode of opts.modes ?? BROKER_MODES) {
-    const adjacent = rows.length === 0 ? echo : await bareEcho();
     const dir = mkdtempSync(join(opts.dir, 'broker-'));
     const target = await startTarget(mode, dir);
     try {
-      const r = await measureClientCase({ endpoints: target.endpoints, timeMs: opts.timeMs, inflight: opts.inflight, producers, receivers, bodyBytes: opts.bodyBytes });
-      opts.onProgress?.(`${mode}: send ${f0(r.send.perSec)} msg/s, receive+ack ${f0(r.receiveAck.perSec)} msg/s`);
-      rows.push({ what: `broker, ${mode}`, send: r.send, receiveAck: r.receiveAck, echo: adjacent, note: `${r.sent} sent, all received and acked${r.redelivered > 0 ? `, ${r.redelivered} redelivered (attempt > 1)` : ''}` });
+      const between = (): ReturnType<typeof echoRate> => echoRate(opts.timeMs / rounds, opts.inflight, payload);
+      const r = await measureClientCase({ endpoints: target.endpoints, timeMs: opts.timeMs, inflight: opts.inflight, producers, receivers, bodyBytes: opts.bodyBytes, rounds, between });
+      opts.onProgress?.(`${mode}: send ${f0(r.send.perSec)} msg/s (per round x echo: ${r.roundRatios.map(f2).join(', ')}), receive+ack ${f0(r.receiveAck.perSec)} msg/s`);
+      rows.push({ what: `broker, ${mode}`, send: r.send, receiveAck: r.receiveAck, echo: r.between!, ratios: r.roundRatios, note: `${r.sent} sent, all received and acked${r.redelivered > 0 ? `, ${r.redelivered} redelivered (attempt > 1)` : ''}` });
     } finally {
       await target.close();
       rmSync(dir, { recursive: true, force: true });
@@ -81,7 +87,7 @@ export async function brokerSuite(opts: BrokerBenchOptions): Promise<string> {
         try {
           const r = await measureRedisCase(dir, fsync, opts.timeMs, opts.inflight, opts.bodyBytes, receivers);
           opts.onProgress?.(`redis ${fsync}: XADD ${f0(r.send.perSec)}/s, XREADGROUP+XACK ${f0(r.receiveAck.perSec)}/s`);
-          rows.push({ what: `Redis ${redisVersion()} Streams (ioredis), AOF ${fsync}`, send: r.send, receiveAck: r.receiveAck, echo: adjacent, note: `${r.sent} added, all read once and acked` });
+          rows.push({ what: `Redis ${redisVersion()} Streams (ioredis), AOF ${fsync}`, send: r.send, receiveAck: r.receiveAck, echo: adjacent, ratios: [r.send.perSec / adjacent.perSec], note: `${r.sent} added, all read once and acked` });
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -93,16 +99,16 @@ export async function brokerSuite(opts: BrokerBenchOptions): Promise<string> {
   const lines = [
     `### broker: official client on loopback, ${opts.bodyBytes} B bodies, ${opts.inflight} sends in flight over ${producers} producers, ${receivers} receive loops, ${opts.timeMs} ms per phase`,
     '',
-    '| what | send msg/s | send p50 ms | send p99 ms | echo just before, calls/s | send / echo | receive+ack msg/s | round p50 ms | round p99 ms | receive+ack / send | check |',
+    '| what | send msg/s | send p50 ms | send p99 ms | echo next to it, calls/s | send / echo (median of rounds; range) | receive+ack msg/s | round p50 ms | round p99 ms | receive+ack / send | check |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     `| grpc-js unary echo (${opts.bodyBytes + 160} B) | ${f0(echo.perSec)} | ${f2(echo.p50Ms)} | ${f2(echo.p99Ms)} | | 1.00 (ceiling) | | | | | |`,
     `| the same echo with the official client's 7 headers and deadline per call | ${f0(shaped.perSec)} | ${f2(shaped.p50Ms)} | ${f2(shaped.p99Ms)} | ${f0(echo.perSec)} | ${f2(shaped.perSec / echo.perSec)} | | | | | |`,
     ...rows.map(
       (r) =>
-        `| ${r.what} | ${f0(r.send.perSec)} | ${f2(r.send.p50Ms)} | ${f2(r.send.p99Ms)} | ${f0(r.echo.perSec)} | ${f2(r.send.perSec / r.echo.perSec)} | ${r.receiveAck ? f0(r.receiveAck.perSec) : ''} | ${r.receiveAck ? f2(r.receiveAck.p50Ms) : ''} | ${r.receiveAck ? f2(r.receiveAck.p99Ms) : ''} | ${r.receiveAck ? f2(r.receiveAck.perSec / r.send.perSec) : ''} | ${r.note} |`,
+        `| ${r.what} | ${f0(r.send.perSec)} | ${f2(r.send.p50Ms)} | ${f2(r.send.p99Ms)} | ${f0(r.echo.perSec)} | ${ratioText(r.ratios)} | ${r.receiveAck ? f0(r.receiveAck.perSec) : ''} | ${r.receiveAck ? f2(r.receiveAck.p50Ms) : ''} | ${r.receiveAck ? f2(r.receiveAck.p99Ms) : ''} | ${r.receiveAck ? f2(r.receiveAck.perSec / r.send.perSec) : ''} | ${r.note} |`,
     ),
     '',
-    'Targets (issue 11): send >= 0.70 x echo; receive+ack >= 0.70 x send. Each case is divided by a bare echo measured just before it (the load on a shared machine drifts between cases). A receive+ack "round" is one receive(32) and the acks of its batch. The clients and the broker share this process (one JS thread), so send / echo also carries the official client\'s own cost per call (bench/broker/send-profile.ts splits client and server CPU).',
+    `Targets (issue 11): send >= 0.70 x echo; receive+ack >= 0.70 x send. Each broker case's send phase is cut into ${rounds} rounds, each right after a bare echo of the same length; send / echo is the median of the per-round ratios (the load on a shared machine drifts); the Redis rows use one echo measured just before them. A receive+ack "round" is one receive(32) and the acks of its batch. The clients and the broker share this process (one JS thread), so send / echo also carries the official client\'s own cost per call (bench/broker/send-profile.ts splits client and server CPU).`,
     `Machine: ${cpus().length} cores, 1-min load average ${f2(loadBefore)} before and ${f2(loadAfter)} after (other work on the machine shows here).`,
     ...notes,
     '',

@@ -1,12 +1,15 @@
 // One broker measured with the OFFICIAL client (rocketmq-client-nodejs): `producers` Producers
 // share `inflight` sends in flight for timeMs (send msg/s, p50/p99 per send), then
 // `receivers` SimpleConsumer loops receive(32) and ack every message until everything sent was
-// seen (receive+ack msg/s; p50/p99 of one receive+ack round). The bench's own delivery check:
+// seen (receive+ack msg/s; p50/p99 of one receive+ack round). The send phase is cut into
+// `rounds` parts with `between()` (the bare echo) run before each, so each part has an echo
+// measured right next to it: the ratio per round, whose median the suite reports, is far
+// steadier than one echo against one send phase on a shared machine. The bench's own delivery check:
 // every sent message id is received with the body it was sent with; a message received more
 // than once must say so (deliveryAttempt > 1: a redelivery after its invisibility ran out,
 // at-least-once); a loss, a wrong body or an unannounced duplicate fails the run.
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { closedLoop, rateOf, type Rate } from '../lib/closed-loop.js';
+import { closedLoop, mergeRates, rateOf, type Rate } from '../lib/closed-loop.js';
 
 const quiet = { info() {}, warn() {}, debug() {}, close() {}, error() {} };
 const TOPIC = 'BenchTopic';
@@ -20,10 +23,16 @@ export interface ClientCaseOptions {
   producers: number;
   receivers: number;
   bodyBytes: number;
+  /** Send phase parts, each after a `between()` measurement (default 1, nothing between). */
+  rounds?: number;
+  between?: () => Promise<Rate & { elapsedSec: number; latencies: number[] }>;
 }
 
 export interface ClientCaseResult {
   send: Rate;
+  /** The `between()` measurements merged, and send/between per round. */
+  between: Rate | null;
+  roundRatios: number[];
   receiveAck: Rate;
   sent: number;
   redelivered: number;
@@ -57,7 +66,20 @@ export async function measureClientCase(o: ClientCaseOptions): Promise<ClientCas
       if (sent.size < MAX_IN_CHECK) sent.set(r.messageId, i);
     };
     await closedLoop(Math.min(300, o.timeMs), o.inflight, sendOne); // warm-up (checked too)
-    const send = await closedLoop(o.timeMs, o.inflight, sendOne);
+    const rounds = Math.max(1, o.rounds ?? 1);
+    const sends: Array<Awaited<ReturnType<typeof closedLoop>>> = [];
+    const betweens: Array<Awaited<ReturnType<typeof closedLoop>>> = [];
+    const roundRatios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const b = o.between ? await o.between() : null;
+      const s = await closedLoop(o.timeMs / rounds, o.inflight, sendOne);
+      sends.push(s);
+      if (b) {
+        betweens.push(b);
+        roundRatios.push(s.perSec / b.perSec);
+      }
+    }
+    const send = mergeRates(sends);
 
     const seen = new Map<string, number>();
     let redelivered = 0;
@@ -91,7 +113,7 @@ export async function measureClientCase(o: ClientCaseOptions): Promise<ClientCas
     if (missing > 0) problems.push(`${missing} of ${sent.size} sent messages were never received`);
     if (problems.length > 0) throw new Error(`broker bench delivery check failed: ${problems.slice(0, 10).join('; ')}`);
     const delivered = [...seen.values()].reduce((a, b) => a + b, 0);
-    return { send, receiveAck: rateOf(latencies, delivered, elapsed), sent: sent.size, redelivered };
+    return { send, between: betweens.length > 0 ? mergeRates(betweens) : null, roundRatios, receiveAck: rateOf(latencies, delivered, elapsed), sent: sent.size, redelivered };
   } finally {
     await consumer.shutdown();
     for (const p of producers) await p.shutdown();

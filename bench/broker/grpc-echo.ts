@@ -4,7 +4,7 @@
 // fresh request id and date, and a deadline): the ceiling for calls shaped like the client's.
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { closedLoop, type Rate } from '../lib/closed-loop.js';
+import { closedLoop } from '../lib/closed-loop.js';
 
 const CLIENT_DEADLINE_MS = 3000;
 
@@ -21,7 +21,7 @@ function clientMetadata(): grpc.Metadata {
   return m;
 }
 
-export async function echoRate(timeMs: number, inflight: number, payload: Buffer, clientShape = false): Promise<Rate> {
+export async function echoRate(timeMs: number, inflight: number, payload: Buffer, clientShape = false): Promise<Awaited<ReturnType<typeof closedLoop>>> {
   const id = (b: Buffer): Buffer => b;
   const def = { Echo: { path: '/bench.Echo/Echo', requestStream: false, responseStream: false, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id } };
   const server = new grpc.Server();
