@@ -156,7 +156,7 @@ function brokerMetrics(store: MessageStore, broker: Broker | null): BrokerMetric
   const counts = broker.counters.snapshot();
   const topicOffsets = broker.topics.list().map((t) => {
     let maxOffset = 0;
-    for (let q = 0; q < t.writeQueueNums; q++) maxOffset += store.getMaxOffsetInQueue(t.topicName, q);
+    for (let q = 0; q < Math.max(t.readQueueNums, t.writeQueueNums); q++) maxOffset += store.getMaxOffsetInQueue(t.topicName, q);
     return { topic: t.topicName, maxOffset };
   });
   return { ...counts, progress: progressRows(progressSource(store, broker)).rows, topicOffsets };

@@ -73,7 +73,7 @@ describe('broker admin commands against a running node', () => {
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout.split('\n')[0]).toMatch(/^#Topic +#ReadQueues +#WriteQueues +#Perm +#MessageType$/);
     expect(list.stdout).toMatch(/^Orders +4 +2 +6 RW- +FIFO$/m);
-  }, 120_000);
+  }, 240_000); // six CLI processes: slow on a loaded machine
 
   it('consumerProgress and /metrics after sends, deliveries and acks of the official client', async () => {
     const producer = await clients.producer(['Payments']);
