@@ -16,6 +16,7 @@ import { BROKER_MODES, startTarget, type BrokerMode } from './broker/broker-targ
 import { measureClientCase } from './broker/client-case.js';
 import { echoRate } from './broker/grpc-echo.js';
 import { sendStages, sendStagesTable } from './broker/send-stages.js';
+import { separateProcessCase } from './broker/separate-process.js';
 import { measureRedisCase, REDIS_FSYNC_MODES, redisUnavailable, redisVersion } from './broker/redis-streams.js';
 import { median, type Rate } from './lib/closed-loop.js';
 
@@ -32,6 +33,8 @@ export interface BrokerBenchOptions {
   modes?: readonly BrokerMode[];
   /** Send phase parts per broker case, each right after a bare echo of the same length (default 3). */
   rounds?: number;
+  /** The ASYNC_FLUSH broker and the echo server each in its own process too (default true). */
+  separateProcess?: boolean;
   /** Redis Streams context rows (default true; skipped with the reason when not installed). */
   redis?: boolean;
   onProgress?: (line: string) => void;
@@ -75,6 +78,11 @@ export async function brokerSuite(opts: BrokerBenchOptions): Promise<string> {
       await target.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  if (opts.separateProcess ?? true) {
+    const r = await separateProcessCase(opts.timeMs, opts.inflight, producers, opts.bodyBytes, rounds);
+    opts.onProgress?.(`separate processes: send ${f0(r.send.perSec)} msg/s, echo ${f0(r.echo.perSec)} calls/s (per round: ${r.roundRatios.map(f2).join(', ')})`);
+    rows.push({ what: 'broker in its own process, ASYNC_FLUSH (echo server in its own process too)', send: r.send, receiveAck: null, echo: r.echo, ratios: r.roundRatios, note: 'send only (delivery is checked in the cases above)' });
   }
   const notes: string[] = [];
   if (opts.redis ?? true) {

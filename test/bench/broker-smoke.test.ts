@@ -10,7 +10,7 @@ const newDir = tempDirs('mqstore-broker-bench-');
 
 describe('broker bench smoke', () => {
   it('measures send and receive+ack with the delivery check, beside the echo, and renders the table', async () => {
-    const text = await brokerSuite({ dir: newDir(), timeMs: 300, inflight: 8, bodyBytes: 1024, producers: 2, receivers: 1, modes: ['ASYNC_FLUSH'], redis: false });
+    const text = await brokerSuite({ dir: newDir(), timeMs: 300, inflight: 8, bodyBytes: 1024, producers: 2, receivers: 1, modes: ['ASYNC_FLUSH'], redis: false, separateProcess: false });
     expect(text).toMatch(/^\| grpc-js unary echo \(1184 B\) \| \d+ \|/m);
     expect(text).toMatch(/^\| the same echo with the official client's 7 headers and deadline per call \| \d+ \|/m);
     const row = text.split('\n').find((l) => l.startsWith('| broker, ASYNC_FLUSH |'));
