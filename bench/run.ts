@@ -21,6 +21,7 @@ const HELP = `usage: npm run bench -- [options]
   --gib <n>        rss: GiB to write (default 4)
   --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
   --rounds <n>     ha: runs per sender, alternating (default 2)
+  --broker-ms <n>  broker: ms per phase (send, then receive) of each case (default 3000)
   --smoke          tiny sizes and times (CI)
   --dir <dir>      directory for bench files (default: a new temp dir, removed after)
   --out <file>     also write the tables to this markdown file
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       gib: { type: 'string', default: '4' },
       'ha-mb': { type: 'string', default: '512' },
       rounds: { type: 'string', default: '2' },
+      'broker-ms': { type: 'string', default: '3000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -90,7 +92,9 @@ async function main(): Promise<void> {
       );
     }
     if (suite === 'broker') {
-      sections.push(await brokerSuite({ dir, timeMs: values.smoke ? 300 : 5000, inflight: 32, bodyBytes: 1024, onProgress: (line) => console.error(`bench: ${line}`) }));
+      const brokerMs = Number(values['broker-ms']);
+      if (!(Number.isInteger(brokerMs) && brokerMs >= 100 && brokerMs <= 600_000)) throw new Error(`--broker-ms must be an integer in 100..600000, got '${values['broker-ms']}'`);
+      sections.push(await brokerSuite({ dir, timeMs: values.smoke ? 300 : brokerMs, inflight: 32, bodyBytes: 1024, onProgress: (line) => console.error(`bench: ${line}`) }));
     }
     if (suite === 'rss') {
       const totalBytes = Number(values.gib) * 2 ** 30;

@@ -129,3 +129,8 @@ export async function fetchNodeStatus(addr: AdminAddress, options?: number | Adm
 export async function postAdmin(addr: AdminAddress, path: string, body: unknown, options?: number | AdminCallOptions): Promise<unknown> {
   return parseJson(`${formatAdminAddress(addr)}${path}`, await httpCall(addr, 'POST', path, body ?? {}, callOptions(options)));
 }
+
+/** GET `path` (with its query string) as JSON; `options` is the deadline in ms, or the call options. */
+export async function getAdmin(addr: AdminAddress, path: string, options?: number | AdminCallOptions): Promise<unknown> {
+  return parseJson(`${formatAdminAddress(addr)}${path}`, await httpCall(addr, 'GET', path, undefined, callOptions(options)));
+}

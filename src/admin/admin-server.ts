@@ -7,6 +7,7 @@
 // | GET    | /metrics        | read   | 200 Prometheus text (private registry, metrics/node-metrics.ts) |
 // | POST   | /admin/promote  | write  | 200 {promoted, brokerRole, result}; 501 when the HA service cannot promote |
 // | POST   | /admin/put      | write  | only when `put` handler given (mqstore node --enable-admin-put) |
+// | any    | routes.extra    | by method | e.g. the broker's /broker/topics, /broker/consumerProgress, /cluster, POST /admin/updateTopic (broker-routes.ts) |
 // | other method on a known path |  | 405 JSON error with an Allow header                     |
 // | unknown path    |        |        | 404 JSON error                                          |
 // Every request first passes admin-access.ts, by its method: GET is a read, anything else a
@@ -48,6 +49,14 @@ export interface AdminRoutes {
   promote(body: unknown): Promise<AdminReply>;
   /** Absent unless the node enables the put endpoint. */
   put?: (body: unknown) => Promise<AdminReply>;
+  /** More routes by path; a GET is a read, a POST a write (the same checks as above). */
+  extra?: Readonly<Record<string, ExtraRoute>>;
+}
+
+/** A route beyond the fixed ones; `query` is the request URL's search parameters. */
+export interface ExtraRoute {
+  method: 'GET' | 'POST';
+  run(body: unknown, query: URLSearchParams): AdminReply | Promise<AdminReply>;
 }
 
 export interface AdminServerOptions {
@@ -125,7 +134,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 interface Route {
   method: 'GET' | 'POST';
-  run: (body: unknown) => AdminReply | Promise<AdminReply>;
+  run: (body: unknown, query: URLSearchParams) => AdminReply | Promise<AdminReply>;
 }
 
 /** GET (and HEAD) only read; every other method is a write. */
@@ -141,13 +150,15 @@ function routeTable(routes: AdminRoutes): Map<string, Route> {
   ]);
   const put = routes.put;
   if (put) table.set('/admin/put', { method: 'POST', run: (body) => put(body) });
+  for (const [path, route] of Object.entries(routes.extra ?? {})) if (!table.has(path)) table.set(path, { method: route.method, run: (body, query) => route.run(body, query) });
   return table;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://admin').pathname;
+  const url = new URL(req.url ?? '/', 'http://admin');
+  const path = url.pathname;
   const route = ctx.table.get(path);
-  const refusal = accessRefusal(req, path, ctx) ?? routeRefusal(req, path, route);
+  const refusal = accessRefusal(req, path, ctx) ?? routeRefusal(req, path, route, ctx.table);
   if (refusal !== null) {
     if (refusal.status !== 404 && refusal.status !== 405) logRefusal(req, path, refusal, ctx);
     // the body of a refused request is never read; the connection ends with the answer
@@ -156,7 +167,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
     return;
   }
   const body = route!.method === 'POST' ? await readJsonBody(req) : undefined;
-  send(res, body instanceof BodyProblem ? jsonError(body.status, body.code, body.message) : await runRoute(route!, body, path, ctx.options.logger));
+  send(res, body instanceof BodyProblem ? jsonError(body.status, body.code, body.message) : await runRoute(route!, body, url.searchParams, path, ctx.options.logger));
 }
 
 /** 403 (Host, Origin) or 401 (token), by the request's method; null when it may go on. */
@@ -166,8 +177,8 @@ function accessRefusal(req: IncomingMessage, path: string, ctx: ServerContext): 
 }
 
 /** 404, 405 (with Allow), 415 (a POST that is not JSON), 413 (by Content-Length), or null. */
-function routeRefusal(req: IncomingMessage, path: string, route: Route | undefined): AdminReply | null {
-  if (!route) return jsonError(404, 'ERR_ADMIN_NOT_FOUND', `no such admin path '${path}'; paths: /status, /metrics, /admin/promote`);
+function routeRefusal(req: IncomingMessage, path: string, route: Route | undefined, table: ReadonlyMap<string, Route>): AdminReply | null {
+  if (!route) return jsonError(404, 'ERR_ADMIN_NOT_FOUND', `no such admin path '${path.slice(0, 200)}'; paths: ${[...table.keys()].filter((p) => p !== '/admin/put').join(', ')}`);
   if (req.method !== route.method) {
     return { ...jsonError(405, 'ERR_ADMIN_METHOD_NOT_ALLOWED', `${path} answers ${route.method} only, not ${req.method}`), headers: { Allow: route.method } };
   }
@@ -181,9 +192,9 @@ function routeRefusal(req: IncomingMessage, path: string, route: Route | undefin
   return null;
 }
 
-async function runRoute(route: Route, body: unknown, path: string, logger: Logger): Promise<AdminReply> {
+async function runRoute(route: Route, body: unknown, query: URLSearchParams, path: string, logger: Logger): Promise<AdminReply> {
   try {
-    return await route.run(body);
+    return await route.run(body, query);
   } catch (err) {
     const e = err as Error & { code?: unknown };
     const code = typeof e.code === 'string' ? e.code : 'ERR_ADMIN_INTERNAL';

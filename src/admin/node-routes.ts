@@ -6,7 +6,7 @@ import { ErrorCode } from '../errors.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { PutMessageInput, PutMessageResult } from '../store/statuses.js';
 import { systemClock } from '../util/clock.js';
-import { jsonError, type AdminReply, type AdminRoutes } from './admin-server.js';
+import { jsonError, type AdminReply, type AdminRoutes, type ExtraRoute } from './admin-server.js';
 import type { HaStatusProvider } from './ha-status-provider.js';
 import { nodeStatus, type NodeStatus, type StatusSources } from './node-status.js';
 
@@ -24,6 +24,8 @@ export interface NodeRoutesInput {
   maxMessageBytes: number;
   /** Monotonic ms for put latencies (default systemClock.monotonicMs). */
   nowMs?: () => number;
+  /** More routes (the broker's: broker-routes.ts). */
+  extra?: Readonly<Record<string, ExtraRoute>>;
 }
 
 export function nodeRoutes(input: NodeRoutesInput): AdminRoutes {
@@ -33,6 +35,7 @@ export function nodeRoutes(input: NodeRoutesInput): AdminRoutes {
     metrics: async () => ({ status: 200, text: await input.metrics.metricsText(), contentType: input.metrics.contentType }),
     promote: (body) => promote(input, body),
     put: put ? (body) => adminPut(put, input, body) : undefined,
+    ...(input.extra ? { extra: input.extra } : {}),
   };
 }
 

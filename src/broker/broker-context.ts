@@ -6,6 +6,7 @@ import type { MessageStore } from '../store/message-store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Scheduler } from '../util/scheduler.js';
+import type { BrokerCounters } from './broker-counters.js';
 import type { ClientRegistry } from './client-settings.js';
 import type { GroupRegistry } from './group-registry.js';
 import type { ArrivalWaiters } from './long-poll.js';
@@ -23,6 +24,8 @@ export interface BrokerContext {
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   readonly logger: Logger;
+  /** What was sent, received and acked (for the metrics). */
+  readonly counters: BrokerCounters;
   /** host and port put in routes (the real port once bound). */
   readonly advertised: { host: string; port: number };
 }

@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { realScheduler, type Scheduler } from '../util/scheduler.js';
 import type { BrokerContext } from './broker-context.js';
+import { BrokerCounters } from './broker-counters.js';
 import { ClientRegistry } from './client-settings.js';
 import { GroupRegistry } from './group-registry.js';
 import { ArrivalWaiters } from './long-poll.js';
@@ -47,6 +48,10 @@ export interface Broker {
   readonly port: number;
   readonly topics: TopicRegistry;
   readonly groups: GroupRegistry;
+  /** What was sent, received and acked since start (the Prometheus series). */
+  readonly counters: BrokerCounters;
+  /** Messages of (group, topic, queue) delivered and not yet acked (consumerProgress). */
+  inflight(group: string, topic: string, queueId: number): number;
   /** Address, open Telemetry streams, long polls waiting, receive streams in progress. */
   stats(): BrokerStats;
   close(): Promise<void>;
@@ -71,6 +76,7 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
     pop: new PopService(store, consumerOffsetLedger(store), clock.nowMs(), logger.child('pop')),
     waiters,
     clients: new ClientRegistry(),
+    counters: new BrokerCounters(),
     clock,
     scheduler,
     logger,
@@ -101,6 +107,8 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
     port,
     topics,
     groups,
+    counters: ctx.counters,
+    inflight: (group, topic, queueId) => ctx.pop.inflightCount(group, topic, queueId),
     stats: () => ({
       host,
       port,

@@ -130,6 +130,11 @@ export class PopService {
     return min;
   }
 
+  /** Messages of (group, topic, queue) delivered and not yet acked (0 when none). */
+  inflightCount(group: string, topic: string, queueId: number): number {
+    return this.existing(group, topic, queueId)?.inflightCount ?? 0;
+  }
+
   private async popNow(req: PopRequest, key: string): Promise<Delivery[]> {
     const out: Delivery[] = [];
     const start = this.rotation.get(key) ?? 0;

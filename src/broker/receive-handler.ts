@@ -75,6 +75,7 @@ export async function receiveMessage(ctx: BrokerContext, req: ReceiveRequest, st
     const nowMs = ctx.clock.nowMs();
     const deliveries = await ctx.pop.pop({ group: group.groupName, topic: topic.topicName, queueNums, filter, maxMessages: batch, invisibleMs, nowMs, orderly });
     if (deliveries.length > 0) {
+      ctx.counters.recordReceived(group.groupName, topic.topicName, deliveries.length);
       stream.write({ status: OK });
       for (const d of deliveries) stream.write({ message: toProtoMessage(d.message, d.entry, d.receiptHandle, invisibleMs) });
       stream.write({ deliveryTimestamp: { seconds: Math.floor(nowMs / 1000), nanos: (nowMs % 1000) * 1e6 } });
@@ -109,6 +110,8 @@ export function ackMessage(ctx: BrokerContext, req: { group?: Resource; topic?: 
     const s = ackOne(ctx, group.groupName, topic.topicName, e.receiptHandle);
     return { messageId: e.messageId ?? '', receiptHandle: e.receiptHandle ?? '', status: s };
   });
+  const acked = results.reduce((n, r) => (r.status.code === OK.code ? n + 1 : n), 0);
+  if (acked > 0) ctx.counters.recordAcked(group.groupName, topic.topicName, acked);
   const failed = results.find((r) => r.status.code !== OK.code);
   return { status: failed?.status ?? OK, entries: results };
 }

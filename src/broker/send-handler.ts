@@ -69,9 +69,15 @@ export class SendHandler {
         topicType === 'FIFO' ? groupQueue(checkMessageGroup(m.systemProperties?.messageGroup), topic.writeQueueNums) : this.chooseQueue(topic.topicName, topic.writeQueueNums);
       const input = toPutInput(m, queueId, this.ctx.config.maxMessageSize);
       const result = await this.ctx.store.putMessage(input);
-      return { status: this.statusOf(result), messageId: input.messageId, transactionId: '', offset: result.queueOffset };
+      const answer = this.statusOf(result);
+      if (answer === OK) this.ctx.counters.recordSent(topic.topicName, topicType, input.body.length);
+      else this.ctx.counters.recordSendFailure(ENGINE_STATUS_CODES[result.status]);
+      return { status: answer, messageId: input.messageId, transactionId: '', offset: result.queueOffset };
     } catch (err) {
-      if (err instanceof BrokerRefusal) return { status: err.status, messageId, transactionId: '', offset: 0 };
+      if (err instanceof BrokerRefusal) {
+        this.ctx.counters.recordSendFailure(err.codeName);
+        return { status: err.status, messageId, transactionId: '', offset: 0 };
+      }
       throw err;
     }
   }

@@ -82,11 +82,62 @@ export class TopicRegistry {
       order: spec.messageType === 'FIFO',
       attributes: { [MESSAGE_TYPE_ATTRIBUTE]: spec.messageType },
     };
-    const next = new Map(this.topics).set(name, row);
-    this.file.save(next, this.nowMs());
-    this.topics.set(name, row);
+    this.replace(row);
     return row;
   }
+
+  /** Write `row` (already checked) as its topic's row, then use it. */
+  replace(row: TopicConfig): void {
+    const next = new Map(this.topics).set(row.topicName, row);
+    this.file.save(next, this.nowMs());
+    this.topics.set(row.topicName, row);
+  }
+}
+
+/** What `mqstore admin updateTopic` may set; absent fields keep the topic's current value (or the
+ * default of a new topic: defaultTopicQueueNums queues, NORMAL). */
+export interface TopicUpdate {
+  readQueueNums?: number;
+  writeQueueNums?: number;
+  messageType?: TopicMessageType;
+}
+
+/** Why `update` is refused: the field (as the admin API names it) and the reason. */
+export class TopicUpdateError extends Error {
+  constructor(
+    readonly field: 'topic' | 'readQueueNums' | 'writeQueueNums' | 'messageType',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Create or change a topic (the admin path): every value is checked first, so a refused update
+ * changes nothing; the file is written before the registry answers. Returns the new row and
+ * whether the topic existed. */
+export function updateTopic(registry: TopicRegistry, config: Readonly<MessageStoreConfig>, name: string, spec: TopicUpdate): { row: TopicConfig; created: boolean } {
+  const bytes = topicBytes(name, config.maxTopicLength);
+  if (!(bytes instanceof Uint8Array)) throw new TopicUpdateError('topic', `topic '${name}': ${bytes.reason}`);
+  const maxQueues = config.maxQueueId + 1;
+  for (const field of ['readQueueNums', 'writeQueueNums'] as const) {
+    const n = spec[field];
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > maxQueues)) throw new TopicUpdateError(field, `${field} must be an integer in [1, ${maxQueues}] (maxQueueId + 1), got ${String(n)}`);
+  }
+  if (spec.messageType !== undefined && !(TOPIC_MESSAGE_TYPES as readonly string[]).includes(spec.messageType)) {
+    throw new TopicUpdateError('messageType', `messageType must be one of ${TOPIC_MESSAGE_TYPES.join(', ')}, got ${JSON.stringify(spec.messageType)}`);
+  }
+  const known = registry.get(name);
+  const messageType = spec.messageType ?? (known ? messageTypeOf(known) : 'NORMAL');
+  const row: TopicConfig = {
+    ...(known ?? { perm: PERM_READ | PERM_WRITE, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0 }),
+    topicName: name,
+    readQueueNums: spec.readQueueNums ?? known?.readQueueNums ?? config.defaultTopicQueueNums,
+    writeQueueNums: spec.writeQueueNums ?? known?.writeQueueNums ?? config.defaultTopicQueueNums,
+    order: messageType === 'FIFO',
+    attributes: { ...(known?.attributes ?? {}), [MESSAGE_TYPE_ATTRIBUTE]: messageType },
+  } as TopicConfig;
+  registry.replace(row);
+  return { row, created: known === undefined };
 }
 
 function checkTopicRow(name: string, row: unknown, maxQueues: number): string | null {

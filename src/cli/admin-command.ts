@@ -1,13 +1,19 @@
-// `mqstore admin <brokerStatus|haStatus|promote> --addr host:port [--json]`: asks a running
-// node's admin HTTP server (the node's adminPort) and prints the answer in RocketMQ's style, or
-// as one JSON line with --json. The node's admin token (its adminTokenFile) comes from
+// `mqstore admin <brokerStatus|haStatus|promote|topicList|updateTopic|consumerProgress|clusterList>
+// --addr host:port [--json]`: asks a running node's admin HTTP server (the node's adminPort) and
+// prints the answer in RocketMQ's (mqadmin's) style, or as one JSON line with --json.
+// updateTopic takes mqadmin's letters: -t topic, -r read queues, -w write queues, -a message type
+// (mqadmin's -a attributes: `FIFO` or `+message.type=FIFO`); so for updateTopic the address is
+// --addr only (-a is the message type there). The node's admin token (its adminTokenFile) comes from
 // `--token-file <path>`, else from the environment variable MQSTORE_ADMIN_TOKEN (the token
 // itself); `--addr https://host:port` talks TLS, trusting `--ca-file <pem>` (default: the
 // system's CAs). An unreachable node is an AdminError (exit 1); a bad command line, an unreadable
 // token file, or a refusal by the node (401 token, 403 Host/Origin, 415) exit 2.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_ADMIN_TIMEOUT_MS, fetchNodeStatus, parseAdminAddress, postAdmin, type AdminAddress, type AdminCallOptions } from '../admin/admin-client.js';
+import { DEFAULT_ADMIN_TIMEOUT_MS, fetchNodeStatus, getAdmin, parseAdminAddress, postAdmin, type AdminAddress, type AdminCallOptions } from '../admin/admin-client.js';
+import type { ClusterList } from '../admin/cluster-list.js';
+import type { ConsumerProgress } from '../admin/consumer-progress.js';
+import { formatClusterList, formatConsumerProgress, formatTopicList, type TopicRow } from '../admin/format-broker-admin.js';
 import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
 import { formatBrokerStatus } from '../admin/format-broker-status.js';
 import { formatHaStatus } from '../admin/format-ha-status.js';
@@ -25,23 +31,46 @@ export const ADMIN_USAGE = `  admin brokerStatus ${CONNECT_OPTIONS} [--json]
                                                          master and slave replication state (RocketMQ haStatus)
   admin promote ${CONNECT_OPTIONS} [--role SYNC_MASTER|ASYNC_MASTER] [--json]
                                                          promote a slave node to master
+  admin topicList ${CONNECT_OPTIONS} [--json]
+                                                         the broker's topics: queues, perm, message type
+  admin updateTopic ${CONNECT_OPTIONS} -t <topic> [-r <n>] [-w <n>] [-a <type>] [--json]
+                                                         create or change a topic (config/topics.json)
+  admin consumerProgress ${CONNECT_OPTIONS} [-g <group>] [--json]
+                                                         per group and queue: offsets, lag, in flight
+  admin clusterList ${CONNECT_OPTIONS} [--json]
+                                                         the node's replica group: members, roles, addresses
                                   the admin token: --token-file, else $${ADMIN_TOKEN_ENV}`;
 
-export const ADMIN_HELP = `usage: mqstore admin <brokerStatus|haStatus|promote> --addr <host:adminPort> [options]
+export const ADMIN_HELP = `usage: mqstore admin <brokerStatus|haStatus|promote|topicList|updateTopic|consumerProgress|clusterList> --addr <host:adminPort> [options]
 
 Asks a running node's admin HTTP server (its adminPort, default listenPort + 2).
   brokerStatus               the node's runtime table (RocketMQ brokerStatus), or /status with --json
   haStatus                   master and slave replication state (RocketMQ haStatus)
   promote                    make a SLAVE node a master; the promotion is recorded in the store
                              directory and kept across restarts (README, "Failover")
+  topicList                  the gRPC broker's topics (#Topic #ReadQueues #WriteQueues #Perm #MessageType)
+  updateTopic                create a topic or change one in config/topics.json (needs the admin token
+                             when the node has one); a bad value is refused naming the option
+  consumerProgress           without -g: one line per group (#Diff Total, #Inflight Total); with -g:
+                             mqadmin's #Topic #Broker Name #QID #Broker Offset #Consumer Offset #Diff
+                             #Inflight #LastTime per queue, then Consume Diff Total
+  clusterList                the node's replica group: master/slave (as the node's HA side sees it) or
+                             the DLedger peers, with roles and addresses
 
 options:
-  -a, --addr <host:port>     the node's admin address (required); https://host:port for a TLS admin port
+  -a, --addr <host:port>     the node's admin address (required); https://host:port for a TLS admin port;
+                             updateTopic: --addr only (there -a is the message type)
   --token-file <path>        the admin bearer token (adminTokenFile on the node); else $${ADMIN_TOKEN_ENV}
   --ca-file <pem>            https: the CA that signed the node's admin certificate
   --json                     one JSON line instead of text
   --timeout-ms <n>           how long to wait for the answer (default ${DEFAULT_ADMIN_TIMEOUT_MS} ms)
   --role <role>              promote only: ASYNC_MASTER (default) or SYNC_MASTER
+  -t, --topic <topic>        updateTopic: the topic (required)
+  -r, --read-queues <n>      updateTopic: read queue count, 1..maxQueueId+1 (new topic: defaultTopicQueueNums)
+  -w, --write-queues <n>     updateTopic: write queue count, 1..maxQueueId+1 (new topic: defaultTopicQueueNums)
+  -a, --message-type <type>  updateTopic: NORMAL, FIFO, DELAY or TRANSACTION (or +message.type=<type>);
+                             a new topic is NORMAL
+  -g, --group <group>        consumerProgress: one consumer group's queues
   -h, --help                 this text
 
 exit codes: 0 answered; 1 the node is unreachable or refused (e.g. promote on a master: HTTP 409);
@@ -52,22 +81,75 @@ interface AdminArgs {
   json: boolean;
   call: AdminCallOptions & { timeoutMs: number };
   role: 'ASYNC_MASTER' | 'SYNC_MASTER' | undefined;
+  topic: TopicArgs;
+  group: string | undefined;
 }
 
-function parseAdminArgs(sub: string, args: string[]): AdminArgs {
-  const { values, positionals } = parseArgs({
+interface TopicArgs {
+  topic: string | undefined;
+  readQueueNums: number | undefined;
+  writeQueueNums: number | undefined;
+  messageType: string | undefined;
+}
+
+const MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'];
+/** Which subcommands take which of the broker options. */
+const TOPIC_OPTION_SUBS = ['updateTopic'];
+const GROUP_OPTION_SUBS = ['consumerProgress'];
+
+function parseOptions(sub: string, args: string[]) {
+  // updateTopic uses mqadmin's -a (attributes: the message type); the others -a for --addr
+  const topicLetters = sub === 'updateTopic';
+  return parseArgs({
     args,
     options: {
-      addr: { type: 'string', short: 'a' },
+      addr: topicLetters ? { type: 'string' } : { type: 'string', short: 'a' },
       json: { type: 'boolean', default: false },
       'timeout-ms': { type: 'string' },
       role: { type: 'string' },
       'token-file': { type: 'string' },
       'ca-file': { type: 'string' },
+      topic: { type: 'string', short: 't' },
+      'read-queues': { type: 'string', short: 'r' },
+      'write-queues': { type: 'string', short: 'w' },
+      'message-type': topicLetters ? { type: 'string', short: 'a' } : { type: 'string' },
+      group: { type: 'string', short: 'g' },
     },
     strict: true,
     allowPositionals: true,
   });
+}
+
+function queueCount(sub: string, option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`admin ${sub}: ${option} must be a positive integer (a queue count), got '${text}'`);
+  return n;
+}
+
+function topicArgs(sub: string, values: ReturnType<typeof parseOptions>['values']): TopicArgs {
+  const given = ['topic', 'read-queues', 'write-queues', 'message-type'].filter((k) => values[k as keyof typeof values] !== undefined);
+  if (!TOPIC_OPTION_SUBS.includes(sub)) {
+    if (given.length > 0) throw new UsageError(`admin ${sub}: --${given[0]} is only for updateTopic`);
+    return { topic: undefined, readQueueNums: undefined, writeQueueNums: undefined, messageType: undefined };
+  }
+  if (values.topic === undefined || values.topic === '') throw new UsageError(`admin ${sub}: -t <topic> is required`);
+  let type = values['message-type'];
+  if (type !== undefined) {
+    const attr = /^\+?message\.type=(.*)$/.exec(type);
+    if (attr) type = attr[1]!;
+    if (!MESSAGE_TYPES.includes(type)) throw new UsageError(`admin ${sub}: -a (message type) must be one of ${MESSAGE_TYPES.join(', ')} (or +message.type=<type>), got '${values['message-type']}'`);
+  }
+  return {
+    topic: values.topic,
+    readQueueNums: queueCount(sub, '-r (read queues)', values['read-queues']),
+    writeQueueNums: queueCount(sub, '-w (write queues)', values['write-queues']),
+    messageType: type,
+  };
+}
+
+function parseAdminArgs(sub: string, args: string[]): AdminArgs {
+  const { values, positionals } = parseOptions(sub, args);
   if (positionals.length > 0) throw new UsageError(`admin ${sub}: unexpected argument '${positionals[0]}'`);
   if (values.addr === undefined) throw new UsageError(`admin ${sub}: --addr <host:port> is required (the node's adminPort)`);
   const addr = parseAdminAddress(values.addr);
@@ -81,7 +163,9 @@ function parseAdminArgs(sub: string, args: string[]): AdminArgs {
   const caFile = values['ca-file'];
   if (caFile !== undefined && addr.scheme !== 'https') throw new UsageError(`admin ${sub}: --ca-file is for an https:// --addr`);
   const call = { timeoutMs, ...(token !== undefined ? { token } : {}), ...(caFile !== undefined ? { ca: readCaFile(sub, caFile) } : {}) };
-  return { addr, json: values.json, call, role };
+  const topic = topicArgs(sub, values);
+  if (values.group !== undefined && !GROUP_OPTION_SUBS.includes(sub)) throw new UsageError(`admin ${sub}: --group is only for consumerProgress`);
+  return { addr, json: values.json, call, role, topic, group: values.group };
 }
 
 /** --token-file's token, else $MQSTORE_ADMIN_TOKEN, else none. */
@@ -122,6 +206,17 @@ async function explained<T>(args: AdminArgs, call: () => Promise<T>): Promise<T>
   }
 }
 
+/** The node's 400 for updateTopic names the field; say which option it came from (exit 2). */
+function withOptionNames(err: unknown): never {
+  if (err instanceof AdminError && err.code === AdminErrorCode.HTTP && / HTTP 400: /.test(err.message)) {
+    const named = err.message.replace(/\b(readQueueNums|writeQueueNums|messageType)\b/, (f) => `${f} (${{ readQueueNums: '-r', writeQueueNums: '-w', messageType: '-a' }[f]})`);
+    throw new UsageError(`admin updateTopic: the node refused the values: ${named}`);
+  }
+  throw err;
+}
+
+const SUBCOMMANDS = 'brokerStatus, haStatus, promote, topicList, updateTopic, consumerProgress, clusterList';
+
 export async function runAdmin(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   switch (sub) {
@@ -150,9 +245,41 @@ export async function runAdmin(args: string[]): Promise<number> {
       if (!a.json && record !== undefined) console.error(`note: recorded in ${record}: a restart keeps this role; update this node's config and re-point the others (README, "Failover")`);
       return 0;
     }
+    case 'topicList': {
+      const a = parseAdminArgs(sub, rest);
+      const answer = (await explained(a, () => getAdmin(a.addr, '/broker/topics', a.call))) as { topics: TopicRow[] };
+      console.log(a.json ? JSON.stringify(answer) : formatTopicList(answer.topics));
+      return 0;
+    }
+    case 'updateTopic': {
+      const a = parseAdminArgs(sub, rest);
+      const t = a.topic;
+      const body = {
+        topic: t.topic,
+        ...(t.readQueueNums !== undefined ? { readQueueNums: t.readQueueNums } : {}),
+        ...(t.writeQueueNums !== undefined ? { writeQueueNums: t.writeQueueNums } : {}),
+        ...(t.messageType !== undefined ? { messageType: t.messageType } : {}),
+      };
+      const answer = (await explained(a, () => postAdmin(a.addr, '/admin/updateTopic', body, a.call)).catch(withOptionNames)) as { created: boolean; topic: TopicRow };
+      console.log(a.json ? JSON.stringify(answer) : `${answer.created ? 'create' : 'update'} topic success.\n${formatTopicList([answer.topic])}`);
+      return 0;
+    }
+    case 'consumerProgress': {
+      const a = parseAdminArgs(sub, rest);
+      const path = a.group === undefined ? '/broker/consumerProgress' : `/broker/consumerProgress?group=${encodeURIComponent(a.group)}`;
+      const answer = (await explained(a, () => getAdmin(a.addr, path, a.call))) as ConsumerProgress;
+      console.log(a.json ? JSON.stringify(answer) : formatConsumerProgress(answer, a.group));
+      return 0;
+    }
+    case 'clusterList': {
+      const a = parseAdminArgs(sub, rest);
+      const answer = (await explained(a, () => getAdmin(a.addr, '/cluster', a.call))) as ClusterList;
+      console.log(a.json ? JSON.stringify(answer) : formatClusterList(answer));
+      return 0;
+    }
     case undefined:
-      throw new UsageError('admin: which one? brokerStatus, haStatus or promote');
+      throw new UsageError(`admin: which one? ${SUBCOMMANDS}`);
     default:
-      throw new UsageError(`admin: unknown subcommand '${sub}' (brokerStatus, haStatus, promote)`);
+      throw new UsageError(`admin: unknown subcommand '${sub}' (${SUBCOMMANDS})`);
   }
 }

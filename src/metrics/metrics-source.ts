@@ -2,6 +2,7 @@
 // MessageStore.runtimeInfo(), so metrics/ does not import store/) and the HA status.
 // One snapshot is taken per scrape so every metric of one scrape describes the same moment.
 import type { HaStatus } from '../admin/ha-status-provider.js';
+import type { BrokerMetricsSnapshot } from './broker-metrics.js';
 
 export interface StoreGauges {
   minPhyOffset: number;
@@ -24,9 +25,12 @@ export interface MetricsSource {
   store(): StoreGauges;
   /** The HA status, or null when the node runs no HA service. */
   ha(): HaStatus | null;
+  /** The gRPC broker's counts and consumer progress; absent or null when the node serves none. */
+  broker?: () => BrokerMetricsSnapshot | null;
 }
 
 export interface MetricsSnapshot {
   store: StoreGauges;
   ha: HaStatus | null;
+  broker?: BrokerMetricsSnapshot | null;
 }

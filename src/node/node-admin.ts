@@ -19,14 +19,17 @@ import { isLoopbackHost, isWildcardHost } from '../util/ip-address.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { HaStatusProvider } from '../admin/ha-status-provider.js';
 import { nodeRoutes } from '../admin/node-routes.js';
-import { readHaStatus, type NodeIdentity } from '../admin/node-status.js';
+import { nodeStatus, readHaStatus, type NodeIdentity } from '../admin/node-status.js';
 import { parseHostList } from '../config/host-list.js';
 import type { MessageStoreConfig } from '../config/store-config.js';
 import { ConfigError } from '../errors.js';
 import { readPemFile } from '../io/pem-file.js';
 import { readSecretFile } from '../io/secret-file.js';
 import { checkCertificateKeyPair } from '../net/tls-transport.js';
-import type { BrokerStats } from '../broker/broker.js';
+import { brokerRoutes, progressSource } from '../admin/broker-routes.js';
+import { progressRows } from '../admin/consumer-progress.js';
+import type { Broker, BrokerStats } from '../broker/broker.js';
+import type { BrokerMetricsSnapshot } from '../metrics/broker-metrics.js';
 import { createNodeMetrics } from '../metrics/node-metrics.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { Logger } from '../util/logger.js';
@@ -49,6 +52,8 @@ export interface NodeAdminInput {
   logger: Logger;
   /** The gRPC broker's stats for /status, when the node serves one. */
   grpc?: () => BrokerStats | null;
+  /** The gRPC broker itself (topics, consumer progress, counters), when the node serves one. */
+  broker?: () => Broker | null;
 }
 
 /** What prepareNodeAdmin decided: the server's access rules and TLS material. */
@@ -120,17 +125,20 @@ function readTls(config: Readonly<MessageStoreConfig>): { cert: string; key: str
 export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNodeAdmin): Promise<AdminServer> {
   const { store, ha } = input;
   const config = store.config;
+  const broker = input.broker ?? (() => null);
   const metrics = createNodeMetrics(
-    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status },
+    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status, broker: () => brokerMetrics(store, broker()) },
     { cluster: config.brokerClusterName, broker: config.brokerName, brokerId: config.brokerId },
   );
+  const sources = { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs, ...(input.grpc ? { grpc: input.grpc } : {}) };
   const routes = nodeRoutes({
-    sources: { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs, ...(input.grpc ? { grpc: input.grpc } : {}) },
+    sources,
     metrics,
     ha,
     brokerRole: () => store.brokerRole,
     putMessage: prepared.enablePut ? (put) => store.putMessage(put) : undefined,
     maxMessageBytes: config.maxMessageSize,
+    extra: brokerRoutes({ store, broker, status: () => nodeStatus(sources) }),
   });
   return startAdminServer({
     host: prepared.host,
@@ -140,4 +148,16 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
     access: { token: prepared.token, readAuth: prepared.readAuth, allowedHosts: prepared.allowedHosts ?? [] },
     tls: prepared.tls,
   });
+}
+
+/** The broker's series for one scrape: its counters and the consumer progress (no reads). */
+function brokerMetrics(store: MessageStore, broker: Broker | null): BrokerMetricsSnapshot | null {
+  if (broker === null) return null;
+  const counts = broker.counters.snapshot();
+  const topicOffsets = broker.topics.list().map((t) => {
+    let maxOffset = 0;
+    for (let q = 0; q < Math.max(t.readQueueNums, t.writeQueueNums); q++) maxOffset += store.getMaxOffsetInQueue(t.topicName, q);
+    return { topic: t.topicName, maxOffset };
+  });
+  return { ...counts, progress: progressRows(progressSource(store, broker)).rows, topicOffsets };
 }

@@ -98,6 +98,22 @@ describe('mqstore admin against a running master and slave', () => {
     expect(view.ha.slaves).toHaveLength(1);
   });
 
+  it('clusterList on the master and on the slave: both members with their roles and addresses', async () => {
+    const m = await runCli(['admin', 'clusterList', '--addr', master.adminAddr, '--json']);
+    expect(m.code, m.stderr).toBe(0);
+    const fromMaster = JSON.parse(m.stdout) as { mode: string; members: Array<{ role: string; addr: string; self: boolean; brokerId: number | null; source: string }> };
+    expect(fromMaster.mode).toBe('master-slave');
+    expect(fromMaster.members.map((x) => [x.role, x.self, x.source])).toEqual([
+      ['ASYNC_MASTER', true, 'self'],
+      ['SLAVE', false, 'ha'],
+    ]);
+    expect(fromMaster.members[1]!.addr).toMatch(/^127\.0\.0\.1:\d+$/);
+    const s = await runCli(['admin', 'clusterList', '--addr', slave.adminAddr]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(new RegExp(`^TestCluster +broker-x +0 +127\\.0\\.0\\.1:${master.ready.haPort} +MASTER +- +-$`, 'm'));
+    expect(s.stdout).toMatch(/^TestCluster +broker-x +1 +127\.0\.0\.1:\d+ \* +SLAVE +mqstore /m);
+  });
+
   it('verify --master-addr --slave-addr: reads both /status, reports the max offsets, logs identical', async () => {
     const r = await runCli(['verify', '--master-addr', master.adminAddr, '--slave-addr', slave.adminAddr, '--json']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
