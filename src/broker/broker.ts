@@ -22,9 +22,9 @@ import { ArrivalWaiters } from './long-poll.js';
 import { messagingService } from './messaging-service.js';
 import { consumerOffsetLedger, PopService } from './pop-service.js';
 import { rocketmqSchema } from './proto-schema.js';
-import { DelayTimer } from './timer/delay-timer.js';
+import { DelayTimer, type DelayTimerStats } from './timer/delay-timer.js';
 import { TopicRegistry } from './topic-registry.js';
-import { TransactionService } from './transaction/transaction-service.js';
+import { TransactionService, type TransactionStats } from './transaction/transaction-service.js';
 
 export const CLOSE_GRACE_MS = 5_000;
 
@@ -43,6 +43,10 @@ export interface BrokerStats {
   receiving: number;
   topics: number;
   groups: number;
+  /** Delay messages pending in the timer's memory, whether more wait in the log, deliveries. */
+  delays: DelayTimerStats;
+  /** Transactions: whether the pending set is built (lazily, from the log), pending halves, checks sent. */
+  transactions: TransactionStats;
 }
 
 export interface Broker {
@@ -116,6 +120,8 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
       receiving: service.receiving(),
       topics: topics.list().length,
       groups: groups.list().length,
+      delays: ctx.delays.stats(),
+      transactions: ctx.transactions.stats(),
     }),
     close: () => (closing ??= shutdown(server, ctx, service.telemetry, scheduler)),
   };

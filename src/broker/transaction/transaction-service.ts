@@ -78,6 +78,12 @@ interface TxState {
   readonly ended: Map<number, Resolution>;
 }
 
+export interface TransactionStats {
+  ready: boolean;
+  pending: number;
+  checksSent: number;
+}
+
 export interface EndTransactionRequest {
   topic?: { name?: string };
   messageId?: string;
@@ -115,8 +121,8 @@ export class TransactionService {
     await this.loop.close();
   }
 
-  stats(): { pending: number; checksSent: number } {
-    return { pending: this.state?.pending.size ?? 0, checksSent: this.checksSent };
+  stats(): TransactionStats {
+    return { ready: this.state !== null, pending: this.state?.pending.size ?? 0, checksSent: this.checksSent };
   }
 
   /** Append the half of a transactional message whose real put would be `input`. */
