@@ -5,8 +5,9 @@
 //   end    EndTransaction COMMIT: a copy goes to the real topic (properties intact, the client's
 //          message id kept), then an op record; ROLLBACK: the op record only. Answered OK once the
 //          op record is in the log. Ending an already ended transaction the same way again is OK
-//          (nothing is appended); the other way, or an unknown / malformed id, or a message id
-//          that is not the half's, is INVALID_TRANSACTION_ID with the reason.
+//          (nothing is appended); the other way, an unknown / malformed id, a message id that is
+//          not the half's, or a half ended below the last rebuild's checkpoint (how it ended is
+//          not kept), is INVALID_TRANSACTION_ID with the reason.
 //   check  a half not ended within transactionTimeOut is checked: RecoverOrphanedTransactionCommand
 //          on the Telemetry stream of the producer that sent it (else of any producer publishing
 //          the topic), whose checker answers with EndTransaction(SOURCE_SERVER_CHECK); again every
@@ -45,6 +46,8 @@ import { decodeOp, encodeOp, OP_TAG, parseTransactionId, transactionIdOf, type R
 
 export const MAX_PENDING_HALVES = 100_000;
 export const MAX_ENDED_REMEMBERED = 100_000;
+/** How long an end or a check waits for a just-appended half to become readable. */
+const HALF_READ_WAIT_MS = 5000;
 /** Halves examined per check step. */
 const MAX_CHECKS_PER_STEP = 10_000;
 /** TransactionResolution and TransactionSource of definition.proto. */
@@ -62,6 +65,8 @@ export interface ProducerChannels {
 interface PendingHalf {
   readonly halfOffset: number;
   readonly physicalOffset: number;
+  /** Where the half's record ends in the CommitLog (it is readable once committed to there). */
+  readonly endOffset: number;
   readonly realTopic: string;
   readonly messageId: string;
   readonly clientId: string;
@@ -76,6 +81,8 @@ interface PendingHalf {
 interface TxState {
   readonly pending: Map<number, PendingHalf>;
   readonly ended: Map<number, Resolution>;
+  /** Every half below this was ended before the last rebuild (how is not kept). */
+  readonly endedBelow: number;
 }
 
 export interface TransactionStats {
@@ -153,10 +160,11 @@ export class TransactionService {
       if (this.state === s) {
         s.pending.set(ref.halfOffset, {
           ...ref,
+          endOffset: result.physicalOffset + result.wroteBytes,
           realTopic: input.topic,
           messageId: input.messageId,
           clientId,
-          storeMs: result.storeTimestamp,
+          storeMs: this.clock.nowMs(),
           opMark: this.store.getMaxOffsetInQueue(TRANS_OP_TOPIC, 0),
           checks: 0,
           nextCheckMs: 0,
@@ -188,6 +196,7 @@ export class TransactionService {
       const done = s.ended.get(ref.halfOffset);
       if (p === undefined && done === resolution) return { status: OK };
       if (p === undefined && done !== undefined) refuse('INVALID_TRANSACTION_ID', `transaction '${id}' already ended with ${done}; it cannot ${resolution} now`);
+      if (p === undefined && ref.halfOffset < s.endedBelow) refuse('INVALID_TRANSACTION_ID', `transaction '${id}' already ended before the broker's last restart (how it ended is not kept)`);
       refuse('INVALID_TRANSACTION_ID', `transaction '${id}' is not pending on broker ${this.config.brokerName} (unknown, or ended before the ended-transaction memory was dropped)`);
     }
     if (p.messageId !== (req.messageId ?? '')) refuse('INVALID_TRANSACTION_ID', `transaction '${id}' belongs to message ${p.messageId}, not ${req.messageId ?? '(none)'}`);
@@ -200,7 +209,7 @@ export class TransactionService {
   private async resolve(s: TxState, p: PendingHalf, resolution: Resolution, source: string): Promise<void> {
     const run = async (): Promise<void> => {
       if (resolution === 'COMMIT') {
-        const m = this.halfMessage(p);
+        const m = await this.halfMessage(p);
         if (m === null) refuse('INTERNAL_SERVER_ERROR', `the half message of transaction ${transactionIdOf(p)} can no longer be read (deleted by retention?)`);
         const queueId = Number(m.properties[PROPERTY_REAL_QUEUE_ID] ?? 0);
         await appendInternal(this.store, copyOf(m, p.realTopic, queueId, deliveredProperties(m.properties)), `committing transaction ${transactionIdOf(p)} to ${p.realTopic}`);
@@ -236,9 +245,16 @@ export class TransactionService {
     if (s.ended.size > MAX_ENDED_REMEMBERED) s.ended.delete(s.ended.keys().next().value!);
   }
 
-  private halfMessage(p: PendingHalf): StoredMessage | null {
-    const m = this.store.lookMessageByOffset(p.physicalOffset);
-    return m !== null && m.topic === TRANS_HALF_TOPIC && m.queueOffset === p.halfOffset ? m : null;
+  /** The half's record (waiting up to HALF_READ_WAIT_MS for a just-appended one to be committed). */
+  private async halfMessage(p: PendingHalf): Promise<StoredMessage | null> {
+    const read = (): StoredMessage | null => {
+      const m = this.store.lookMessageByOffset(p.physicalOffset);
+      return m !== null && m.topic === TRANS_HALF_TOPIC && m.queueOffset === p.halfOffset ? m : null;
+    };
+    const now = read();
+    if (now !== null) return now;
+    await this.store.waitCommitted(p.endOffset, HALF_READ_WAIT_MS);
+    return read();
   }
 
   /** The state, rebuilt from the log when there is none (at start, after serving as a slave). */
@@ -262,7 +278,7 @@ export class TransactionService {
       if ('reason' in d) this.logger.error(`the last transaction op record (op offset ${last.queueOffset}) is unusable; every half and op record is rescanned: ${d.reason}`);
       else from = { halfFrom: d.halfFrom, opFrom: d.opFrom };
     }
-    const s: TxState = { pending: new Map(), ended: new Map() };
+    const s: TxState = { pending: new Map(), ended: new Map(), endedBelow: from.halfFrom };
     await scanQueue(this.store, TRANS_OP_TOPIC, from.opFrom, this.store.getMaxOffsetInQueue(TRANS_OP_TOPIC, 0), this.logger, (m) => {
       const op = decodeOp(m.body);
       if ('reason' in op) this.logger.error(`transaction op record at op offset ${m.queueOffset} is unusable, skipped: ${op.reason}`);
@@ -276,6 +292,7 @@ export class TransactionService {
       s.pending.set(m.queueOffset, {
         halfOffset: m.queueOffset,
         physicalOffset: m.physicalOffset,
+        endOffset: m.physicalOffset + m.totalSize,
         realTopic,
         messageId: m.properties.UNIQ_KEY ?? m.msgId,
         clientId: m.properties[PROPERTY_PRODUCER_GROUP] ?? '',
@@ -319,13 +336,13 @@ export class TransactionService {
       p.checks++;
       p.nextCheckMs = now + this.config.transactionCheckInterval;
       next = Math.min(next, this.config.transactionCheckInterval);
-      this.sendCheck(p);
+      await this.sendCheck(p);
     }
     return next;
   }
 
-  private sendCheck(p: PendingHalf): void {
-    const m = this.halfMessage(p);
+  private async sendCheck(p: PendingHalf): Promise<void> {
+    const m = await this.halfMessage(p);
     if (m === null || this.channels === null) return;
     const view: StoredMessage = { ...m, topic: p.realTopic, properties: deliveredProperties(m.properties) };
     const message = toProtoMessage(view, { offset: m.queueOffset, popSeq: 0, attempt: 1, invisibleUntilMs: 0 }, '', 0);
