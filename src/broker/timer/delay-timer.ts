@@ -11,10 +11,14 @@
 //     record: entries in [lowWaterOffset, scannedOffset) due after deliveredUpToMs, and every
 //     entry from scannedOffset on;
 //   - at-least-once window: a delivery appended after the last progress record is delivered
-//     again after a crash (at most timerCheckpointIntervalMs of deliveries, plus the one in
-//     flight); a delivery is never lost by a crash, because its progress record comes after it
-//     in the log.
-// Memory: TimerIndex holds at most timerMaxPendingInMemory entries and pages the rest from the log.
+//     again after a crash (the deliveries of at most timerCheckpointIntervalMs plus one step,
+//     MAX_DELIVERIES_PER_STEP), and so is a delivery whose put failed after its bytes reached the
+//     log; a delivery is never lost by a crash, because its progress record comes after it in
+//     the log.
+// Memory: TimerIndex holds at most timerMaxPendingInMemory entries and pages the rest from the
+// log (each reload reads the timer queue from lowWaterOffset to scannedOffset again). A rebuild
+// reads the queue from lowWaterOffset: one long delay holds it back, so a restart rereads every
+// timer entry written since that delay was sent.
 // On a SLAVE the timer is idle and holds nothing; it rebuilds when the node serves again.
 import type { MessageStoreConfig } from '../../config/store-config.js';
 import type { MessageStore } from '../../store/message-store.js';
@@ -25,13 +29,15 @@ import type { Scheduler } from '../../util/scheduler.js';
 import { appendInternal, copyOf, lastRecord, scanQueue } from '../internal-queue.js';
 import { SerialLoop } from '../serial-loop.js';
 import { deliveredProperties, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC, PROPERTY_TIMER_DELIVER_MS, TIMER_PROGRESS_TOPIC, TIMER_TOPIC } from '../system-topics.js';
-import { TimerIndex } from './timer-index.js';
+import { TimerIndex, type PendingTimer } from './timer-index.js';
 import { decodeProgress, encodeProgress, NO_PROGRESS, type TimerProgress } from './timer-progress.js';
 
 /** Longest wait between two steps when nothing is due (new entries also wake the timer). */
 export const TIMER_IDLE_POLL_MS = 1000;
 /** Deliveries per step (the loop continues at once when more are due). */
 export const MAX_DELIVERIES_PER_STEP = 1024;
+/** Delivery puts in flight at once. */
+export const DELIVERY_BATCH = 64;
 
 interface TimerState {
   readonly index: TimerIndex;
@@ -142,40 +148,67 @@ export class DelayTimer {
   /** Re-read [lowWaterOffset, scannedOffset) for the entries the index shed. */
   private async reload(s: TimerState): Promise<void> {
     s.index.beginReload();
-    await scanQueue(this.store, TIMER_TOPIC, s.lowWaterOffset, s.scannedOffset, this.logger, (m) => this.take(s, m, true));
+    let lowestPending = s.scannedOffset;
+    await scanQueue(this.store, TIMER_TOPIC, s.lowWaterOffset, s.scannedOffset, this.logger, (m) => {
+      if (this.take(s, m, true)) lowestPending = Math.min(lowestPending, m.queueOffset);
+    });
+    for (const offset of s.deliveredAbove.keys()) lowestPending = Math.min(lowestPending, offset);
+    s.lowWaterOffset = Math.min(lowestPending, s.index.minQueueOffset() ?? lowestPending);
   }
 
-  private take(s: TimerState, m: StoredMessage, reloading: boolean): void {
+  /** Index one timer entry; false when it is not pending (skipped). */
+  private take(s: TimerState, m: StoredMessage, reloading: boolean): boolean {
     const due = dueOf(m);
     if (!Number.isSafeInteger(due)) {
       this.logger.error(`timer entry at queue offset ${m.queueOffset} has no valid ${PROPERTY_TIMER_DELIVER_MS} (${m.properties[PROPERTY_TIMER_DELIVER_MS]}); skipped`);
-      return;
+      return false;
     }
-    if (reloading && (due <= s.deliveredUpToMs || s.deliveredAbove.has(m.queueOffset))) return;
+    if (reloading && (due <= s.deliveredUpToMs || s.deliveredAbove.has(m.queueOffset))) return false;
     s.index.add({ queueOffset: m.queueOffset, physicalOffset: m.physicalOffset, dueMs: due });
+    return true;
   }
 
-  /** Deliver due entries in due order; true when more are due than one step delivers. */
+  /** Deliver due entries in due order, DELIVERY_BATCH puts in flight at a time; true when more
+   * are due than one step delivers. A failed put stays pending (retried next step; its bytes may
+   * be in the log, so it may come twice). After each batch deliveredUpToMs moves to just below the
+   * earliest entry still pending (and never past now or the spill floor). */
   private async deliverDue(s: TimerState, nowMs: number): Promise<boolean> {
     const dueBy = Math.max(nowMs, s.deliveredUpToMs);
-    for (let n = 0; n < MAX_DELIVERIES_PER_STEP; n++) {
-      const e = s.index.peek();
-      if (!e || e.dueMs > dueBy) {
-        this.advance(s, nowMs);
-        return false;
+    let failure: unknown = null;
+    for (let n = 0; n < MAX_DELIVERIES_PER_STEP && failure === null; ) {
+      const batch: PendingTimer[] = [];
+      while (batch.length < DELIVERY_BATCH && n < MAX_DELIVERIES_PER_STEP) {
+        const e = s.index.peek();
+        if (!e || e.dueMs > dueBy) break;
+        batch.push(s.index.pop()!);
+        n++;
       }
-      const m = this.store.lookMessageByOffset(e.physicalOffset);
-      if (m === null || m.topic !== TIMER_TOPIC || m.queueOffset !== e.queueOffset) {
-        this.logger.error(`delay message at timer queue offset ${e.queueOffset} (CommitLog ${e.physicalOffset}) can no longer be read (deleted by retention?); it is not delivered`);
-      } else {
-        await this.deliver(m);
-      }
-      s.index.pop();
-      s.deliveredAbove.set(e.queueOffset, e.dueMs);
-      const next = s.index.peek();
-      if (!next || next.dueMs > e.dueMs) this.advance(s, e.dueMs);
+      if (batch.length === 0) break;
+      const results = await Promise.allSettled(batch.map((e) => this.deliverEntry(e)));
+      results.forEach((r, i) => {
+        const e = batch[i]!;
+        if (r.status === 'fulfilled') {
+          s.deliveredAbove.set(e.queueOffset, e.dueMs);
+        } else {
+          failure ??= r.reason;
+          s.index.add(e);
+        }
+      });
+      this.advance(s, Math.min(dueBy, (s.index.peek()?.dueMs ?? Infinity) - 1));
     }
-    return true;
+    if (failure !== null) throw failure;
+    this.advance(s, Math.min(dueBy, (s.index.peek()?.dueMs ?? Infinity) - 1));
+    const next = s.index.peek();
+    return next !== undefined && next.dueMs <= dueBy;
+  }
+
+  private async deliverEntry(e: PendingTimer): Promise<void> {
+    const m = this.store.lookMessageByOffset(e.physicalOffset);
+    if (m === null || m.topic !== TIMER_TOPIC || m.queueOffset !== e.queueOffset) {
+      this.logger.error(`delay message at timer queue offset ${e.queueOffset} (CommitLog ${e.physicalOffset}) can no longer be read (deleted by retention?); it is not delivered`);
+      return;
+    }
+    await this.deliver(m);
   }
 
   private async deliver(m: StoredMessage): Promise<void> {
