@@ -1,7 +1,7 @@
 // The delay timer on a real store with simulated time (a ManualClock; the test runs the
 // timer's steps itself): entries are delivered at their due time and not before, in due order,
 // with body, tags, keys, properties and the client's message id intact, on the queue chosen at
-// send time; after a restart (store closed and reopened) nothing checkpointed is delivered again,
+// send time, and an idle timer then appends no more progress records; after a restart (store closed and reopened) nothing checkpointed is delivered again,
 // nothing pending is lost, and exactly the deliveries after the last progress record come again
 // (the documented at-least-once window); with a small timerMaxPendingInMemory the index stays
 // within it and still delivers every entry once, in due order; the send side refuses a missing or
@@ -101,6 +101,19 @@ describe('delay timer (simulated time)', () => {
       expect(all.byId.get(`m${i}`)).toEqual({ queueId: i % 4, body: `body-${i}`, tags: `T${i % 3}`, keys: [`k${i}`], color: `c${i}`, deliverMs: String(t0 + dues[i]!) });
     }
     expect(timer.stats()).toMatchObject({ pendingInMemory: 0, delivered: 5 });
+    // idle: one progress record for the last deliveries, then nothing more is appended
+    const progressRecords = async (): Promise<number> => {
+      await waitCommitted(store);
+      return store.getMaxOffsetInQueue(TIMER_PROGRESS_TOPIC, 0);
+    };
+    clock.advance(1000);
+    await timer.step();
+    const settled = await progressRecords();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      await timer.step();
+    }
+    expect(await progressRecords()).toBe(settled);
     await timer.close();
   });
 

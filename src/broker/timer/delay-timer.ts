@@ -2,7 +2,8 @@
 // they replicate and survive restarts) and are delivered at their TIMER_DELIVER_MS by putting a
 // copy on REAL_TOPIC / REAL_QID with the properties intact (UNIQ_KEY, the message id the client
 // saw, included). Progress is a record appended to rmq_sys_timer_progress (timer-progress.ts)
-// at most every timerCheckpointIntervalMs, after the deliveries it covers.
+// at most every timerCheckpointIntervalMs after the deliveries it covers, and only when there
+// were deliveries since the last one (an idle timer appends nothing).
 //
 // Invariants (see timer-progress.ts for the record's meaning):
 //   - deliveredUpToMs only grows, and only past due times whose entries (below scannedOffset)
@@ -48,6 +49,9 @@ interface TimerState {
   readonly deliveredAbove: Map<number, number>;
   written: TimerProgress;
   writtenAtMs: number;
+  /** Deliveries since the last progress record: with none, the last record is still exact
+   * enough (an older deliveredUpToMs only rescans more), so an idle timer writes nothing. */
+  deliveredSinceRecord: number;
 }
 
 export interface DelayTimerStats {
@@ -113,7 +117,7 @@ export class DelayTimer {
     const next = s.index.peek();
     const untilNext = next ? next.dueMs - this.clock.nowMs() : Infinity;
     const untilReload = s.index.spilled ? s.index.spillFloorMs - this.clock.nowMs() : Infinity;
-    const untilCheckpoint = sameProgress(s.written, this.progressOf(s)) ? Infinity : s.writtenAtMs + this.config.timerCheckpointIntervalMs - this.clock.monotonicMs();
+    const untilCheckpoint = s.deliveredSinceRecord === 0 ? Infinity : s.writtenAtMs + this.config.timerCheckpointIntervalMs - this.clock.monotonicMs();
     return Math.max(0, Math.min(TIMER_IDLE_POLL_MS, untilNext, untilReload, untilCheckpoint));
   }
 
@@ -133,6 +137,7 @@ export class DelayTimer {
       deliveredAbove: new Map(),
       written: p,
       writtenAtMs: this.clock.monotonicMs(),
+      deliveredSinceRecord: 0,
     };
     const max = this.store.getMaxOffsetInQueue(TIMER_TOPIC, 0);
     s.scannedOffset = await scanQueue(this.store, TIMER_TOPIC, p.lowWaterOffset, max, this.logger, (m) => {
@@ -189,6 +194,7 @@ export class DelayTimer {
         const e = batch[i]!;
         if (r.status === 'fulfilled') {
           s.deliveredAbove.set(e.queueOffset, e.dueMs);
+          s.deliveredSinceRecord++;
         } else {
           failure ??= r.reason;
           s.index.add(e);
@@ -236,20 +242,18 @@ export class DelayTimer {
   }
 
   private async checkpoint(s: TimerState): Promise<void> {
-    const p = this.progressOf(s);
-    if (sameProgress(p, s.written)) return;
+    if (s.deliveredSinceRecord === 0) return;
     if (this.clock.monotonicMs() - s.writtenAtMs < this.config.timerCheckpointIntervalMs) return;
+    const p = this.progressOf(s);
+    const delivered = s.deliveredSinceRecord;
     await appendInternal(this.store, { topic: TIMER_PROGRESS_TOPIC, queueId: 0, body: encodeProgress(p) }, 'writing the timer progress record');
     s.lowWaterOffset = p.lowWaterOffset;
     s.written = p;
     s.writtenAtMs = this.clock.monotonicMs();
+    s.deliveredSinceRecord -= delivered;
   }
 }
 
 function dueOf(m: StoredMessage): number {
   return Number(m.properties[PROPERTY_TIMER_DELIVER_MS]);
-}
-
-function sameProgress(a: TimerProgress, b: TimerProgress): boolean {
-  return a.deliveredUpToMs === b.deliveredUpToMs && a.lowWaterOffset === b.lowWaterOffset && a.scannedOffset === b.scannedOffset;
 }
