@@ -1,8 +1,9 @@
 // The delay timer on a real store with simulated time (a ManualClock; the test runs the
 // timer's steps itself): entries are delivered at their due time and not before, in due order,
 // with body, tags, keys, properties and the client's message id intact, on the queue chosen at
-// send time, and an idle timer then appends no more progress records; after a restart (store closed and reopened) nothing checkpointed is delivered again,
-// nothing pending is lost, and exactly the deliveries after the last progress record come again
+// send time, and an idle timer then appends no more progress records; after a restart (store
+// closed and reopened) nothing checkpointed is delivered again, nothing pending is lost, and
+// exactly the deliveries after the last progress record come again
 // (the documented at-least-once window); with a small timerMaxPendingInMemory the index stays
 // within it and still delivers every entry once, in due order; the send side refuses a missing or
 // too late delivery_timestamp with ILLEGAL_DELIVERY_TIME and puts a due one straight on its queue.

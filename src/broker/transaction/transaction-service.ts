@@ -25,7 +25,7 @@
 // transactionTimeOut + transactionCheckMax x transactionCheckInterval).
 import type { MessageStoreConfig } from '../../config/store-config.js';
 import type { MessageStore } from '../../store/message-store.js';
-import type { PutMessageInput, PutMessageResult, StoredMessage } from '../../store/statuses.js';
+import { PutMessageStatus, type PutMessageInput, type PutMessageResult, type StoredMessage } from '../../store/statuses.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Scheduler } from '../../util/scheduler.js';
@@ -155,7 +155,7 @@ export class TransactionService {
         },
       };
       const result = await this.store.putMessage(half);
-      if (result.status !== 'PUT_OK') return { result, transactionId: '' };
+      if (result.status !== PutMessageStatus.PUT_OK) return { result, transactionId: '' };
       const ref = { halfOffset: result.queueOffset, physicalOffset: result.physicalOffset };
       if (this.state === s) {
         s.pending.set(ref.halfOffset, {
