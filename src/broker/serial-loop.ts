@@ -1,12 +1,15 @@
 // One background job run step by step on the Scheduler, never two steps at once: a step returns
 // how long to wait before the next one; wake(ms) brings the next step forward (a wake during a
 // step runs another step right after it). A step that throws is logged and retried after
-// RETRY_MS. close() stops scheduling and waits for the step in progress.
+// RETRY_MS (the error line at most once per FAILURE_LOG_INTERVAL_MS, with a count of the
+// suppressed ones). close() stops scheduling and waits for the step in progress.
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import type { Cancelable, Scheduler } from '../util/scheduler.js';
 
 export const RETRY_MS = 1000;
+export const FAILURE_LOG_INTERVAL_MS = 30_000;
 
 export class SerialLoop {
   private timer: Cancelable | null = null;
@@ -14,14 +17,17 @@ export class SerialLoop {
   private running: Promise<void> | null = null;
   private wokenWhileRunning = false;
   private closed = false;
+  private readonly failures: RateLimitedLog;
 
   constructor(
     private readonly what: string,
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly step: () => Promise<number>,
-  ) {}
+  ) {
+    this.failures = new RateLimitedLog(logger, clock, FAILURE_LOG_INTERVAL_MS);
+  }
 
   /** Run a step within `delayMs` (sooner if one is already planned sooner). */
   wake(delayMs = 0): void {
@@ -39,6 +45,7 @@ export class SerialLoop {
     this.timer?.cancel();
     this.timer = null;
     await this.running;
+    this.failures.flush();
   }
 
   private plan(delayMs: number): void {
@@ -60,7 +67,7 @@ export class SerialLoop {
     this.wokenWhileRunning = false;
     this.running = this.step()
       .catch((err: unknown) => {
-        this.logger.error(`${this.what} failed (retried in ${RETRY_MS} ms): ${(err as Error).stack ?? (err as Error).message}`);
+        this.failures.error('step', `${this.what} failed (retried in ${RETRY_MS} ms): ${(err as Error).stack ?? (err as Error).message}`);
         return RETRY_MS;
       })
       .then((next) => {
