@@ -1,5 +1,5 @@
 // What the broker's handlers share: the engine (through its public API), the config, the
-// metadata registries, the pop service, long-poll waiters, client registry, the clock and the
+// metadata registries, the pop service, the delay timer and transaction service, long-poll waiters, client registry, the clock and the
 // scheduler, and the address this broker advertises in routes. Wiring as data, no behaviour.
 import type { MessageStoreConfig } from '../config/store-config.js';
 import type { MessageStore } from '../store/message-store.js';
@@ -11,7 +11,9 @@ import type { ClientRegistry } from './client-settings.js';
 import type { GroupRegistry } from './group-registry.js';
 import type { ArrivalWaiters } from './long-poll.js';
 import type { PopService } from './pop-service.js';
+import type { DelayTimer } from './timer/delay-timer.js';
 import type { TopicRegistry } from './topic-registry.js';
+import type { TransactionService } from './transaction/transaction-service.js';
 
 export interface BrokerContext {
   readonly store: MessageStore;
@@ -19,6 +21,10 @@ export interface BrokerContext {
   readonly topics: TopicRegistry;
   readonly groups: GroupRegistry;
   readonly pop: PopService;
+  /** Delay messages (DELAY topics): the timer over rmq_sys_wheel_timer. */
+  readonly delays: DelayTimer;
+  /** Transactional messages (TRANSACTION topics): halves, ends, orphan checks. */
+  readonly transactions: TransactionService;
   readonly waiters: ArrivalWaiters;
   readonly clients: ClientRegistry;
   readonly clock: Clock;

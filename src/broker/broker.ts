@@ -2,7 +2,8 @@
 // engine's public API (MessageStore). Binds grpcBindAddress (default brokerIP1) :
 // grpcServerPort (0 = any free port), advertises brokerIP1 and the real port in routes, loads
 // config/topics.json and config/subscriptionGroup.json, and serves until close().
-// close(): wake every long poll (answered MESSAGE_NOT_FOUND), end the Telemetry streams, then
+// close(): wake every long poll (answered MESSAGE_NOT_FOUND), stop the delay timer and the
+// transaction checks (after the step in progress), end the Telemetry streams, then
 // let grpc-js finish in-flight calls (tryShutdown), forcing the rest after CLOSE_GRACE_MS.
 // Closing the broker never closes the store (the node assembly owns it).
 import * as grpc from '@grpc/grpc-js';
@@ -22,7 +23,9 @@ import { ArrivalWaiters } from './long-poll.js';
 import { messagingService } from './messaging-service.js';
 import { consumerOffsetLedger, PopService } from './pop-service.js';
 import { rocketmqSchema } from './proto-schema.js';
+import { DelayTimer, type DelayTimerStats } from './timer/delay-timer.js';
 import { TopicRegistry } from './topic-registry.js';
+import { TransactionService, type TransactionStats } from './transaction/transaction-service.js';
 
 export const CLOSE_GRACE_MS = 5_000;
 
@@ -41,6 +44,10 @@ export interface BrokerStats {
   receiving: number;
   topics: number;
   groups: number;
+  /** Delay messages pending in the timer's memory, whether more wait in the log, deliveries. */
+  delays: DelayTimerStats;
+  /** Transactions: whether the pending set is built (lazily, from the log), pending halves, checks sent. */
+  transactions: TransactionStats;
 }
 
 export interface Broker {
@@ -74,6 +81,8 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
     topics,
     groups,
     pop: new PopService(store, consumerOffsetLedger(store), clock.nowMs(), logger.child('pop')),
+    delays: new DelayTimer(store, config, clock, scheduler, logger.child('timer')),
+    transactions: new TransactionService(store, config, clock, scheduler, logger.child('transaction')),
     waiters,
     clients: new ClientRegistry(),
     counters: new BrokerCounters(),
@@ -100,6 +109,8 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
     throw err;
   }
   advertised.port = port;
+  ctx.delays.start();
+  ctx.transactions.start({ send: (id, cmd) => service.telemetry.sendTo(id, cmd), producersOf: (topic) => service.telemetry.producersOf(topic) });
   logger.info(`gRPC MessagingService on ${host}:${port} (schema from ${schema.protoDir}; ${topics.list().length} topics, ${groups.list().length} groups)`);
   let closing: Promise<void> | null = null;
   return {
@@ -117,6 +128,8 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
       receiving: service.receiving(),
       topics: topics.list().length,
       groups: groups.list().length,
+      delays: ctx.delays.stats(),
+      transactions: ctx.transactions.stats(),
     }),
     close: () => (closing ??= shutdown(server, ctx, service.telemetry, scheduler)),
   };
@@ -148,6 +161,8 @@ function bind(server: grpc.Server, host: string, port: number, credentials: grpc
 
 async function shutdown(server: grpc.Server, ctx: BrokerContext, telemetry: { closeAll(): void }, scheduler: Scheduler): Promise<void> {
   ctx.waiters.close();
+  await ctx.delays.close();
+  await ctx.transactions.close();
   telemetry.closeAll();
   await new Promise<void>((resolve) => {
     const force = scheduler.after(CLOSE_GRACE_MS, () => {

@@ -3,7 +3,8 @@
 //            message_id -> UNIQ_KEY, user_properties as they are, born_timestamp -> the record's
 //            bornTimestamp. User properties may not use RocketMQ's system property names.
 //            A FIFO message's message_group -> __SHARDINGKEY (RocketMQ's sharding key property).
-//   deliver: the record back (message_group and type FIFO from __SHARDINGKEY), with the delivery's receipt handle, attempt, invisibility, queue
+//   deliver: the record back (message_group and type FIFO from __SHARDINGKEY; type DELAY and
+//            delivery_timestamp from TIMER_DELIVER_MS), with the delivery's receipt handle, attempt, invisibility, queue
 //            offset, and body_digest = MD5 as uppercase hex (what the Java proxy sends; the Node
 //            client requires a digest and checks it).
 import { createHash } from 'node:crypto';
@@ -139,6 +140,8 @@ export function toProtoMessage(m: StoredMessage, entry: InflightEntry, receiptHa
   for (const [name, value] of Object.entries(m.properties)) if (!SYSTEM_PROPERTY_NAMES.has(name)) userProperties[name] = value;
   const body = m.body ?? new Uint8Array(0);
   const group = m.properties[PROPERTY_SHARDING_KEY];
+  const deliverAt = m.properties.TIMER_DELIVER_MS === undefined ? NaN : Number(m.properties.TIMER_DELIVER_MS);
+  const delayed = group === undefined && Number.isSafeInteger(deliverAt);
   return {
     topic: { name: m.topic, resourceNamespace: '' },
     userProperties,
@@ -148,8 +151,9 @@ export function toProtoMessage(m: StoredMessage, entry: InflightEntry, receiptHa
       messageId: m.properties.UNIQ_KEY ?? m.msgId,
       bodyDigest: { type: DIGEST_MD5, checksum: createHash('md5').update(body).digest('hex').toUpperCase() },
       bodyEncoding: ENCODING_IDENTITY,
-      messageType: group === undefined ? MessageTypeNumber.NORMAL : MessageTypeNumber.FIFO,
+      messageType: group !== undefined ? MessageTypeNumber.FIFO : delayed ? MessageTypeNumber.DELAY : MessageTypeNumber.NORMAL,
       ...(group === undefined ? {} : { messageGroup: group }),
+      ...(delayed ? { deliveryTimestamp: timestampOf(deliverAt) } : {}),
       bornTimestamp: timestampOf(m.bornTimestamp),
       bornHost: hostText(m.bornHost),
       storeTimestamp: timestampOf(m.storeTimestamp),

@@ -5,17 +5,17 @@
 // implement answer NOT_IMPLEMENTED with what is missing.
 //
 // Served: QueryRoute, Heartbeat, Telemetry (settings), QueryAssignment, NotifyClientTermination,
-// SendMessage (NORMAL and FIFO), ReceiveMessage (pop, long polling, tag filters, FIFO one batch
-// in flight per queue), AckMessage, ChangeInvisibleDuration.
-// Not yet: delay messages (DELAY topics, RecallMessage), transactions (EndTransaction, orphan
-// checks over Telemetry), dead-letter queues (ForwardMessageToDeadLetterQueue, %DLQ% after max
+// SendMessage (NORMAL, FIFO, DELAY, TRANSACTION), EndTransaction (orphan checks go out over
+// Telemetry), ReceiveMessage (pop, long polling, tag filters, FIFO one batch in flight per queue),
+// AckMessage, ChangeInvisibleDuration.
+// Not yet: RecallMessage (of delay messages), dead-letter queues (ForwardMessageToDeadLetterQueue, %DLQ% after max
 // attempts: redelivery goes on for ever), server-side renewal for PushConsumer (auto_renew gets
 // a fixed 30 s invisibility), pull consumers (PullMessage, UpdateOffset, GetOffset, QueryOffset),
 // SQL92 filters, GZIP bodies, namespaces, authentication, lite topics.
 import type * as grpc from '@grpc/grpc-js';
 import type { BrokerContext } from './broker-context.js';
 import { ackMessage, changeInvisibleDuration, receiveMessage, type ReceiveStream } from './receive-handler.js';
-import { heartbeat, notifyClientTermination, queryAssignment, queryRoute } from './route-handlers.js';
+import { assertServesClients, heartbeat, notifyClientTermination, queryAssignment, queryRoute } from './route-handlers.js';
 import { SendHandler } from './send-handler.js';
 import { BrokerRefusal, status, type Status } from './status-codes.js';
 import { TelemetryHandler, type TelemetryStream } from './telemetry-handler.js';
@@ -52,7 +52,7 @@ export function messagingService(ctx: BrokerContext): MessagingService {
   const implementation: grpc.UntypedServiceImplementation = {
     QueryRoute: unary('QueryRoute', (req) => queryRoute(ctx, req)),
     Heartbeat: unary('Heartbeat', (req) => heartbeat(ctx, req)),
-    SendMessage: unary('SendMessage', (req) => send.send(req)),
+    SendMessage: unary('SendMessage', (req, call) => send.send(req, clientIdOf(call.metadata))),
     QueryAssignment: unary('QueryAssignment', (req) => queryAssignment(ctx, req)),
     ReceiveMessage: (call: grpc.ServerWritableStream<any, any>) => {
       receiving++;
@@ -74,7 +74,10 @@ export function messagingService(ctx: BrokerContext): MessagingService {
     UpdateOffset: notImplemented('UpdateOffset', 'pull consumers'),
     GetOffset: notImplemented('GetOffset', 'pull consumers'),
     QueryOffset: notImplemented('QueryOffset', 'pull consumers'),
-    EndTransaction: notImplemented('EndTransaction', 'transactional messages'),
+    EndTransaction: unary('EndTransaction', (req) => {
+      assertServesClients(ctx, 'EndTransaction');
+      return ctx.transactions.end(req);
+    }),
     Telemetry: (call: grpc.ServerDuplexStream<any, any>) => telemetry.serve(call as unknown as TelemetryStream, clientIdOf(call.metadata)),
     NotifyClientTermination: unary('NotifyClientTermination', (_req, call) => notifyClientTermination(ctx, clientIdOf(call.metadata))),
     ChangeInvisibleDuration: unary('ChangeInvisibleDuration', (req) => changeInvisibleDuration(ctx, req)),

@@ -3,7 +3,8 @@
 // (round-robin over the topic's write queues; a FIFO message on the queue its message group
 // hashes to, so one group stays in one queue in send order; the client's queue_id is advisory,
 // see route-handlers.ts) and answered with the client's message id and the queue offset.
-// NORMAL and FIFO are served; DELAY and TRANSACTION topics answer NOT_IMPLEMENTED.
+// NORMAL and FIFO are put directly; a DELAY message goes to the delay timer's topic
+// (timer/delay-send.ts), a TRANSACTION message becomes a half message (transaction/).
 // Engine statuses map to the protocol's codes (ENGINE_STATUS_CODES). A put whose bytes are in
 // the log but whose wait failed (flush or slave timeout) is answered with the failure code: the
 // client may resend, which is at-least-once, never loss.
@@ -13,6 +14,7 @@ import { crc32 } from '../io/crc.js';
 import { checkMessageGroup, MessageTypeNumber, toPutInput, type ProtoMessage } from './message-convert.js';
 import { assertServesClients } from './route-handlers.js';
 import { BrokerRefusal, OK, refuse, status, type CodeName, type Status } from './status-codes.js';
+import { delayedPut } from './timer/delay-send.js';
 import { messageTypeOf, TOPIC_MESSAGE_TYPES } from './topic-registry.js';
 
 /** More messages than this in one request are refused (the Node client sends one). */
@@ -43,18 +45,18 @@ export class SendHandler {
 
   constructor(private readonly ctx: BrokerContext) {}
 
-  async send(req: { messages?: ProtoMessage[] }): Promise<{ status: Status; entries: SendEntry[] }> {
+  async send(req: { messages?: ProtoMessage[] }, clientId: string | null = null): Promise<{ status: Status; entries: SendEntry[] }> {
     assertServesClients(this.ctx, 'SendMessage');
     const messages = req.messages ?? [];
     if (messages.length === 0) refuse('BAD_REQUEST', 'SendMessage carries no message');
     if (messages.length > MAX_MESSAGES_PER_SEND) refuse('BAD_REQUEST', `SendMessage carries ${messages.length} messages, at most ${MAX_MESSAGES_PER_SEND}`);
     const entries: SendEntry[] = [];
-    for (const m of messages) entries.push(await this.sendOne(m));
+    for (const m of messages) entries.push(await this.sendOne(m, clientId));
     const failed = entries.find((e) => e.status.code !== OK.code);
     return { status: failed?.status ?? OK, entries };
   }
 
-  private async sendOne(m: ProtoMessage): Promise<SendEntry> {
+  private async sendOne(m: ProtoMessage, clientId: string | null): Promise<SendEntry> {
     const messageId = m.systemProperties?.messageId ?? '';
     try {
       const topic = this.ctx.topics.require(m.topic?.name ?? '');
@@ -64,15 +66,17 @@ export class SendHandler {
       if (type !== MessageTypeNumber[topicType]) {
         refuse('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', `topic '${topic.topicName}' accepts ${topicType} messages; this message is ${typeName}`);
       }
-      if (topicType !== 'NORMAL' && topicType !== 'FIFO') refuse('NOT_IMPLEMENTED', `${topicType} messages are not served by this broker yet (topic '${topic.topicName}')`);
       const queueId =
         topicType === 'FIFO' ? groupQueue(checkMessageGroup(m.systemProperties?.messageGroup), topic.writeQueueNums) : this.chooseQueue(topic.topicName, topic.writeQueueNums);
       const input = toPutInput(m, queueId, this.ctx.config.maxMessageSize);
-      const result = await this.ctx.store.putMessage(input);
-      const answer = this.statusOf(result);
+      const sent =
+        topicType === 'TRANSACTION'
+          ? await this.ctx.transactions.sendHalf(input, clientId)
+          : { result: await this.ctx.store.putMessage(topicType === 'DELAY' ? delayedPut(input, m, this.ctx.clock.nowMs(), this.ctx.config) : input), transactionId: '' };
+      const answer = this.statusOf(sent.result);
       if (answer === OK) this.ctx.counters.recordSent(topic.topicName, topicType, input.body.length);
-      else this.ctx.counters.recordSendFailure(ENGINE_STATUS_CODES[result.status]);
-      return { status: answer, messageId: input.messageId, transactionId: '', offset: result.queueOffset };
+      else this.ctx.counters.recordSendFailure(ENGINE_STATUS_CODES[sent.result.status]);
+      return { status: answer, messageId: input.messageId, transactionId: sent.transactionId, offset: sent.result.queueOffset };
     } catch (err) {
       if (err instanceof BrokerRefusal) {
         this.ctx.counters.recordSendFailure(err.codeName);

@@ -3,9 +3,11 @@
 // startup() forever. Other commands from the client (thread stack traces, verify results) are
 // logged and ignored. When the client half-closes, the broker ends its side at once (a client
 // that already shut down can crash on a reset stream, so the broker ends streams gracefully).
-// Open streams are tracked so close() can end them; at most MAX_STREAMS at once.
+// Open streams are tracked so close() can end them; at most MAX_STREAMS at once. The latest
+// stream of each client id is kept, so the broker can write commands to a client
+// (RecoverOrphanedTransactionCommand: sendTo, producersOf).
 import type { BrokerContext } from './broker-context.js';
-import { mergedSettings, type ClientSettings } from './client-settings.js';
+import { ClientType, mergedSettings, type ClientSettings } from './client-settings.js';
 import { BrokerRefusal, OK, status } from './status-codes.js';
 
 export const MAX_STREAMS = 10_000;
@@ -20,6 +22,7 @@ export interface TelemetryStream {
 
 export class TelemetryHandler {
   private readonly streams = new Set<TelemetryStream>();
+  private readonly byClient = new Map<string, TelemetryStream>();
 
   constructor(private readonly ctx: BrokerContext) {}
 
@@ -39,28 +42,49 @@ export class TelemetryHandler {
       return;
     }
     this.streams.add(stream);
+    this.byClient.set(clientId, stream);
     let ended = false;
-    const finish = (): void => {
-      if (ended) return;
+    const forget = (): void => {
       ended = true;
       this.streams.delete(stream);
+      if (this.byClient.get(clientId) === stream) this.byClient.delete(clientId);
+    };
+    const finish = (): void => {
+      if (ended) return;
+      forget();
       stream.end();
     };
     stream.on('data', (cmd) => this.onCommand(stream, clientId, cmd));
     stream.on('end', finish);
-    stream.on('cancelled', () => {
-      ended = true;
-      this.streams.delete(stream);
-    });
+    stream.on('cancelled', forget);
     stream.on('error', (err) => {
       this.ctx.logger.debug(`telemetry stream of ${clientId} failed: ${err.message}`);
-      ended = true;
-      this.streams.delete(stream);
+      forget();
     });
+  }
+
+  /** Write a command to the client's open stream; false when it has none. */
+  sendTo(clientId: string, command: Record<string, unknown>): boolean {
+    const s = this.byClient.get(clientId);
+    if (!s) return false;
+    s.write(command);
+    return true;
+  }
+
+  /** Clients with an open stream whose (producer) settings publish `topic`. */
+  producersOf(topic: string): string[] {
+    const out: string[] = [];
+    for (const clientId of this.byClient.keys()) {
+      const settings = this.ctx.clients.get(clientId);
+      if (settings?.clientType !== ClientType.PRODUCER) continue;
+      if ((settings.publishing?.topics ?? []).some((t) => (t as { name?: unknown } | null)?.name === topic)) out.push(clientId);
+    }
+    return out;
   }
 
   /** End every open stream (the broker is closing). */
   closeAll(): void {
+    this.byClient.clear();
     for (const s of [...this.streams]) {
       this.streams.delete(s);
       s.end();

@@ -10,6 +10,7 @@ import { topicBytes } from '../codec/topic-name.js';
 import type { FileIO } from '../io/file-io.js';
 import { ConfigJsonFile } from './config-json-file.js';
 import { refuse } from './status-codes.js';
+import { assertNotSystemTopic } from './system-topics.js';
 
 export const TOPIC_MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
 export type TopicMessageType = (typeof TOPIC_MESSAGE_TYPES)[number];
@@ -61,6 +62,7 @@ export class TopicRegistry {
   require(name: string): TopicConfig {
     const bytes = topicBytes(name, this.config.maxTopicLength);
     if (!(bytes instanceof Uint8Array)) refuse('ILLEGAL_TOPIC', `topic '${name}': ${bytes.reason}`);
+    assertNotSystemTopic(name);
     const known = this.topics.get(name);
     if (known) return known;
     if (!this.config.autoCreateTopicEnable) {

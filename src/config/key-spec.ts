@@ -15,7 +15,7 @@
 export type KeyOrigin = 'rocketmq' | 'mqstore';
 
 /** What a number counts, for docs (key names are RocketMQ's, so the unit lives here). */
-export type KeyUnit = 'ms' | 'bytes' | 'hours' | 'pages' | 'percent' | 'count' | 'port' | 'id';
+export type KeyUnit = 'ms' | 'seconds' | 'bytes' | 'hours' | 'pages' | 'percent' | 'count' | 'port' | 'id';
 
 interface KeySpecBase {
   /** One line: what the key does (with its unit when the name does not say it). */

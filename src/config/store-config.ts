@@ -161,6 +161,13 @@ export interface MessageStoreConfig {
   readonly autoCreateSubscriptionGroup: boolean;
   readonly defaultTopicQueueNums: number;
   readonly grpcPushConsumerLongPollingMs: number;
+  // --- broker: delay and transactional messages (src/broker/timer/, src/broker/transaction/)
+  readonly timerMaxDelaySec: number;
+  readonly timerMaxPendingInMemory: number;
+  readonly timerCheckpointIntervalMs: number;
+  readonly transactionTimeOut: number;
+  readonly transactionCheckInterval: number;
+  readonly transactionCheckMax: number;
   // --- mqstore only
   readonly ioBackend: IoBackendSetting;
   readonly commitMode: CommitMode;
@@ -888,6 +895,39 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     unit: 'ms',
     doc: "long_polling_timeout the broker sends PushConsumers in their settings (they use it, not their own option, and their shutdown waits for polls this long).",
     origin: 'mqstore',
+  },
+  timerMaxDelaySec: {
+    type: 'int',
+    default: 3 * 24 * 3600,
+    min: 1,
+    max: 10 * 365 * 24 * 3600,
+    unit: 'seconds',
+    doc: 'Latest delivery time a delay message may ask for, in seconds from now; later is refused with ILLEGAL_DELIVERY_TIME.',
+    origin: 'rocketmq',
+  },
+  timerMaxPendingInMemory: {
+    type: 'int',
+    default: 100_000,
+    min: 16,
+    max: 10_000_000,
+    unit: 'count',
+    doc: 'Pending delay messages indexed in memory (about 40 bytes each); beyond it the latest-due ones are dropped from memory and re-read from the timer topic in the log when their time nears.',
+    origin: 'mqstore',
+  },
+  timerCheckpointIntervalMs: {
+    ...ms(1000, 'At most this often the delay timer appends its progress record (deliveries since the last one are redelivered after a crash: the at-least-once window).'),
+    origin: 'mqstore',
+  },
+  transactionTimeOut: ms(6000, 'A half (prepared) transactional message not ended within this many ms is checked with its producer (RecoverOrphanedTransactionCommand over Telemetry).'),
+  transactionCheckInterval: ms(30_000, 'Period in ms of the orphan-transaction check (also the wait between two checks of one message).'),
+  transactionCheckMax: {
+    type: 'int',
+    default: 15,
+    min: 1,
+    max: 1000,
+    unit: 'count',
+    doc: 'Checks of one half message before it is rolled back (discarded, logged).',
+    origin: 'rocketmq',
   },
   // --- mqstore only
   ioBackend: {

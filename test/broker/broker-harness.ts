@@ -64,8 +64,9 @@ export class Clients {
 
   constructor(readonly endpoints: string) {}
 
-  async producer(topics: string[] = []): Promise<Producer> {
-    const p = new Producer({ endpoints: this.endpoints, namespace: '', logger: this.logger, topics, requestTimeout: 3000 } as ConstructorParameters<typeof Producer>[0]);
+  /** `options`: more Producer options (e.g. a transaction `checker`). */
+  async producer(topics: string[] = [], options: Record<string, unknown> = {}): Promise<Producer> {
+    const p = new Producer({ endpoints: this.endpoints, namespace: '', logger: this.logger, topics, requestTimeout: 3000, ...options } as ConstructorParameters<typeof Producer>[0]);
     await p.startup();
     this.started.push(p);
     return p;

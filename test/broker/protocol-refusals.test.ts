@@ -129,7 +129,9 @@ describe('protocol refusals', () => {
     const empty = await receive('KnownGroup');
     expect(empty.map((r) => r.status?.code)).toEqual([Code.MESSAGE_NOT_FOUND]);
     const end = await call(c, 'EndTransaction', { topic: { name: 'T1' }, messageId: 'x', transactionId: 'y', resolution: 1, source: 1 });
-    expect(end.status.code).toBe(Code.NOT_IMPLEMENTED);
+    expect(end.status.code).toBe(Code.INVALID_TRANSACTION_ID);
+    const recall = await call(c, 'RecallMessage', { topic: { name: 'T1' }, recallHandle: 'h' });
+    expect(recall.status.code).toBe(Code.NOT_IMPLEMENTED);
     const telemetry = await new Promise<any[]>((resolve, reject) => {
       const out: any[] = [];
       const s = (c as unknown as Record<string, (m: grpc.Metadata) => grpc.ClientDuplexStream<any, any>>).Telemetry!.call(c, meta(''));
