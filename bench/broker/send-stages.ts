@@ -10,13 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as grpc from '@grpc/grpc-js';
-import type { BrokerContext } from '../../src/broker/broker-context.js';
-import { BrokerCounters } from '../../src/broker/broker-counters.js';
-import { ClientRegistry } from '../../src/broker/client-settings.js';
-import { GroupRegistry } from '../../src/broker/group-registry.js';
-import { ArrivalWaiters } from '../../src/broker/long-poll.js';
 import { toPutInput, type ProtoMessage } from '../../src/broker/message-convert.js';
-import { consumerOffsetLedger, PopService } from '../../src/broker/pop-service.js';
+import { brokerContext } from '../../src/broker/broker.js';
 import { rocketmqSchema } from '../../src/broker/proto-schema.js';
 import { SendHandler } from '../../src/broker/send-handler.js';
 import { TopicRegistry } from '../../src/broker/topic-registry.js';
@@ -82,20 +77,7 @@ export async function sendStages(n: number, bodyBytes = 1024): Promise<StageRow[
   const store = await MessageStore.open({ storePathRootDir: dir, listenPort: 0, flushDiskType: 'ASYNC_FLUSH', mappedFileSizeCommitLog: 256 << 20, logLevel: 'warn' });
   try {
     const logger = consoleLogger('bench', 'warn');
-    const ctx: BrokerContext = {
-      store,
-      config: store.config,
-      topics: new TopicRegistry(store.fileIO, store.config, () => Date.now()),
-      groups: new GroupRegistry(store.fileIO, store.config, () => Date.now()),
-      pop: new PopService(store, consumerOffsetLedger(store), Date.now(), logger),
-      waiters: new ArrivalWaiters(store, realScheduler),
-      clients: new ClientRegistry(),
-      counters: new BrokerCounters(),
-      clock: systemClock,
-      scheduler: realScheduler,
-      logger,
-      advertised: { host: '127.0.0.1', port: 0 },
-    };
+    const ctx = brokerContext(store, systemClock, realScheduler, logger);
     const handler = new SendHandler(ctx);
     const put = toPutInput(decoded[0]!.messages[0]!, 0, store.config.maxMessageSize);
     const response = await handler.send(decoded[0]!);

@@ -64,6 +64,27 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/** The handlers' shared parts over `store` (also what a bench drives the handlers with). */
+export function brokerContext(store: MessageStore, clock: Clock, scheduler: Scheduler, logger: Logger): BrokerContext {
+  const config = store.config;
+  return {
+    store,
+    config,
+    topics: new TopicRegistry(store.fileIO, config, () => clock.nowMs()),
+    groups: new GroupRegistry(store.fileIO, config, () => clock.nowMs()),
+    pop: new PopService(store, consumerOffsetLedger(store), clock.nowMs(), logger.child('pop')),
+    delays: new DelayTimer(store, config, clock, scheduler, logger.child('timer')),
+    transactions: new TransactionService(store, config, clock, scheduler, logger.child('transaction')),
+    waiters: new ArrivalWaiters(store, scheduler),
+    clients: new ClientRegistry(),
+    counters: new BrokerCounters(),
+    clock,
+    scheduler,
+    logger,
+    advertised: { host: config.brokerIP1, port: config.grpcServerPort },
+  };
+}
+
 export async function startBroker(store: MessageStore, options: BrokerOptions = {}): Promise<Broker> {
   const config = store.config;
   const logger = options.logger ?? consoleLogger('broker', config.logLevel);
@@ -71,26 +92,8 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   const scheduler = options.scheduler ?? realScheduler;
   const schema = rocketmqSchema();
   const credentials = serverCredentials(config); // before anything opens: a bad TLS file is a ConfigError
-  const topics = new TopicRegistry(store.fileIO, config, () => clock.nowMs());
-  const groups = new GroupRegistry(store.fileIO, config, () => clock.nowMs());
-  const advertised = { host: config.brokerIP1, port: config.grpcServerPort };
-  const waiters = new ArrivalWaiters(store, scheduler);
-  const ctx: BrokerContext = {
-    store,
-    config,
-    topics,
-    groups,
-    pop: new PopService(store, consumerOffsetLedger(store), clock.nowMs(), logger.child('pop')),
-    delays: new DelayTimer(store, config, clock, scheduler, logger.child('timer')),
-    transactions: new TransactionService(store, config, clock, scheduler, logger.child('transaction')),
-    waiters,
-    clients: new ClientRegistry(),
-    counters: new BrokerCounters(),
-    clock,
-    scheduler,
-    logger,
-    advertised,
-  };
+  const ctx = brokerContext(store, clock, scheduler, logger);
+  const { topics, groups, waiters, advertised } = ctx;
   const service = messagingService(ctx);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': config.grpcMaxInboundMessageSize,
