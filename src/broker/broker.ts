@@ -19,7 +19,8 @@ import { ClientRegistry } from './client-settings.js';
 import { GroupRegistry } from './group-registry.js';
 import { ArrivalWaiters } from './long-poll.js';
 import { messagingService } from './messaging-service.js';
-import { consumerOffsetLedger, PopService } from './pop-service.js';
+import { openPopService } from './pop-open.js';
+import type { CheckpointOptions } from './pop-checkpoint.js';
 import { rocketmqSchema } from './proto-schema.js';
 import { TopicRegistry } from './topic-registry.js';
 
@@ -29,6 +30,8 @@ export interface BrokerOptions {
   logger?: Logger;
   clock?: Clock;
   scheduler?: Scheduler;
+  /** When the pop-state journal writes snapshots (tests pass small values). */
+  popCheckpoint?: CheckpointOptions;
 }
 
 /** What /status shows of the gRPC server. */
@@ -62,13 +65,14 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   const topics = new TopicRegistry(store.fileIO, config, () => clock.nowMs());
   const groups = new GroupRegistry(store.fileIO, config, () => clock.nowMs());
   const advertised = { host: config.brokerIP1, port: config.grpcServerPort };
+  const pop = await openPopService(store, topics, clock, scheduler, logger.child('pop'), options.popCheckpoint);
   const waiters = new ArrivalWaiters(store, scheduler);
   const ctx: BrokerContext = {
     store,
     config,
     topics,
     groups,
-    pop: new PopService(store, consumerOffsetLedger(store), clock.nowMs(), logger.child('pop')),
+    pop: pop.service,
     waiters,
     clients: new ClientRegistry(),
     clock,
@@ -91,6 +95,7 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   } catch (err) {
     waiters.close();
     server.forceShutdown();
+    await pop.close();
     throw err;
   }
   advertised.port = port;
@@ -110,7 +115,7 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
       topics: topics.list().length,
       groups: groups.list().length,
     }),
-    close: () => (closing ??= shutdown(server, ctx, service.telemetry, scheduler)),
+    close: () => (closing ??= shutdown(server, ctx, service.telemetry, scheduler).then(() => pop.close())),
   };
 }
 

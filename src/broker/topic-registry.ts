@@ -2,7 +2,8 @@
 // the message type in the row's attributes as RocketMQ 5 keeps it (`message.type`: NORMAL, FIFO,
 // DELAY, TRANSACTION). A topic is created on first use (route query or send) when
 // autoCreateTopicEnable is on, with defaultTopicQueueNums read and write queues, perm 6 (RW) and
-// type NORMAL; otherwise an unknown topic is refused with TOPIC_NOT_FOUND. Every change is
+// type NORMAL; otherwise an unknown topic is refused with TOPIC_NOT_FOUND. Internal system topics
+// (system-topics.ts) are refused with FORBIDDEN. Every change is
 // written atomically before it is used (so a topic a client saw survives a crash).
 // Invariants: names pass RocketMQ's topic rule; queue counts are in [1, maxQueueId + 1].
 import type { MessageStoreConfig } from '../config/store-config.js';
@@ -10,6 +11,7 @@ import { topicBytes } from '../codec/topic-name.js';
 import type { FileIO } from '../io/file-io.js';
 import { ConfigJsonFile } from './config-json-file.js';
 import { refuse } from './status-codes.js';
+import { isSystemTopic } from './system-topics.js';
 
 export const TOPIC_MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
 export type TopicMessageType = (typeof TOPIC_MESSAGE_TYPES)[number];
@@ -61,6 +63,7 @@ export class TopicRegistry {
   require(name: string): TopicConfig {
     const bytes = topicBytes(name, this.config.maxTopicLength);
     if (!(bytes instanceof Uint8Array)) refuse('ILLEGAL_TOPIC', `topic '${name}': ${bytes.reason}`);
+    if (isSystemTopic(name)) refuse('FORBIDDEN', `topic '${name}' is an internal system topic of the broker; clients cannot use it`);
     const known = this.topics.get(name);
     if (known) return known;
     if (!this.config.autoCreateTopicEnable) {
