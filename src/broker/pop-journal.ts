@@ -2,6 +2,9 @@
 // record (pop-records.ts) to the internal topic POP_STATE_TOPIC through the engine's public
 // putMessage, so it is flushed and replicated like any message (classic HA and DLedger carry it
 // with the log), and a restarted broker rebuilds the state by replaying it (pop-replay.ts).
+// A record counts as stored once its put succeeded (with its flush and replication waits) and it
+// is committed to the page cache (MessageStore.waitCommitted), so a kill -9 of the process
+// cannot lose it whatever the write mode.
 // Invariants:
 //   - a record is appended in the same synchronous step as the change it describes: putMessage
 //     assigns log positions at the call, so the journal's order is the order of the changes;
@@ -57,10 +60,11 @@ export class PopJournal {
     return this.sinceSnapshot;
   }
 
-  /** Append one record now (its log position is taken at this call). */
-  append(rec: PopRecord): Promise<PutMessageResult> {
+  /** Append one record now (its log position is taken at this call); resolves with null once it
+   * is stored, else the reason it is not. */
+  append(rec: PopRecord): Promise<string | null> {
     this.sinceSnapshot++;
-    return this.put(rec);
+    return this.put(rec).then((r) => this.stored(r));
   }
 
   /** Write a snapshot of `queues` now; once all of it is stored, the replay starts there.
@@ -71,10 +75,18 @@ export class PopJournal {
     const puts = [this.put({ t: 'B', id }), ...parts.map((r, i) => this.put({ t: 'S', id, i, r })), this.put({ t: 'E', id, parts: parts.length })];
     this.sinceSnapshot = 0;
     const results = await Promise.all(puts);
-    const failed = results.find((r) => r.status !== PutMessageStatus.PUT_OK);
-    if (failed) return `${failed.status}${failed.reason ? `: ${failed.reason}` : ''}`;
+    const failed = (await Promise.all(results.map((r) => this.stored(r)))).find((f) => f !== null);
+    if (failed) return failed;
     this.store.commitOffset(POP_STATE_GROUP, POP_STATE_TOPIC, 0, results[0]!.queueOffset);
     return null;
+  }
+
+  /** Stored = what the put itself waited for (its flush and replication policy), and at least
+   * committed to the page cache, where a crash of this process cannot lose it. */
+  private async stored(r: PutMessageResult): Promise<string | null> {
+    if (r.status !== PutMessageStatus.PUT_OK) return `${r.status}${r.reason ? `: ${r.reason}` : ''}`;
+    const committed = await this.store.waitCommitted(r.physicalOffset + r.wroteBytes, this.store.config.syncFlushTimeout);
+    return committed === 'ok' ? null : `not committed to the page cache within syncFlushTimeout=${this.store.config.syncFlushTimeout} ms (${committed})`;
   }
 
   private put(rec: PopRecord): Promise<PutMessageResult> {

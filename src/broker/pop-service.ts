@@ -5,17 +5,16 @@
 //
 // Durability: every change is also a record of the pop-state journal (pop-journal.ts), appended
 // in the same synchronous step as the change, and a pop / ack / change is answered only once its
-// records are stored (what "stored" means is the store's flush and replication policy: with
-// SYNC_FLUSH flushed, with SYNC_MASTER on a slave too). A restarted broker replays the journal
+// records are stored: committed to the page cache, and whatever the store's policy waits for
+// (SYNC_FLUSH: flushed; SYNC_MASTER: on a slave too). A restarted broker replays the journal
 // (pop-replay.ts), so acks, deliveries, invisibility deadlines, attempt counts and receipt
 // handles survive a restart. The window (what a restart may deliver again), exactly:
-//   1. changes whose journal record was not yet durable when the broker stopped: under
-//      ASYNC_FLUSH the records of the last flushIntervalCommitLog ms when the machine (not just
-//      the process) goes down, or, with transientStorePoolEnable, also the last
-//      commitIntervalCommitLog ms when the process dies; none after a clean close, a kill -9 of
-//      the process without the pool, or under SYNC_FLUSH. A lost ack or dead-lettering makes
-//      its message come again; a lost delivery makes it come again as attempt 1.
+//   1. a crash of the machine (power, kernel; not of the process) under ASYNC_FLUSH: the
+//      changes of the last flushIntervalCommitLog ms (not yet flushed). A lost ack or
+//      dead-lettering makes its message come again; a lost delivery makes it come again as
+//      attempt 1. Nothing after a clean close, a kill -9 of the process, or under SYNC_FLUSH.
 //   2. a failover to a slave that lacked the records (ASYNC_MASTER's replication lag).
+//   3. a change answered with an error (its record not stored): the reply says so.
 // A record lost from the middle of the journal (retention of an unconsumed old snapshot) can
 // only make messages come again: `committed` (and the engine's consumer offset, the fallback
 // start) never passes an offset that is not acked, dead-lettered, filtered out by the group's
@@ -39,7 +38,7 @@
 // awaits store reads between deciding and recording a delivery.
 import { ErrorCode, StoreError } from '../errors.js';
 import type { MessageStore } from '../store/message-store.js';
-import { GetMessageStatus, PutMessageStatus, type PutMessageResult, type StoredMessage } from '../store/statuses.js';
+import { GetMessageStatus, type StoredMessage } from '../store/statuses.js';
 import type { Logger } from '../util/logger.js';
 import type { PopJournal, SnapshotQueue } from './pop-journal.js';
 import { rowOf } from './pop-records.js';
@@ -306,7 +305,7 @@ export class PopService {
   }
 
   private record(rec: Parameters<PopJournal['append']>[0]): Promise<string | null> {
-    return this.journal.append(rec).then(storedOrReason);
+    return this.journal.append(rec);
   }
 
   private newId(): DeliveryId {
@@ -336,8 +335,4 @@ export class PopService {
 
 function sameDelivery(a: InflightEntry | undefined, b: InflightEntry): boolean {
   return a !== undefined && a.popSeq === b.popSeq && a.bootId === b.bootId;
-}
-
-function storedOrReason(r: PutMessageResult): string | null {
-  return r.status === PutMessageStatus.PUT_OK ? null : `${r.status}${r.reason ? `: ${r.reason}` : ''}`;
 }
