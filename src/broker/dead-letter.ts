@@ -7,7 +7,8 @@
 //   ORIGIN_MESSAGE_ID      the original message id (kept if already set)
 //   DLQ_ORIGIN_TOPIC       the original topic
 //   DLQ_ORIGIN_MESSAGE_ID  the original message id
-// and the record's RECONSUMETIMES = how often it was delivered to the group.
+// and the record's RECONSUMETIMES = how often it was delivered to the group (for a forward, the
+// larger of the broker's count and the client's delivery_attempt).
 // Two ways in: the broker's own (pop-service.ts, after the group's max attempts: retryMaxTimes
 // + 1 deliveries) and ForwardMessageToDeadLetterQueue (the Node FIFO PushConsumer sends it
 // once its own max attempts are used up), answered here.
@@ -23,6 +24,7 @@ import type { TopicRegistry } from './topic-registry.js';
 import { handleStatus } from './receive-handler.js';
 
 export const DLQ_TOPIC_PREFIX = '%DLQ%';
+const MAX_INT32 = 0x7fffffff;
 /** RocketMQ's MixAll.DLQ_QUEUE_NUMS_PER_GROUP. */
 export const DLQ_QUEUE_NUMS = 1;
 export const PROPERTY_RETRY_TOPIC = 'RETRY_TOPIC';
@@ -92,7 +94,9 @@ export async function forwardToDeadLetter(
   if (req.messageId && (m.properties.UNIQ_KEY ?? m.msgId) !== req.messageId) {
     refuse('BAD_REQUEST', `message_id ${req.messageId} is not the message the receipt handle names (${m.properties.UNIQ_KEY ?? m.msgId})`);
   }
-  const failed = await deadLetterSink(ctx.store, ctx.topics)(group.groupName, m, current.attempt);
+  // a FIFO PushConsumer retries locally: its delivery_attempt may be above the broker's count
+  const attempts = Math.max(current.attempt, Math.min(MAX_INT32, Math.floor(Number(req.deliveryAttempt ?? 0)) || 0));
+  const failed = await deadLetterSink(ctx.store, ctx.topics)(group.groupName, m, attempts);
   if (failed !== null) return { status: status('INTERNAL_SERVER_ERROR', `the message could not be put into ${dlqTopicOf(group.groupName)}: ${failed}`) };
   const done = ctx.pop.deadLettered(group.groupName, topic.topicName, handle);
   // acked or delivered again while the DLQ put ran: the DLQ copy is then a duplicate, not a loss

@@ -1,7 +1,8 @@
 // Bad requests get the v2 protocol's status codes with a reason, and change nothing: sent with a
 // bare grpc-js client (the official client refuses some of these before they leave it).
 // Covers SendMessage (oversized / empty body, a system property name, a type the topic does not
-// accept, a bad topic name), AckMessage with a malformed handle, ReceiveMessage with an unknown
+// accept, a bad topic name), AckMessage / ChangeInvisibleDuration / ForwardMessageToDeadLetterQueue
+// with a malformed handle (and an ack naming no delivery), QueryRoute of an internal topic, ReceiveMessage with an unknown
 // group (autoCreateSubscriptionGroup=false), a bad invisible time and an SQL filter, Telemetry
 // without a client id, an unimplemented RPC, and a SLAVE answering QueryRoute with the
 // redirect code (ILLEGAL_ACCESS_POINT) naming where its master is. Also the routing RPCs'
@@ -9,6 +10,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rocketmqSchema } from '../../src/broker/proto-schema.js';
+import { encodeReceiptHandle } from '../../src/broker/receipt-handle.js';
 import { Code } from '../../src/broker/status-codes.js';
 import { waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
@@ -117,6 +119,20 @@ describe('protocol refusals', () => {
     const ack = await call(c, 'AckMessage', { group: { name: 'KnownGroup' }, topic: { name: 'T1' }, entries: [{ messageId: 'x', receiptHandle: 'not-a-handle' }] });
     expect(ack.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
     expect(ack.entries[0].status.message).toContain('malformed');
+    // the same for ChangeInvisibleDuration and ForwardMessageToDeadLetterQueue; a well-formed
+    // handle that names no delivery is refused too; the pop-state journal is not a client topic
+    const change = await call(c, 'ChangeInvisibleDuration', { group: { name: 'KnownGroup' }, topic: { name: 'T1' }, receiptHandle: 'bm90IGEgaGFuZGxl', invisibleDuration: { seconds: 5 } });
+    expect(change.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
+    expect(change.status.message).toContain('malformed');
+    const forward = await call(c, 'ForwardMessageToDeadLetterQueue', { group: { name: 'KnownGroup' }, topic: { name: 'T1' }, receiptHandle: '', messageId: 'x', deliveryAttempt: 1, maxDeliveryAttempts: 2 });
+    expect(forward.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
+    const nowhere = encodeReceiptHandle({ bootId: 1, queueId: 0, queueOffset: 5, popSeq: 1 });
+    const unknown = await call(c, 'AckMessage', { group: { name: 'KnownGroup' }, topic: { name: 'T1' }, entries: [{ messageId: 'x', receiptHandle: nowhere }] });
+    expect(unknown.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
+    expect(unknown.status.message).toContain('not in flight');
+    const internal = await call(c, 'QueryRoute', { topic: { name: 'rmq_sys_POP_STATE' } });
+    expect(internal.status.code).toBe(Code.FORBIDDEN);
+    expect(internal.status.message).toContain('internal system topic');
     const receive = (group: string, extra: Record<string, unknown> = {}) =>
       stream(c, 'ReceiveMessage', { group: { name: group }, messageQueue: { topic: { name: 'T1' }, id: 0 }, batchSize: 1, invisibleDuration: { seconds: 10 }, longPollingTimeout: { seconds: 0 }, ...extra });
     const unknownGroup = await receive('NoGroup');
