@@ -9,47 +9,20 @@
 // answers (queue ids, permission, endpoint, accepted types, assignment -1, heartbeats).
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rocketmqSchema } from '../../src/broker/proto-schema.js';
 import { encodeReceiptHandle } from '../../src/broker/receipt-handle.js';
 import { Code } from '../../src/broker/status-codes.js';
 import { waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 import { openBroker, type InProcessBroker } from './broker-harness.js';
+import { call, meta, rawClient, stream, type RawClient } from './raw-grpc.js';
 
 const newDir = tempDirs('mqstore-broker-bad-');
 const opened: { broker: InProcessBroker; client: grpc.Client }[] = [];
 
-type Rpc = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: any) => void) => void;
-
-function clientFor(broker: InProcessBroker): grpc.Client & Record<string, Rpc> {
-  const Ctor = grpc.makeGenericClientConstructor(rocketmqSchema().service, 'MessagingService');
-  const client = new Ctor(broker.endpoints, grpc.credentials.createInsecure());
+function clientFor(broker: InProcessBroker): RawClient {
+  const client = rawClient(broker.endpoints);
   opened.push({ broker, client });
-  return client as grpc.Client & Record<string, Rpc>;
-}
-
-function meta(clientId = 'test@1@1@x'): grpc.Metadata {
-  const md = new grpc.Metadata();
-  md.set('x-mq-protocol', 'v2');
-  if (clientId) md.set('x-mq-client-id', clientId);
-  return md;
-}
-
-function call(client: Record<string, Rpc>, method: string, req: unknown, md = meta()): Promise<any> {
-  return new Promise((resolve, reject) => {
-    client[method]!.call(client, req, md, (err, res) => (err ? reject(err) : resolve(res)));
-  });
-}
-
-/** A server-streaming call's responses (ReceiveMessage), with a deadline. */
-function stream(client: grpc.Client, method: string, req: unknown, timeoutMs = 10_000): Promise<any[]> {
-  return new Promise((resolve, reject) => {
-    const out: any[] = [];
-    const s = (client as unknown as Record<string, (r: unknown, m: grpc.Metadata, o: grpc.CallOptions) => grpc.ClientReadableStream<any>>)[method]!.call(client, req, meta(), { deadline: Date.now() + timeoutMs });
-    s.on('data', (d: any) => out.push(d));
-    s.on('end', () => resolve(out));
-    s.on('error', reject);
-  });
+  return client;
 }
 
 function message(overrides: Record<string, unknown> = {}, sys: Record<string, unknown> = {}): Record<string, unknown> {
