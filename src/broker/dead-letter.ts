@@ -86,6 +86,7 @@ export async function forwardToDeadLetter(
   const topic = ctx.topics.require(req.topic?.name ?? '');
   const handle = decodeReceiptHandle(req.receiptHandle);
   if (!handle) refuse('INVALID_RECEIPT_HANDLE', 'the receipt handle is malformed');
+  await ctx.pop.whenCurrent();
   const current = ctx.pop.current(group.groupName, topic.topicName, handle);
   if (typeof current === 'string') return { status: handleStatus(current, handle, 'dead-letter') };
   const got = await ctx.store.getMessage({ group: group.groupName, topic: topic.topicName, queueId: handle.queueId, offset: handle.queueOffset, maxMsgNums: 1 });

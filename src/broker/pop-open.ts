@@ -30,7 +30,8 @@ export async function openPopService(store: MessageStore, topics: TopicRegistry,
   );
   const bootId = Math.max(clock.nowMs(), replayed.maxBootId + 1);
   const journal = new PopJournal(store, replayed.maxSnapshotId);
-  const service = new PopService(store, consumerOffsetLedger(store), journal, deadLetterSink(store, topics), bootId, logger, replayed.states);
+  const again = (): ReturnType<typeof replayPopState> => replayPopState(store, logger);
+  const service = new PopService(store, consumerOffsetLedger(store), journal, deadLetterSink(store, topics), bootId, logger, replayed.states, again);
   const checkpointer = new PopCheckpointer(service, clock, scheduler, logger, options);
   return { service, close: () => checkpointer.close() };
 }

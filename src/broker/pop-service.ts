@@ -34,6 +34,10 @@
 // in flight at a time and is delivered in send order. Coarser than per group: groups that share
 // a queue wait for each other.
 //
+// Promotion: a broker on a SLAVE serves no client, and its state is the replay at start; the
+// first client call after the store became a master replays the journal again (whenCurrent),
+// which by then holds what the old master recorded up to the replication point.
+//
 // Concurrency: pops of one (group, topic) run one at a time (a promise chain), since a pop
 // awaits store reads between deciding and recording a delivery.
 import { ErrorCode, StoreError } from '../errors.js';
@@ -95,11 +99,19 @@ export interface Recorded<T> {
   readonly stored: Promise<string | null> | null;
 }
 
+/** Rebuilds the state from the journal (pop-replay.ts): the states and the highest bootId seen. */
+export type PopReplay = () => Promise<{ states: Map<string, QueuePopState>; maxBootId: number }>;
+
 export class PopService {
-  private readonly states: Map<string, QueuePopState>;
+  private states: Map<string, QueuePopState>;
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly rotation = new Map<string, number>();
   private popSeq = 0;
+  private bootIdNow: number;
+  /** The state was built while the store was a SLAVE: the journal has grown by replication
+   * since, so the first client call after a promotion replays it again. */
+  private builtAsFollower: boolean;
+  private refreshing: Promise<void> | null = null;
 
   constructor(
     private readonly store: MessageStore,
@@ -107,12 +119,42 @@ export class PopService {
     private readonly journal: PopJournal,
     private readonly deadLetter: DeadLetterSink,
     /** This process's identity in receipt handles (above every one in the journal). */
-    readonly bootId: number,
+    bootId: number,
     private readonly logger: Logger,
     /** The replayed state (pop-replay.ts). */
     states: Map<string, QueuePopState> = new Map(),
+    private readonly replay: PopReplay | null = null,
   ) {
     this.states = states;
+    this.bootIdNow = bootId;
+    this.builtAsFollower = store.brokerRole === 'SLAVE';
+  }
+
+  get bootId(): number {
+    return this.bootIdNow;
+  }
+
+  /** Resolves once the state is current: after a promotion (SLAVE -> master) the first client
+   * call replays the journal the slave received, before anything is popped or acked. */
+  whenCurrent(): Promise<void> {
+    if (!this.builtAsFollower || this.store.brokerRole === 'SLAVE' || this.replay === null) return Promise.resolve();
+    const replay = this.replay;
+    this.refreshing ??= replay().then(
+      ({ states, maxBootId }) => {
+        this.states = states;
+        this.bootIdNow = Math.max(this.bootIdNow, maxBootId + 1);
+        this.builtAsFollower = false;
+        this.refreshing = null;
+        let inflight = 0;
+        for (const st of states.values()) inflight += st.inflightCount;
+        this.logger.info(`pop state: replayed the journal after a promotion: ${states.size} queues, ${inflight} messages in flight`);
+      },
+      (err: unknown) => {
+        this.refreshing = null;
+        throw err;
+      },
+    );
+    return this.refreshing;
   }
 
   /** Up to maxMessages deliveries (possibly none), answered once their records are stored. */

@@ -68,6 +68,7 @@ export async function receiveMessage(ctx: BrokerContext, req: ReceiveRequest, st
   const start = ctx.clock.nowMs();
   const endAt = start + Math.max(0, Math.min(pollMs, stream.deadlineLeftMs() - DEADLINE_MARGIN_MS));
   const queueNums = topic.readQueueNums;
+  await ctx.pop.whenCurrent();
   // FIFO topic and an orderly group: one batch in flight per queue (pop-service.ts)
   const orderly = messageTypeOf(topic) === 'FIFO' && group.consumeMessageOrderly;
   const maxAttempts = maxDeliveryAttempts(group.retryMaxTimes);
@@ -112,6 +113,7 @@ export async function ackMessage(ctx: BrokerContext, req: { group?: Resource; to
   const topic = ctx.topics.require(req.topic?.name ?? '');
   const entries = req.entries ?? [];
   if (entries.length === 0 || entries.length > MAX_ACK_ENTRIES) refuse('BAD_REQUEST', `AckMessage needs 1..${MAX_ACK_ENTRIES} entries, got ${entries.length}`);
+  await ctx.pop.whenCurrent();
   // every entry is applied at once (in order); the answer waits until their records are stored
   const pending = entries.map((e) => ackOne(ctx, group.groupName, topic.topicName, e.receiptHandle));
   const results = await Promise.all(
@@ -150,6 +152,7 @@ export async function changeInvisibleDuration(
   // any length down to 0: the Node PushConsumer's nack asks for its back-off's *seconds* as
   // milliseconds (1 ms for a 1 s back-off) and retries a refusal for ever
   if (ms === null || ms < 0 || ms > MAX_INVISIBLE_MS) refuse('ILLEGAL_INVISIBLE_TIME', `invisible_duration ${ms} ms is not in [0, ${MAX_INVISIBLE_MS}] ms`);
+  await ctx.pop.whenCurrent();
   const { outcome: out, stored } = ctx.pop.changeInvisible(group.groupName, topic.topicName, handle, ctx.clock.nowMs(), ms);
   if (typeof out === 'string') return { status: handleStatus(out, handle, 'change the invisibility of'), receiptHandle: '' };
   ctx.waiters.nudge(topic.topicName); // a poll waiting for the old deadline looks again
