@@ -73,10 +73,14 @@ export class PopJournal {
     const id = (this.lastSnapshotId = Math.max(nowMs, this.lastSnapshotId + 1));
     const parts = this.parts(queues);
     const puts = [this.put({ t: 'B', id }), ...parts.map((r, i) => this.put({ t: 'S', id, i, r })), this.put({ t: 'E', id, parts: parts.length })];
+    const covered = this.sinceSnapshot;
     this.sinceSnapshot = 0;
     const results = await Promise.all(puts);
     const failed = (await Promise.all(results.map((r) => this.stored(r)))).find((f) => f !== null);
-    if (failed) return failed;
+    if (failed) {
+      this.sinceSnapshot += covered; // not a replay start: the next check tries again
+      return failed;
+    }
     this.store.commitOffset(POP_STATE_GROUP, POP_STATE_TOPIC, 0, results[0]!.queueOffset);
     return null;
   }
