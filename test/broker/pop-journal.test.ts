@@ -3,10 +3,12 @@
 // replay from an older snapshot, or from the journal's first record, rebuilds the same state; an
 // incomplete snapshot and malformed records change nothing; a delivery record missing from the
 // journal makes its message come again (never lost); after the group's max attempts the message
-// goes to %DLQ%<group> with its properties and the DLQ ones, and stays done after a restart.
+// goes to %DLQ%<group> with its properties and the DLQ ones, and stays done after a restart;
+// snapshots come after everyRecords records or intervalMs with changes (simulated time).
 // Time is the `nowMs` the test passes to each pop; no sleeps.
 import { afterEach, describe, expect, it } from 'vitest';
 import { dlqTopicOf } from '../../src/broker/dead-letter.js';
+import type { CheckpointOptions } from '../../src/broker/pop-checkpoint.js';
 import { openPopService, type OpenPop } from '../../src/broker/pop-open.js';
 import { encodePopRecord, POP_STATE_GROUP, POP_STATE_TOPIC } from '../../src/broker/pop-records.js';
 import { replayPopState } from '../../src/broker/pop-replay.js';
@@ -18,7 +20,7 @@ import { PutMessageStatus } from '../../src/store/statuses.js';
 import { ManualScheduler } from '../../src/util/scheduler.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { memoryLogger } from '../../src/util/logger.js';
-import { CALM_DISK_USAGE, smallConfig, waitCommitted } from '../helpers/store-harness.js';
+import { CALM_DISK_USAGE, smallConfig, waitCommitted, waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-pop-journal-');
@@ -38,24 +40,27 @@ interface Open {
   store: MessageStore;
   topics: TopicRegistry;
   pop: OpenPop;
+  scheduler: ManualScheduler;
   /** Close the store without the journal's close snapshot (as a killed broker leaves it). */
   closeWithoutSnapshot(): Promise<void>;
   close(): Promise<void>;
 }
 
-async function open(dir: string, overrides: Record<string, unknown> = {}): Promise<Open> {
+async function open(dir: string, overrides: Record<string, unknown> = {}, checkpoint?: CheckpointOptions): Promise<Open> {
   const store = await MessageStore.open(smallConfig(dir, 'node', { maxMessageSize: 65_536, mappedFileSizeCommitLog: 1 << 20, ...overrides }), { diskUsage: CALM_DISK_USAGE });
   const entry: { store: MessageStore; pop: OpenPop | null } = { store, pop: null };
   opened.push(entry);
   const clock = new ManualClock(T0);
+  const scheduler = new ManualScheduler(clock);
   const topics = new TopicRegistry(store.fileIO, store.config, () => T0);
-  const pop = await openPopService(store, topics, clock, new ManualScheduler(clock), memoryLogger());
+  const pop = await openPopService(store, topics, clock, scheduler, memoryLogger(), checkpoint);
   entry.pop = pop;
   const forget = (): void => void opened.splice(opened.indexOf(entry), 1);
   return {
     store,
     topics,
     pop,
+    scheduler,
     closeWithoutSnapshot: async () => {
       forget();
       await store.close();
@@ -228,5 +233,30 @@ describe('pop-state journal', () => {
     o = await open(dir);
     expect(await o.pop.service.pop(req(T0 + 60_000, { maxAttempts: 2 }))).toEqual([]);
     expect((await o.store.getMessage({ group: 'Admin', topic: dlq, queueId: 0, offset: 0, maxMsgNums: 8 })).messages).toHaveLength(1);
+  });
+
+  it('snapshots are written after everyRecords records or intervalMs with changes, and the replay starts at the latest', async () => {
+    const o = await open(newDir(), {}, { everyRecords: 4, intervalMs: 10_000 });
+    const hint = (): number => o.store.queryOffset(POP_STATE_GROUP, POP_STATE_TOPIC, 0);
+    await putMessages(o.store, 8);
+    expect(hint()).toBe(-1);
+    const got = await o.pop.service.pop(req(T0, { maxMessages: 2 })); // one P record
+    await ackOk(o, got[0]!); // two records: below everyRecords
+    o.scheduler.advance(1_000);
+    expect(o.pop.service.recordsSinceSnapshot).toBe(2); // not due (a snapshot resets it at once)
+    await ackOk(o, got[1]!);
+    await ackOk(o, (await o.pop.service.pop(req(T0, { maxMessages: 1 })))[0]!); // 4 records: due
+    o.scheduler.advance(1_000);
+    await waitUntil(() => hint() >= 0, 'the first snapshot', 5_000); // its puts settle: an event, not a sleep
+    const first = hint();
+    expect(o.pop.service.recordsSinceSnapshot).toBe(0);
+    await o.pop.service.pop(req(T0, { maxMessages: 1 })); // one record, then only time passes
+    o.scheduler.advance(5_000);
+    expect(o.pop.service.recordsSinceSnapshot).toBe(1); // 1 record, 5 s: not due yet
+    o.scheduler.advance(6_000);
+    await waitUntil(() => hint() > first, 'the interval snapshot', 5_000);
+    const r = await replayPopState(o.store, memoryLogger());
+    expect(r.fromOffset).toBe(hint());
+    expect(r.records).toBe(3); // B, one S, E: nothing after the latest snapshot
   });
 });
