@@ -108,10 +108,16 @@ async function replayedStates(store: MessageStore): Promise<Record<string, unkno
 }
 
 describe('pop-state journal', () => {
-  for (const how of ['after a clean close (snapshot)', 'from the records alone (no close snapshot)'] as const) {
-    it(`a restart keeps acks, deliveries, attempts, deadlines and handles: ${how}`, async () => {
+  const cases = [
+    { how: 'after a clean close (snapshot)', flush: 'ASYNC_FLUSH' },
+    { how: 'from the records alone (no close snapshot)', flush: 'ASYNC_FLUSH' },
+    { how: 'from the records alone (no close snapshot)', flush: 'SYNC_FLUSH' },
+  ] as const;
+  for (const { how, flush } of cases) {
+    it(`a restart keeps acks, deliveries, attempts, deadlines and handles: ${how}, ${flush}`, async () => {
       const dir = newDir();
-      let o = await open(dir);
+      const config = { flushDiskType: flush };
+      let o = await open(dir, config);
       await putMessages(o.store, 5);
       const first = await o.pop.service.pop(req(T0));
       expect(first.map((d) => d.message.queueOffset)).toEqual([0, 1, 2, 3, 4]);
@@ -122,7 +128,7 @@ describe('pop-state journal', () => {
       if (how === 'after a clean close (snapshot)') await o.close();
       else await o.closeWithoutSnapshot();
 
-      o = await open(dir);
+      o = await open(dir, config);
       // the old process's handles: 2's is still its current delivery, 4's was replaced
       expect(o.pop.service.current(G, T, handleOf(first[2]!))).toMatchObject({ offset: 2, attempt: 1, invisibleUntilMs: T0 + 1_000 });
       expect(o.pop.service.current(G, T, handleOf(first[4]!))).toBe('stale');
@@ -136,7 +142,7 @@ describe('pop-state journal', () => {
       await ackOk(o, again[0]!);
       expect(o.store.queryOffset(G, T, 0)).toBe(5);
       await o.close();
-      o = await open(dir);
+      o = await open(dir, config);
       expect(await o.pop.service.pop(req(T0 + 60_000))).toEqual([]);
     });
   }
