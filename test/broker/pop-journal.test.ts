@@ -265,4 +265,23 @@ describe('pop-state journal', () => {
     expect(r.fromOffset).toBe(hint());
     expect(r.records).toBe(3); // B, one S, E: nothing after the latest snapshot
   });
+
+  it('a change whose record cannot be stored says so; the engine consumer offset, the replay lower bound, may still keep it', async () => {
+    const dir = newDir();
+    let o = await open(dir);
+    await putMessages(o.store, 1);
+    const [d] = await o.pop.service.pop(req(T0));
+    o.store.changeRole('SLAVE'); // the store now refuses every put, the journal's too
+    const r = o.pop.service.ack(G, T, handleOf(d!));
+    expect(r.outcome).toBe('ok'); // applied in memory...
+    expect(await r.stored).toMatch(/SERVICE_NOT_AVAILABLE/); // ...but not stored, and the caller is told
+    o.store.changeRole('ASYNC_MASTER');
+    await o.closeWithoutSnapshot();
+    o = await open(dir);
+    // the ack moved the group's consumer offset, which the clean store close saved: the replay
+    // takes it as its lower bound, so the message stays done (had it not been saved, it would
+    // come again: never lost either way)
+    expect(o.store.queryOffset(G, T, 0)).toBe(1);
+    expect(await o.pop.service.pop(req(T0 + 2_000))).toEqual([]);
+  });
 });
