@@ -77,7 +77,7 @@ export async function sendStages(n: number, bodyBytes = 1024): Promise<StageRow[
   const store = await MessageStore.open({ storePathRootDir: dir, listenPort: 0, flushDiskType: 'ASYNC_FLUSH', mappedFileSizeCommitLog: 256 << 20, logLevel: 'warn' });
   try {
     const logger = consoleLogger('bench', 'warn');
-    const ctx = brokerContext(store, systemClock, realScheduler, logger);
+    const { ctx } = await brokerContext(store, systemClock, realScheduler, logger);
     const handler = new SendHandler(ctx);
     const put = toPutInput(decoded[0]!.messages[0]!, 0, store.config.maxMessageSize);
     const response = await handler.send(decoded[0]!);

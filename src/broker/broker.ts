@@ -21,7 +21,8 @@ import { ClientRegistry } from './client-settings.js';
 import { GroupRegistry } from './group-registry.js';
 import { ArrivalWaiters } from './long-poll.js';
 import { messagingService } from './messaging-service.js';
-import { consumerOffsetLedger, PopService } from './pop-service.js';
+import { openPopService } from './pop-open.js';
+import type { CheckpointOptions } from './pop-checkpoint.js';
 import { rocketmqSchema } from './proto-schema.js';
 import { DelayTimer, type DelayTimerStats } from './timer/delay-timer.js';
 import { TopicRegistry } from './topic-registry.js';
@@ -33,6 +34,8 @@ export interface BrokerOptions {
   logger?: Logger;
   clock?: Clock;
   scheduler?: Scheduler;
+  /** When the pop-state journal writes snapshots (tests pass small values). */
+  popCheckpoint?: CheckpointOptions;
 }
 
 /** What /status shows of the gRPC server. */
@@ -64,15 +67,24 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** The handlers' shared parts over `store` (also what a bench drives the handlers with). */
-export function brokerContext(store: MessageStore, clock: Clock, scheduler: Scheduler, logger: Logger): BrokerContext {
+/** The handlers' shared parts over `store` (also what a bench drives the handlers with); the pop
+ * service replays its journal first. `closePop` writes its last snapshot (after the server stopped). */
+export async function brokerContext(
+  store: MessageStore,
+  clock: Clock,
+  scheduler: Scheduler,
+  logger: Logger,
+  popCheckpoint?: CheckpointOptions,
+): Promise<{ ctx: BrokerContext; closePop: () => Promise<void> }> {
   const config = store.config;
-  return {
+  const topics = new TopicRegistry(store.fileIO, config, () => clock.nowMs());
+  const pop = await openPopService(store, topics, clock, scheduler, logger.child('pop'), popCheckpoint);
+  const ctx: BrokerContext = {
     store,
     config,
-    topics: new TopicRegistry(store.fileIO, config, () => clock.nowMs()),
+    topics,
     groups: new GroupRegistry(store.fileIO, config, () => clock.nowMs()),
-    pop: new PopService(store, consumerOffsetLedger(store), clock.nowMs(), logger.child('pop')),
+    pop: pop.service,
     delays: new DelayTimer(store, config, clock, scheduler, logger.child('timer')),
     transactions: new TransactionService(store, config, clock, scheduler, logger.child('transaction')),
     waiters: new ArrivalWaiters(store, scheduler),
@@ -83,6 +95,7 @@ export function brokerContext(store: MessageStore, clock: Clock, scheduler: Sche
     logger,
     advertised: { host: config.brokerIP1, port: config.grpcServerPort },
   };
+  return { ctx, closePop: () => pop.close() };
 }
 
 export async function startBroker(store: MessageStore, options: BrokerOptions = {}): Promise<Broker> {
@@ -92,7 +105,7 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   const scheduler = options.scheduler ?? realScheduler;
   const schema = rocketmqSchema();
   const credentials = serverCredentials(config); // before anything opens: a bad TLS file is a ConfigError
-  const ctx = brokerContext(store, clock, scheduler, logger);
+  const { ctx, closePop } = await brokerContext(store, clock, scheduler, logger, options.popCheckpoint);
   const { topics, groups, waiters, advertised } = ctx;
   const service = messagingService(ctx);
   const server = new grpc.Server({
@@ -109,6 +122,7 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   } catch (err) {
     waiters.close();
     server.forceShutdown();
+    await pop.close();
     throw err;
   }
   advertised.port = port;
@@ -134,7 +148,7 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
       delays: ctx.delays.stats(),
       transactions: ctx.transactions.stats(),
     }),
-    close: () => (closing ??= shutdown(server, ctx, service.telemetry, scheduler)),
+    close: () => (closing ??= shutdown(server, ctx, service.telemetry, scheduler).then(closePop)),
   };
 }
 

@@ -5,7 +5,7 @@
 //            A FIFO message's message_group -> __SHARDINGKEY (RocketMQ's sharding key property).
 //   deliver: the record back (message_group and type FIFO from __SHARDINGKEY; type DELAY and
 //            delivery_timestamp from TIMER_DELIVER_MS), with the delivery's receipt handle, attempt, invisibility, queue
-//            offset, and body_digest = MD5 as uppercase hex (what the Java proxy sends; the Node
+//            offset, dead_letter_queue for a dead letter, and body_digest = MD5 as uppercase hex (what the Java proxy sends; the Node
 //            client requires a digest and checks it).
 import { createHash } from 'node:crypto';
 import type { PutMessageInput, StoredMessage } from '../store/statuses.js';
@@ -22,7 +22,7 @@ const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set([
   'POP_CK', 'POP_CK_OFFSET', '1ST_POP_TIME', 'TRAN_PREPARED_QUEUE_OFFSET', 'TRANSACTION_CHECK_TIMES',
   'CHECK_IMMUNITY_TIME_IN_SECONDS', 'INSTANCE_ID', 'CORRELATION_ID', 'REPLY_TO_CLIENT', 'TTL', 'ARRIVE_TIME',
   'PUSH_REPLY_TIME', 'CLUSTER', 'MSG_TYPE', 'INNER_MULTI_DISPATCH', 'INNER_MULTI_QUEUE_OFFSET', 'INNER_NUM',
-  'DUP_INFO', 'EXTEND_UNIQ_INFO', '__BORNHOST', '__STARTDELIVERTIME',
+  'DUP_INFO', 'EXTEND_UNIQ_INFO', '__BORNHOST', '__STARTDELIVERTIME', 'DLQ_ORIGIN_TOPIC', 'DLQ_ORIGIN_MESSAGE_ID',
 ]);
 
 /** v2 enums used here (numbers from definition.proto). */
@@ -163,9 +163,17 @@ export function toProtoMessage(m: StoredMessage, entry: InflightEntry, receiptHa
       queueOffset: m.queueOffset,
       invisibleDuration: durationOf(invisibleMs),
       deliveryAttempt: entry.attempt,
+      ...deadLetterQueueOf(m),
     },
     body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
   };
+}
+
+/** A dead letter (dead-letter.ts) names where it came from, as the Java proxy sends it. */
+function deadLetterQueueOf(m: StoredMessage): { deadLetterQueue?: { topic: string; messageId: string } } {
+  const topic = m.properties.DLQ_ORIGIN_TOPIC;
+  const messageId = m.properties.DLQ_ORIGIN_MESSAGE_ID;
+  return topic !== undefined && messageId !== undefined ? { deadLetterQueue: { topic, messageId } } : {};
 }
 
 function hostText(h: HostAddress): string {

@@ -7,13 +7,14 @@
 // Served: QueryRoute, Heartbeat, Telemetry (settings), QueryAssignment, NotifyClientTermination,
 // SendMessage (NORMAL, FIFO, DELAY, TRANSACTION), EndTransaction (orphan checks go out over
 // Telemetry), ReceiveMessage (pop, long polling, tag filters, FIFO one batch in flight per queue),
-// AckMessage, ChangeInvisibleDuration.
-// Not yet: RecallMessage (of delay messages), dead-letter queues (ForwardMessageToDeadLetterQueue, %DLQ% after max
-// attempts: redelivery goes on for ever), server-side renewal for PushConsumer (auto_renew gets
+// AckMessage, ChangeInvisibleDuration, ForwardMessageToDeadLetterQueue (and %DLQ%<group> after
+// the group's max attempts), with durable pop state (pop-service.ts).
+// Not yet: RecallMessage (of delay messages), server-side renewal for PushConsumer (auto_renew gets
 // a fixed 30 s invisibility), pull consumers (PullMessage, UpdateOffset, GetOffset, QueryOffset),
 // SQL92 filters, GZIP bodies, namespaces, authentication, lite topics.
 import type * as grpc from '@grpc/grpc-js';
 import type { BrokerContext } from './broker-context.js';
+import { forwardToDeadLetter } from './dead-letter.js';
 import { ackMessage, changeInvisibleDuration, receiveMessage, type ReceiveStream } from './receive-handler.js';
 import { assertServesClients, heartbeat, notifyClientTermination, queryAssignment, queryRoute } from './route-handlers.js';
 import { SendHandler } from './send-handler.js';
@@ -66,7 +67,7 @@ export function messagingService(ctx: BrokerContext): MessagingService {
         .finally(() => receiving--);
     },
     AckMessage: unary('AckMessage', (req) => ackMessage(ctx, req)),
-    ForwardMessageToDeadLetterQueue: notImplemented('ForwardMessageToDeadLetterQueue', 'dead-letter queues'),
+    ForwardMessageToDeadLetterQueue: unary('ForwardMessageToDeadLetterQueue', (req) => forwardToDeadLetter(ctx, req)),
     PullMessage: (call: grpc.ServerWritableStream<any, any>) => {
       call.write({ status: status('NOT_IMPLEMENTED', 'PullMessage is not implemented by this broker yet: use ReceiveMessage (pop)') });
       call.end();

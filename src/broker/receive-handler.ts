@@ -8,7 +8,7 @@
 // Ack: the SimpleConsumer reads only the top-level status, so a failed entry also sets it.
 import type { BrokerContext } from './broker-context.js';
 import { durationMs, toProtoMessage } from './message-convert.js';
-import type { HandleOutcome } from './pop-service.js';
+import type { HandleCheck } from './pop-state.js';
 import { decodeReceiptHandle, type ReceiptHandle } from './receipt-handle.js';
 import { assertServesClients } from './route-handlers.js';
 import { OK, refuse, status, type Status } from './status-codes.js';
@@ -68,12 +68,14 @@ export async function receiveMessage(ctx: BrokerContext, req: ReceiveRequest, st
   const start = ctx.clock.nowMs();
   const endAt = start + Math.max(0, Math.min(pollMs, stream.deadlineLeftMs() - DEADLINE_MARGIN_MS));
   const queueNums = topic.readQueueNums;
+  await ctx.pop.whenCurrent();
   // FIFO topic and an orderly group: one batch in flight per queue (pop-service.ts)
   const orderly = messageTypeOf(topic) === 'FIFO' && group.consumeMessageOrderly;
+  const maxAttempts = maxDeliveryAttempts(group.retryMaxTimes);
   let cancelled = false;
   for (let wakes = 0; wakes < MAX_WAKES_PER_POLL && !cancelled && !stream.isCancelled(); wakes++) {
     const nowMs = ctx.clock.nowMs();
-    const deliveries = await ctx.pop.pop({ group: group.groupName, topic: topic.topicName, queueNums, filter, maxMessages: batch, invisibleMs, nowMs, orderly });
+    const deliveries = await ctx.pop.pop({ group: group.groupName, topic: topic.topicName, queueNums, filter, maxMessages: batch, invisibleMs, nowMs, orderly, maxAttempts });
     if (deliveries.length > 0) {
       ctx.counters.recordReceived(group.groupName, topic.topicName, deliveries.length);
       stream.write({ status: OK });
@@ -100,32 +102,50 @@ interface AckEntry {
   receiptHandle?: string;
 }
 
-export function ackMessage(ctx: BrokerContext, req: { group?: Resource; topic?: Resource; entries?: AckEntry[] }): { status: Status; entries: unknown[] } {
+/** Deliveries of one message before the dead-letter queue: the group's retryMaxTimes + 1 (what
+ * the settings tell consumers as backoff_policy.max_attempts, client-settings.ts), at least 1. */
+export function maxDeliveryAttempts(retryMaxTimes: number): number {
+  return Math.max(1, retryMaxTimes + 1);
+}
+
+export async function ackMessage(ctx: BrokerContext, req: { group?: Resource; topic?: Resource; entries?: AckEntry[] }): Promise<{ status: Status; entries: unknown[] }> {
   assertServesClients(ctx, 'AckMessage');
   const group = ctx.groups.require(req.group?.name ?? '');
   const topic = ctx.topics.require(req.topic?.name ?? '');
   const entries = req.entries ?? [];
   if (entries.length === 0 || entries.length > MAX_ACK_ENTRIES) refuse('BAD_REQUEST', `AckMessage needs 1..${MAX_ACK_ENTRIES} entries, got ${entries.length}`);
-  const results = entries.map((e) => {
-    const s = ackOne(ctx, group.groupName, topic.topicName, e.receiptHandle);
-    return { messageId: e.messageId ?? '', receiptHandle: e.receiptHandle ?? '', status: s };
-  });
+  await ctx.pop.whenCurrent();
+  // every entry is applied at once (in order); the answer waits until their records are stored
+  const pending = entries.map((e) => ackOne(ctx, group.groupName, topic.topicName, e.receiptHandle));
+  const results = await Promise.all(
+    pending.map(async (p, i) => {
+      const e = entries[i]!;
+      return { messageId: e.messageId ?? '', receiptHandle: e.receiptHandle ?? '', status: await p };
+    }),
+  );
   const acked = results.reduce((n, r) => (r.status.code === OK.code ? n + 1 : n), 0);
   if (acked > 0) ctx.counters.recordAcked(group.groupName, topic.topicName, acked);
   const failed = results.find((r) => r.status.code !== OK.code);
   return { status: failed?.status ?? OK, entries: results };
 }
 
-function ackOne(ctx: BrokerContext, group: string, topic: string, text: string | undefined): Status {
+function ackOne(ctx: BrokerContext, group: string, topic: string, text: string | undefined): Promise<Status> {
   const handle = decodeReceiptHandle(text);
-  if (!handle) return status('INVALID_RECEIPT_HANDLE', 'the receipt handle is malformed');
-  return handleStatus(ctx.pop.ack(group, topic, handle), handle, 'ack');
+  if (!handle) return Promise.resolve(status('INVALID_RECEIPT_HANDLE', 'the receipt handle is malformed'));
+  const { outcome, stored } = ctx.pop.ack(group, topic, handle);
+  if (outcome !== 'ok' || stored === null) return Promise.resolve(handleStatus(outcome, handle, 'ack'));
+  return stored.then((failed) => (failed === null ? OK : notStored('ack', handle, failed)));
 }
 
-export function changeInvisibleDuration(
+/** The change is made, but its journal record is not stored: say so (it may not survive a restart). */
+function notStored(what: string, h: ReceiptHandle, reason: string): Status {
+  return status('INTERNAL_SERVER_ERROR', `the ${what} of queue ${h.queueId} offset ${h.queueOffset} is applied but not stored (${reason}): after a broker restart the message may be delivered again`);
+}
+
+export async function changeInvisibleDuration(
   ctx: BrokerContext,
   req: { group?: Resource; topic?: Resource; receiptHandle?: string; invisibleDuration?: { seconds?: number; nanos?: number } },
-): { status: Status; receiptHandle: string } {
+): Promise<{ status: Status; receiptHandle: string }> {
   assertServesClients(ctx, 'ChangeInvisibleDuration');
   const group = ctx.groups.require(req.group?.name ?? '');
   const topic = ctx.topics.require(req.topic?.name ?? '');
@@ -135,21 +155,22 @@ export function changeInvisibleDuration(
   // any length down to 0: the Node PushConsumer's nack asks for its back-off's *seconds* as
   // milliseconds (1 ms for a 1 s back-off) and retries a refusal for ever
   if (ms === null || ms < 0 || ms > MAX_INVISIBLE_MS) refuse('ILLEGAL_INVISIBLE_TIME', `invisible_duration ${ms} ms is not in [0, ${MAX_INVISIBLE_MS}] ms`);
-  const out = ctx.pop.changeInvisible(group.groupName, topic.topicName, handle, ctx.clock.nowMs(), ms);
+  await ctx.pop.whenCurrent();
+  const { outcome: out, stored } = ctx.pop.changeInvisible(group.groupName, topic.topicName, handle, ctx.clock.nowMs(), ms);
   if (typeof out === 'string') return { status: handleStatus(out, handle, 'change the invisibility of'), receiptHandle: '' };
   ctx.waiters.nudge(topic.topicName); // a poll waiting for the old deadline looks again
-  return { status: OK, receiptHandle: out.receiptHandle };
+  const failed = stored === null ? null : await stored;
+  // the new handle is the message's current one either way: give it to the client
+  return { status: failed === null ? OK : notStored('invisibility change', handle, failed), receiptHandle: out.receiptHandle };
 }
 
-function handleStatus(outcome: HandleOutcome, h: ReceiptHandle, what: string): Status {
+export function handleStatus(outcome: HandleCheck, h: ReceiptHandle, what: string): Status {
   switch (outcome) {
     case 'ok':
       return OK;
     case 'stale':
-      return status('INVALID_RECEIPT_HANDLE', `cannot ${what} queue ${h.queueId} offset ${h.queueOffset}: the receipt handle is stale (the message was delivered again or its invisibility changed; use the newest handle)`);
-    case 'other-boot':
-      return status('INVALID_RECEIPT_HANDLE', `cannot ${what} queue ${h.queueId} offset ${h.queueOffset}: the receipt handle is from before a broker restart (the message is delivered again)`);
+      return status('INVALID_RECEIPT_HANDLE', `cannot ${what} queue ${h.queueId} offset ${h.queueOffset}: the receipt handle is stale (the message was delivered again, also after a broker restart, or its invisibility changed; use the newest handle)`);
     default:
-      return status('INVALID_RECEIPT_HANDLE', `cannot ${what} queue ${h.queueId} offset ${h.queueOffset}: it is not in flight for this group (already acked, or never delivered)`);
+      return status('INVALID_RECEIPT_HANDLE', `cannot ${what} queue ${h.queueId} offset ${h.queueOffset}: it is not in flight for this group (already acked or dead-lettered, or never delivered)`);
   }
 }

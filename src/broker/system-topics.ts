@@ -6,6 +6,10 @@
 //                                timercheck file instead, which would not replicate)
 //   RMQ_SYS_TRANS_HALF_TOPIC     half (prepared) transactional messages
 //   RMQ_SYS_TRANS_OP_HALF_TOPIC  one op record per ended half (commit, rollback, discard)
+//   rmq_sys_POP_STATE            the pop consumption journal (pop-journal: deliveries, acks, ...)
+// and RocketMQ's schedule topic SCHEDULE_TOPIC_XXXX. TopicRegistry.require (every client RPC's way
+// to a topic: routes, send, receive, ack, assignment) refuses them with FORBIDDEN, as RocketMQ's
+// proxy answers a client naming a system topic.
 import { refuse } from './status-codes.js';
 
 export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
@@ -24,14 +28,17 @@ export const PROPERTY_PRODUCER_GROUP = 'PGROUP';
 /** The properties the broker adds to an internal copy; removed again on delivery. */
 const INTERNAL_ONLY: ReadonlySet<string> = new Set([PROPERTY_REAL_TOPIC, PROPERTY_REAL_QUEUE_ID, PROPERTY_TRANSACTION_PREPARED, PROPERTY_PRODUCER_GROUP]);
 
-/** RocketMQ's TopicValidator rule: the rmq_sys_ prefix and the transaction topics are the system's. */
+export const SYSTEM_TOPIC_PREFIXES: readonly string[] = ['rmq_sys_', 'RMQ_SYS_'];
+export const SYSTEM_TOPICS: ReadonlySet<string> = new Set(['SCHEDULE_TOPIC_XXXX']);
+
+/** RocketMQ's TopicValidator rule: the rmq_sys_ / RMQ_SYS_ prefixes and the schedule topic are the system's. */
 export function isSystemTopic(name: string): boolean {
-  return name.startsWith('rmq_sys_') || name.startsWith('RMQ_SYS_');
+  return SYSTEM_TOPICS.has(name) || SYSTEM_TOPIC_PREFIXES.some((p) => name.startsWith(p));
 }
 
-/** Refuse a client naming an internal topic (ILLEGAL_TOPIC with the reason). */
+/** Refuse a client naming an internal topic (FORBIDDEN with the reason). */
 export function assertNotSystemTopic(name: string): void {
-  if (isSystemTopic(name)) refuse('ILLEGAL_TOPIC', `topic '${name}' is a system topic of the broker (the rmq_sys_ / RMQ_SYS_ prefixes are reserved)`);
+  if (isSystemTopic(name)) refuse('FORBIDDEN', `topic '${name}' is an internal system topic of the broker (the rmq_sys_ / RMQ_SYS_ prefixes are reserved); clients cannot use it`);
 }
 
 /** The user-visible properties of an internal copy (what the real topic gets). */

@@ -2,7 +2,8 @@
 // the message type in the row's attributes as RocketMQ 5 keeps it (`message.type`: NORMAL, FIFO,
 // DELAY, TRANSACTION). A topic is created on first use (route query or send) when
 // autoCreateTopicEnable is on, with defaultTopicQueueNums read and write queues, perm 6 (RW) and
-// type NORMAL; otherwise an unknown topic is refused with TOPIC_NOT_FOUND. Every change is
+// type NORMAL; otherwise an unknown topic is refused with TOPIC_NOT_FOUND. Internal system topics
+// (system-topics.ts) are refused with FORBIDDEN. Every change is
 // written atomically before it is used (so a topic a client saw survives a crash).
 // Invariants: names pass RocketMQ's topic rule; queue counts are in [1, maxQueueId + 1].
 import type { MessageStoreConfig } from '../config/store-config.js';

@@ -199,6 +199,7 @@ export class PutPath {
       keys: input.keys,
       properties: input.properties,
       bornTimestamp: input.bornTimestamp ?? nowMs,
+      ...(input.reconsumeTimes !== undefined ? { reconsumeTimes: input.reconsumeTimes } : {}),
       bornHost: LOCAL_HOST,
       storeHost: this.storeHost,
     } as MessageInput;

@@ -42,6 +42,9 @@ export interface PutMessageInput {
   properties?: Readonly<Record<string, string>>;
   flag?: number;
   bornTimestamp?: number;
+  /** The record's RECONSUMETIMES (how often the message was consumed before; a broker's
+   * retry or dead-letter copy carries it). Default 0; an int32. */
+  reconsumeTimes?: number;
 }
 
 export interface PutMessageResult {

@@ -11,7 +11,7 @@
 //                COMMIT (EndTransaction from the checker) delivers it; a broker restart between
 //                the half and the commit (same port: the client reconnects) keeps the half and the
 //                commit delivers it; an unknown transaction id, or EndTransaction for a normal
-//                message, is INVALID_TRANSACTION_ID; a send to an internal topic is ILLEGAL_TOPIC.
+//                message, is INVALID_TRANSACTION_ID; a send to an internal topic is FORBIDDEN.
 // Waits are client calls with deadlines or waitUntil on broker state; no sleeps.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Code } from '../../src/broker/status-codes.js';
@@ -247,7 +247,7 @@ describe('transactional messages with the official client', () => {
     expect(broker.broker.stats().transactions.pending).toBe(0);
     // the internal topics are not for clients
     const internal = await rejectionCode(producer.send({ topic: TRANS_HALF_TOPIC, body: Buffer.from('x') }));
-    expect(internal.code).toBe(Code.ILLEGAL_TOPIC);
+    expect(internal.code).toBe(Code.FORBIDDEN);
     expect(internal.message).toContain('system topic');
   });
 });

@@ -1,53 +1,28 @@
 // Bad requests get the v2 protocol's status codes with a reason, and change nothing: sent with a
 // bare grpc-js client (the official client refuses some of these before they leave it).
 // Covers SendMessage (oversized / empty body, a system property name, a type the topic does not
-// accept, a bad topic name), AckMessage with a malformed handle, ReceiveMessage with an unknown
+// accept, a bad topic name), AckMessage / ChangeInvisibleDuration / ForwardMessageToDeadLetterQueue
+// with a malformed handle (and an ack naming no delivery), QueryRoute of an internal topic, ReceiveMessage with an unknown
 // group (autoCreateSubscriptionGroup=false), a bad invisible time and an SQL filter, Telemetry
 // without a client id, an unimplemented RPC, and a SLAVE answering QueryRoute with the
 // redirect code (ILLEGAL_ACCESS_POINT) naming where its master is. Also the routing RPCs'
 // answers (queue ids, permission, endpoint, accepted types, assignment -1, heartbeats).
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rocketmqSchema } from '../../src/broker/proto-schema.js';
+import { encodeReceiptHandle } from '../../src/broker/receipt-handle.js';
 import { Code } from '../../src/broker/status-codes.js';
 import { waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 import { openBroker, type InProcessBroker } from './broker-harness.js';
+import { call, meta, rawClient, stream, type RawClient } from './raw-grpc.js';
 
 const newDir = tempDirs('mqstore-broker-bad-');
 const opened: { broker: InProcessBroker; client: grpc.Client }[] = [];
 
-type Rpc = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: any) => void) => void;
-
-function clientFor(broker: InProcessBroker): grpc.Client & Record<string, Rpc> {
-  const Ctor = grpc.makeGenericClientConstructor(rocketmqSchema().service, 'MessagingService');
-  const client = new Ctor(broker.endpoints, grpc.credentials.createInsecure());
+function clientFor(broker: InProcessBroker): RawClient {
+  const client = rawClient(broker.endpoints);
   opened.push({ broker, client });
-  return client as grpc.Client & Record<string, Rpc>;
-}
-
-function meta(clientId = 'test@1@1@x'): grpc.Metadata {
-  const md = new grpc.Metadata();
-  md.set('x-mq-protocol', 'v2');
-  if (clientId) md.set('x-mq-client-id', clientId);
-  return md;
-}
-
-function call(client: Record<string, Rpc>, method: string, req: unknown, md = meta()): Promise<any> {
-  return new Promise((resolve, reject) => {
-    client[method]!.call(client, req, md, (err, res) => (err ? reject(err) : resolve(res)));
-  });
-}
-
-/** A server-streaming call's responses (ReceiveMessage), with a deadline. */
-function stream(client: grpc.Client, method: string, req: unknown, timeoutMs = 10_000): Promise<any[]> {
-  return new Promise((resolve, reject) => {
-    const out: any[] = [];
-    const s = (client as unknown as Record<string, (r: unknown, m: grpc.Metadata, o: grpc.CallOptions) => grpc.ClientReadableStream<any>>)[method]!.call(client, req, meta(), { deadline: Date.now() + timeoutMs });
-    s.on('data', (d: any) => out.push(d));
-    s.on('end', () => resolve(out));
-    s.on('error', reject);
-  });
+  return client;
 }
 
 function message(overrides: Record<string, unknown> = {}, sys: Record<string, unknown> = {}): Record<string, unknown> {
@@ -117,6 +92,20 @@ describe('protocol refusals', () => {
     const ack = await call(c, 'AckMessage', { group: { name: 'KnownGroup' }, topic: { name: 'T1' }, entries: [{ messageId: 'x', receiptHandle: 'not-a-handle' }] });
     expect(ack.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
     expect(ack.entries[0].status.message).toContain('malformed');
+    // the same for ChangeInvisibleDuration and ForwardMessageToDeadLetterQueue; a well-formed
+    // handle that names no delivery is refused too; the pop-state journal is not a client topic
+    const change = await call(c, 'ChangeInvisibleDuration', { group: { name: 'KnownGroup' }, topic: { name: 'T1' }, receiptHandle: 'bm90IGEgaGFuZGxl', invisibleDuration: { seconds: 5 } });
+    expect(change.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
+    expect(change.status.message).toContain('malformed');
+    const forward = await call(c, 'ForwardMessageToDeadLetterQueue', { group: { name: 'KnownGroup' }, topic: { name: 'T1' }, receiptHandle: '', messageId: 'x', deliveryAttempt: 1, maxDeliveryAttempts: 2 });
+    expect(forward.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
+    const nowhere = encodeReceiptHandle({ bootId: 1, queueId: 0, queueOffset: 5, popSeq: 1 });
+    const unknown = await call(c, 'AckMessage', { group: { name: 'KnownGroup' }, topic: { name: 'T1' }, entries: [{ messageId: 'x', receiptHandle: nowhere }] });
+    expect(unknown.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
+    expect(unknown.status.message).toContain('not in flight');
+    const internal = await call(c, 'QueryRoute', { topic: { name: 'rmq_sys_POP_STATE' } });
+    expect(internal.status.code).toBe(Code.FORBIDDEN);
+    expect(internal.status.message).toContain('internal system topic');
     const receive = (group: string, extra: Record<string, unknown> = {}) =>
       stream(c, 'ReceiveMessage', { group: { name: group }, messageQueue: { topic: { name: 'T1' }, id: 0 }, batchSize: 1, invisibleDuration: { seconds: 10 }, longPollingTimeout: { seconds: 0 }, ...extra });
     const unknownGroup = await receive('NoGroup');
