@@ -122,7 +122,7 @@ export async function startBroker(store: MessageStore, options: BrokerOptions = 
   } catch (err) {
     waiters.close();
     server.forceShutdown();
-    await pop.close();
+    await closePop();
     throw err;
   }
   advertised.port = port;

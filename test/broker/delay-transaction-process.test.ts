@@ -99,5 +99,5 @@ describe('mqstore node: delay and transactional messages across kill -9', () => 
     await second.clients.closeAll();
     await pollUntil(async () => (await getJson<{ grpc: { telemetryStreams: number } | null }>(second.node.adminAddr, '/status')).grpc?.telemetryStreams === 0, 'the Telemetry streams to end', 20_000);
     expect(await second.node.stop('SIGTERM', 60_000)).toBe(0);
-  });
+  }, 90_000); // two broker processes and an official client: ~13 s alone, more beside the whole suite
 });

@@ -345,7 +345,7 @@ export class TransactionService {
     const m = await this.halfMessage(p);
     if (m === null || this.channels === null) return;
     const view: StoredMessage = { ...m, topic: p.realTopic, properties: deliveredProperties(m.properties) };
-    const message = toProtoMessage(view, { offset: m.queueOffset, popSeq: 0, attempt: 1, invisibleUntilMs: 0 }, '', 0);
+    const message = toProtoMessage(view, { offset: m.queueOffset, bootId: 0, popSeq: 0, attempt: 1, invisibleUntilMs: 0 }, '', 0);
     (message.systemProperties as Record<string, unknown>).messageType = MessageTypeNumber.TRANSACTION;
     const command = { recoverOrphanedTransactionCommand: { message, transactionId: transactionIdOf(p) } };
     const candidates = [p.clientId, ...(this.channels.producersOf(p.realTopic).filter((c) => c !== p.clientId))];
