@@ -9,6 +9,7 @@ import { assert } from '../util/assert.js';
 import { readInt32, readInt64 } from './bytes-be.js';
 import type { HostAddress } from './host-address.js';
 import { decodeProperties, KEY_SEPARATOR, PROPERTY_KEYS, PROPERTY_TAGS } from './properties.js';
+import { offsetMsgId } from './offset-msg-id.js';
 import { FRAME_BLANK, FRAME_INVALID, frameRecord, RecordFrame } from './record-frame.js';
 import {
   OFFSET_BODY_CRC,
@@ -44,6 +45,8 @@ export interface DecodedMessage {
   readonly tags: string | null;
   /** The KEYS property split on ' ' (empty parts dropped); [] when none. */
   readonly keys: readonly string[];
+  /** offsetMsgId when asked for (ReadOptions.msgIdAt), else ''. */
+  readonly msgId: string;
 }
 
 export type RecordRead =
@@ -56,6 +59,8 @@ export type RecordRead =
 export interface ReadOptions {
   readonly checkCrc: boolean;
   readonly readBody: boolean;
+  /** Set msgId to the offsetMsgId of the store host and this physical offset (else ''). */
+  readonly msgIdAt?: number;
 }
 
 /** What a ConsumeQueue entry (and dispatch) needs from a record. */
@@ -78,6 +83,7 @@ export type RecordPeek =
   | { readonly kind: 'invalid'; readonly reason: string; readonly size: number };
 
 const frame = new RecordFrame(); // single-threaded scratch, reused by every call
+const NO_KEYS: readonly string[] = Object.freeze([]);
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function readRecord(source: Uint8Array, position: number, options: ReadOptions): RecordRead {
@@ -96,6 +102,7 @@ export function readRecord(source: Uint8Array, position: number, options: ReadOp
   const propertiesEnd = frame.propertiesStart + frame.propertiesLength;
   const properties = decodeProperties(source.subarray(frame.propertiesStart, propertiesEnd));
   const keys = properties[PROPERTY_KEYS];
+  const storeHost = readHost(source, frame.storeHostPos, frame.storeAddressBytes);
   const msg: DecodedMessage = {
     totalSize: frame.size,
     magic: frame.magic,
@@ -108,14 +115,15 @@ export function readRecord(source: Uint8Array, position: number, options: ReadOp
     bornTimestamp: readInt64(source, position + OFFSET_BORN_TIMESTAMP),
     bornHost: readHost(source, frame.bornHostPos, frame.bornAddressBytes),
     storeTimestamp: readInt64(source, frame.storeTimestampPos),
-    storeHost: readHost(source, frame.storeHostPos, frame.storeAddressBytes),
+    storeHost,
     reconsumeTimes: readInt32(source, frame.reconsumeTimesPos),
     preparedTransactionOffset: readInt64(source, frame.reconsumeTimesPos + 4),
     body: options.readBody ? body : null,
     topic: topicText(source, frame.topicStart, frame.topicLength),
     properties,
     tags: properties[PROPERTY_TAGS] ?? null,
-    keys: keys === undefined ? [] : keys.split(KEY_SEPARATOR).filter((key) => key.length > 0),
+    keys: keys === undefined ? NO_KEYS : keys.split(KEY_SEPARATOR).filter((key) => key.length > 0),
+    msgId: options.msgIdAt === undefined ? '' : offsetMsgId(storeHost, options.msgIdAt),
   };
   return { kind: 'message', size: frame.size, msg };
 }
