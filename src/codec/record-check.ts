@@ -8,13 +8,14 @@ import { readInt32, readInt64 } from './bytes-be.js';
 import { FRAME_BLANK, FRAME_INVALID, frameRecord, RecordFrame } from './record-frame.js';
 import { OFFSET_BODY_CRC, OFFSET_PHYSICAL_OFFSET, OFFSET_QUEUE_ID, OFFSET_QUEUE_OFFSET } from './record-layout.js';
 
-/** What the entry says the record is. `topicBytes`: the topic's UTF-8 bytes. */
+/** What the entry says the record is. `topicBytes`: the topic's UTF-8 bytes. Not readonly: a
+ * caller checking many records of one queue refills queueOffset and physicalOffset per record. */
 export interface ExpectedRecord {
-  readonly topic: string;
-  readonly topicBytes: Uint8Array;
-  readonly queueId: number;
-  readonly queueOffset: number;
-  readonly physicalOffset: number;
+  topic: string;
+  topicBytes: Uint8Array;
+  queueId: number;
+  queueOffset: number;
+  physicalOffset: number;
 }
 
 const frame = new RecordFrame(); // single-threaded scratch, reused by every call

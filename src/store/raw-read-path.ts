@@ -56,6 +56,7 @@ export function getMessageRaw(core: StoreCore, request: GetMessageRequest, inMem
   const reader = new LogSpanReader(core.commitLog, plan, config.maxMessageSize + RECORD_OVERHEAD_BYTES);
   const encoded = topicBytes(request.topic, TOPIC_BYTES_MAX);
   const topicUtf8 = encoded instanceof Uint8Array ? encoded : Buffer.from(request.topic, 'utf8');
+  const expected: ExpectedRecord = { topic: request.topic, topicBytes: topicUtf8, queueId: request.queueId, queueOffset: 0, physicalOffset: 0 };
   const slices: RawSlice[] = [];
   let messageCount = 0;
   let scanned = 0;
@@ -89,7 +90,8 @@ export function getMessageRaw(core: StoreCore, request: GetMessageRequest, inMem
       record = reader.next(i);
       if (record === null) reason = `ConsumeQueue entry points past the readable log (end ${maxPhy}) or across a segment end`;
       else {
-        const expected: ExpectedRecord = { topic: request.topic, topicBytes: topicUtf8, queueId: request.queueId, queueOffset: p.queueOffset, physicalOffset: e.commitLogOffset };
+        expected.queueOffset = p.queueOffset;
+        expected.physicalOffset = e.commitLogOffset;
         reason = checkRecordBytes(record, expected, config.checkCRCOnRead);
       }
     }

@@ -129,9 +129,12 @@ export class LogSpanReader {
   private readonly out: Uint8Array;
   /** Where the next record goes in `out`. */
   private cursor = 0;
-  /** The current span: log offset of scratch[0], and how many bytes were read there. */
+  /** The current span: log offset of its first byte, where it was read (scratch, or `out` at
+   * spanAt when it holds no bytes but records asked for), and how many bytes were read. */
   private spanStart = 0;
   private spanRead = 0;
+  private spanInOut = false;
+  private spanAt = 0;
   /** The plan index after the last entry the current span was planned for. */
   private spanUntil = 0;
 
@@ -150,8 +153,14 @@ export class LogSpanReader {
     const e = this.plan[i]!.entry;
     if (i >= this.spanUntil) this.readSpanFrom(i);
     const rel = e.commitLogOffset - this.spanStart;
+    const covered = rel >= 0 && rel + e.size <= this.spanRead;
+    if (this.spanInOut) {
+      // read in place; a record the span read did not cover in full is read alone into its place
+      const inPlace = this.out.subarray(this.spanAt + rel, this.spanAt + rel + e.size);
+      return covered || this.log.readInto(e.commitLogOffset, inPlace) === e.size ? inPlace : null;
+    }
     const target = this.out.subarray(this.cursor, this.cursor + e.size);
-    if (rel >= 0 && rel + e.size <= this.spanRead) target.set(scratch.subarray(rel, rel + e.size));
+    if (covered) target.set(scratch.subarray(rel, rel + e.size));
     else if (this.log.readInto(e.commitLogOffset, target) !== e.size) return null;
     this.cursor += e.size;
     return target;
@@ -167,6 +176,7 @@ export class LogSpanReader {
     const first = this.plan[i]!.entry;
     const start = first.commitLogOffset;
     let end = start + first.size;
+    let gapless = true;
     let j = i + 1;
     for (; j < this.plan.length; j++) {
       const p = this.plan[j]!;
@@ -175,12 +185,21 @@ export class LogSpanReader {
       if (!this.possible(e)) break;
       const gap = e.commitLogOffset - end;
       if (gap < 0 || gap > SPAN_GAP_MAX_BYTES || e.commitLogOffset + e.size - start > SPAN_MAX_BYTES) break;
+      if (gap > 0) gapless = false;
       end = e.commitLogOffset + e.size;
     }
     const length = end - start;
-    if (scratch.byteLength < length) scratch = new Uint8Array(Math.min(SPAN_MAX_BYTES, 2 ** Math.ceil(Math.log2(length))));
     this.spanStart = start;
     this.spanUntil = j;
+    this.spanInOut = gapless;
+    if (gapless) {
+      // only records asked for: read them straight into their place in `out`
+      this.spanAt = this.cursor;
+      this.spanRead = this.log.readInto(start, this.out.subarray(this.cursor, this.cursor + length));
+      this.cursor += length;
+      return;
+    }
+    if (scratch.byteLength < length) scratch = new Uint8Array(Math.min(SPAN_MAX_BYTES, 2 ** Math.ceil(Math.log2(length))));
     this.spanRead = length > scratch.byteLength ? 0 : this.log.readInto(start, scratch.subarray(0, length));
   }
 }
