@@ -13,12 +13,13 @@ import { haTransferSuite } from './ha-transfer.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
 import { putStagesSuite } from './put-stages.bench.js';
 import { readSuite } from './read.bench.js';
+import { recoverySuite } from './recovery.bench.js';
 import { replicationSecuritySuite } from './repl-security.bench.js';
 import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | stages | read | store | ha | security | rss | broker | all (default all; rss and broker only when named)
+  --suite <name>   crc | append | fdatasync | stages | read | recovery | store | ha | security | rss | broker | all (default all; rss and broker only when named)
   --gib <n>        rss: GiB to write (default 4)
   --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
   --rounds <n>     ha: runs per sender, alternating (default 2); read: rounds (at least 3)
@@ -27,7 +28,7 @@ const HELP = `usage: npm run bench -- [options]
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'read', 'store', 'ha', 'security', 'rss', 'broker', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'read', 'recovery', 'store', 'ha', 'security', 'rss', 'broker', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -63,6 +64,17 @@ async function main(): Promise<void> {
           rounds: values.smoke ? 1 : Math.max(3, rounds),
           oneQueueMessages: values.smoke ? 2000 : 100_000,
           segmentBytes: values.smoke ? 8 << 20 : 256 << 20,
+          onProgress: (line) => console.error(`bench: ${line}`),
+        }),
+      );
+    }
+    if (suite === 'recovery' || suite === 'all') {
+      sections.push(
+        await recoverySuite({
+          dir,
+          segmentBytes: values.smoke ? 4 << 20 : 64 << 20,
+          segments: 4,
+          rounds: values.smoke ? 1 : 5,
           onProgress: (line) => console.error(`bench: ${line}`),
         }),
       );

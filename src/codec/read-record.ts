@@ -1,5 +1,6 @@
 // Reading CommitLog records: readRecord decodes every field (getMessage, tools, tests);
-// peekRecordHeader decodes only what a ConsumeQueue entry needs (dispatch, recovery). Both classify the
+// peekRecordHeader decodes only what a ConsumeQueue entry needs (dispatch); checkRecordAt decodes
+// nothing but the size and physical offset (recovery's scan). All classify the
 // bytes at a position as a message, the end-of-file blank, or invalid (RocketMQ
 // `checkMessageAndReturnSize`, §3.4) and never throw on bad bytes.
 // Invariant: a 'message' result has passed the structural check in record-frame.ts (and the body
@@ -155,6 +156,28 @@ export function peekRecordHeader(source: Uint8Array, position: number, options?:
     topic: topicText(source, frame.topicStart, frame.topicLength),
     tagsCode: tagsOfProperties(source, frame.propertiesStart, frame.propertiesStart + frame.propertiesLength),
   };
+}
+
+/** What recovery needs to know of the bytes at a position: a message (its size and the
+ * PHYSICALOFFSET it says it is at), the end-of-file blank, or invalid. */
+export type RecordCheck =
+  | { readonly kind: 'message'; readonly size: number; readonly physicalOffset: number }
+  | { readonly kind: 'blank'; readonly size: number }
+  | { readonly kind: 'invalid'; readonly reason: string; readonly size: number };
+
+/**
+ * The structural check and (when asked) the body CRC, decoding nothing else: readRecord's
+ * classification of the bytes at `position` without building the message (recovery's scan).
+ */
+export function checkRecordAt(source: Uint8Array, position: number, checkCrc: boolean): RecordCheck {
+  const kind = frameRecord(source, position, frame);
+  if (kind === FRAME_INVALID) return { kind: 'invalid', reason: frame.reason, size: frame.size };
+  if (kind === FRAME_BLANK) return { kind: 'blank', size: frame.size };
+  if (checkCrc) {
+    const crcProblem = checkBodyCrc(source, position);
+    if (crcProblem !== null) return { kind: 'invalid', reason: crcProblem, size: frame.size };
+  }
+  return { kind: 'message', size: frame.size, physicalOffset: readInt64(source, position + OFFSET_PHYSICAL_OFFSET) };
 }
 
 /** Why the framed record's BODYCRC does not match its body, or null when it does. */
