@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendSuite } from './append.bench.js';
+import { batchSuite } from './batch.bench.js';
 import { brokerSuite } from './broker.bench.js';
 import { crcSuite } from './crc.bench.js';
 import { fdatasyncSuite } from './fdatasync.bench.js';
@@ -19,7 +20,7 @@ import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | stages | read | recovery | store | ha | security | rss | broker | all (default all; rss and broker only when named)
+  --suite <name>   crc | append | fdatasync | stages | batch | read | recovery | store | ha | security | rss | broker | all (default all; rss and broker only when named)
   --gib <n>        rss: GiB to write (default 4)
   --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
   --rounds <n>     ha: runs per sender, alternating (default 2); read: rounds (at least 3)
@@ -28,7 +29,7 @@ const HELP = `usage: npm run bench -- [options]
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'read', 'recovery', 'store', 'ha', 'security', 'rss', 'broker', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'batch', 'read', 'recovery', 'store', 'ha', 'security', 'rss', 'broker', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -54,6 +55,17 @@ async function main(): Promise<void> {
     if (suite === 'append' || suite === 'all') sections.push(await appendSuite(timing, dir, values.smoke ? 4 << 20 : 256 << 20));
     if (suite === 'fdatasync' || suite === 'all') sections.push(await fdatasyncSuite(timing, dir));
     if (suite === 'stages' || suite === 'all') sections.push(await putStagesSuite(timing));
+    if (suite === 'batch' || suite === 'all') {
+      sections.push(
+        await batchSuite({
+          dir,
+          timeMs: values.smoke ? 200 : 1500,
+          rounds: values.smoke ? 1 : 3,
+          segmentBytes: values.smoke ? 16 << 20 : 256 << 20,
+          onProgress: (line) => console.error(`bench: ${line}`),
+        }),
+      );
+    }
     if (suite === 'read' || suite === 'all') {
       const rounds = Number(values.rounds);
       if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`--rounds must be an integer in 1..20, got '${values.rounds}'`);

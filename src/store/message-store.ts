@@ -357,7 +357,7 @@ export class MessageStore {
     timers.every(10, () => core.dispatch.drain());
     timers.every(config.flushIntervalConsumeQueue, () => this.cqPersistence.persist());
     timers.every(config.flushConsumerOffsetInterval, () => core.offsets.persist());
-    timers.every(1000, () => this.saveCheckpoint());
+    timers.every(1000, () => this.saveCheckpoint(true));
     timers.every(1000, () => core.commitLog.reclaimBuffers());
     timers.every(config.cleanResourceInterval, () => this.checkDiskAndRetention());
     this.files.markRunning();
@@ -383,15 +383,18 @@ export class MessageStore {
     return runner;
   }
 
-  private saveCheckpoint(): void {
+  /** `inBackground`: the periodic save, whose fdatasync runs off the writer thread. */
+  private saveCheckpoint(inBackground = false): void {
     const { commitLog, checkpoint, timers, logger } = this.core;
     const flushed = commitLog.flushedOffset;
     timers.sampleCheckpoint(checkpoint, flushed, commitLog.wroteOffset, this.core.lastStoreTimestamp);
     checkpoint.values.confirmPhyOffset = flushed;
+    const failed = (err: Error): void => logger.error(`saving the checkpoint failed: ${err.message}`);
     try {
-      checkpoint.save();
+      if (inBackground) checkpoint.saveInBackground(failed);
+      else checkpoint.save();
     } catch (err) {
-      logger.error(`saving the checkpoint failed: ${(err as Error).message}`);
+      failed(err as Error);
     }
   }
 
