@@ -77,24 +77,31 @@ async function storeRate(dir: string, o: BatchSuiteOptions, tsp: boolean, batche
   const body = new Uint8Array(BODY_BYTES).fill(0x6e);
   let seq = 0;
   let notOk = 0;
+  const checked = (rate: Rate): Rate => {
+    if (notOk > 0) throw new Error(`${notOk} answers were not PUT_OK`);
+    return rate;
+  };
   try {
     if (batched) {
       const batches = Array.from({ length: QUEUES }, (_, q) => Array.from({ length: BATCH }, () => ({ topic: 'BatchBench', queueId: q, body })));
-      return await closedLoop(BATCHES_IN_FLIGHT, o.timeMs, async () => {
-        const r = await store.putMessages(batches[seq++ & (QUEUES - 1)]!);
-        if (r.status !== 'PUT_OK') return void notOk++, 0;
-        return BATCH;
-      });
+      return checked(
+        await closedLoop(BATCHES_IN_FLIGHT, o.timeMs, async () => {
+          const r = await store.putMessages(batches[seq++ & (QUEUES - 1)]!);
+          if (r.status !== 'PUT_OK') return void notOk++, 0;
+          return BATCH;
+        }),
+      );
     }
-    return await closedLoop(SINGLES_IN_FLIGHT, o.timeMs, async () => {
-      const r = await store.putMessage({ topic: 'BatchBench', queueId: seq++ & (QUEUES - 1), body });
-      if (r.status !== 'PUT_OK') return void notOk++, 0;
-      return 1;
-    });
+    return checked(
+      await closedLoop(SINGLES_IN_FLIGHT, o.timeMs, async () => {
+        const r = await store.putMessage({ topic: 'BatchBench', queueId: seq++ & (QUEUES - 1), body });
+        if (r.status !== 'PUT_OK') return void notOk++, 0;
+        return 1;
+      }),
+    );
   } finally {
     await store.close();
     rmSync(root, { recursive: true, force: true });
-    if (notOk > 0) o.onProgress?.(`batch: ${notOk} answers were not PUT_OK`);
   }
 }
 

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       sections.push(
         await recoverySuite({
           dir,
-          segmentBytes: values.smoke ? 4 << 20 : 64 << 20,
+          segmentBytes: values.smoke ? 8 << 20 : 64 << 20,
           segments: 4,
           rounds: values.smoke ? 1 : 5,
           onProgress: (line) => console.error(`bench: ${line}`),
