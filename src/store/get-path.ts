@@ -6,7 +6,7 @@
 // CRC does not match ends the batch before it; at the head of a batch it is the
 // MESSAGE_CORRUPTED status with its place, and a rate-limited log line (corruption-reports.ts).
 // Records are read with few preads (read-plan.ts LogSpanReader): a message's body is a view into
-// a read that may also hold its neighbours (at most 1 MiB).
+// one buffer per call that holds that call's records (and nothing else).
 import type { CqEntry } from '../codec/consume-queue-entry.js';
 import { readRecord } from '../codec/read-record.js';
 import { CorruptionReports } from './corruption-reports.js';

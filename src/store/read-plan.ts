@@ -1,8 +1,8 @@
 // What getMessage and getMessageRaw share: the status of an offset against a queue's range
 // (RocketMQ's rules), which ConsumeQueue entries one call may take (the batch limits in memory /
 // on disk, decided from the entries alone, before any record is read), and reading their records
-// with few preads (LogSpanReader: entries whose records lie close together in one segment are
-// read with one pread, and each record is a view into it).
+// with few preads into one buffer per call (LogSpanReader: records that lie close together in one
+// segment share a pread; each record handed out is a view into the call's buffer).
 // Invariants: a planned entry is only ever handed out as the bytes [commitLogOffset,
 // commitLogOffset + size) of the log, below the committed end; a record that a span read does not
 // cover in full (a segment end, the committed end) is read on its own, and is 'short' when that
