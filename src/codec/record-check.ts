@@ -2,7 +2,8 @@
 // record into an object (the raw read path: brokers send record bytes as they are). The same
 // checks getMessage makes on a decoded record: the structural check (record-frame.ts), the body
 // CRC when asked, and that the record is the one the entry names (physical offset, topic, queue,
-// queue offset, size). Never throws on bad bytes; a reason string says what is wrong.
+// queue offset, size), in getMessage's order and with its reasons. Never throws on bad bytes; a
+// reason string says what is wrong.
 import { crc32 } from '../io/crc.js';
 import { readInt32, readInt64 } from './bytes-be.js';
 import { FRAME_BLANK, FRAME_INVALID, frameRecord, RecordFrame } from './record-frame.js';
@@ -26,9 +27,6 @@ export function checkRecordBytes(record: Uint8Array, expected: ExpectedRecord, c
   const kind = frameRecord(record, 0, frame);
   if (kind === FRAME_BLANK) return 'an end-of-file blank is there, not a message';
   if (kind === FRAME_INVALID) return frame.reason;
-  if (frame.size !== record.byteLength) {
-    return `ConsumeQueue entry (size ${record.byteLength}) points to a record of size ${frame.size}`;
-  }
   if (checkCrc) {
     const stored = readInt32(record, OFFSET_BODY_CRC);
     const computed = crc32(record.subarray(frame.bodyStart, frame.bodyStart + frame.bodyLength)) & 0x7fffffff;
@@ -40,7 +38,8 @@ export function checkRecordBytes(record: Uint8Array, expected: ExpectedRecord, c
   }
   const queueId = readInt32(record, OFFSET_QUEUE_ID);
   const queueOffset = readInt64(record, OFFSET_QUEUE_OFFSET);
-  if (queueId !== expected.queueId || queueOffset !== expected.queueOffset || !sameBytes(record, frame.topicStart, frame.topicLength, expected.topicBytes)) {
+  const sameRecord = queueId === expected.queueId && queueOffset === expected.queueOffset && frame.size === record.byteLength;
+  if (!sameRecord || !sameBytes(record, frame.topicStart, frame.topicLength, expected.topicBytes)) {
     const topic = utf8Decoder.decode(record.subarray(frame.topicStart, frame.topicStart + frame.topicLength));
     return `ConsumeQueue entry (size ${record.byteLength}) points to a record of ${topic}/${queueId} queue offset ${queueOffset} (size ${frame.size})`;
   }

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRecordAt, readRecord } from '../../src/codec/read-record.js';
+import { checkRecordBytes } from '../../src/codec/record-check.js';
 import { encodeAlone, HOST_V6, knownInput } from './record-fixtures.js';
 
 function same(bytes: Uint8Array, position: number, checkCrc: boolean): void {
@@ -45,5 +46,37 @@ describe('checkRecordAt agrees with readRecord', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('checkRecordBytes (the raw read path) names what getMessage names', () => {
+  const record = encodeAlone(knownInput(), 42, 2 ** 40 + 5);
+  const expected = { topic: 'TopicTest', topicBytes: new TextEncoder().encode('TopicTest'), queueId: 3, queueOffset: 42, physicalOffset: 2 ** 40 + 5 };
+
+  it('accepts the record its entry names', () => {
+    expect(checkRecordBytes(record, expected, true)).toBeNull();
+  });
+
+  it('refuses another topic, queue, queue offset or physical offset, with getMessage reasons', () => {
+    const mismatch = /^ConsumeQueue entry \(size \d+\) points to a record of TopicTest\/3 queue offset 42 \(size \d+\)$/;
+    expect(checkRecordBytes(record, { ...expected, topic: 'Other', topicBytes: new TextEncoder().encode('Other') }, true)).toMatch(mismatch);
+    expect(checkRecordBytes(record, { ...expected, queueId: 4 }, true)).toMatch(mismatch);
+    expect(checkRecordBytes(record, { ...expected, queueOffset: 41 }, true)).toMatch(mismatch);
+    expect(checkRecordBytes(record, { ...expected, physicalOffset: 7 }, true)).toBe(`the record at CommitLog offset 7 says it is at ${2 ** 40 + 5}`);
+  });
+
+  it('refuses a record that is shorter than its entry says (the bytes after it are not part of it)', () => {
+    const longer = new Uint8Array(record.length + 16);
+    longer.set(record);
+    expect(checkRecordBytes(longer, expected, true)).toMatch(/points to a record of TopicTest\/3 queue offset 42 \(size \d+\)/);
+  });
+
+  it('refuses a body CRC mismatch only when asked to check it', () => {
+    const body = 88; // an IPv4 V1 record's body starts at 88 (record-layout.ts)
+    expect(String.fromCharCode(record[body]!)).toBe('H'); // 'Hello RocketMQ'
+    const flipped = Uint8Array.from(record);
+    flipped[body] = flipped[body]! ^ 0x01;
+    expect(checkRecordBytes(flipped, expected, true)).toMatch(/body CRC mismatch/);
+    expect(checkRecordBytes(flipped, expected, false)).toBeNull();
   });
 });
