@@ -6,28 +6,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendSuite } from './append.bench.js';
+import { batchSuite } from './batch.bench.js';
 import { brokerSuite } from './broker.bench.js';
 import { crcSuite } from './crc.bench.js';
 import { fdatasyncSuite } from './fdatasync.bench.js';
 import { haTransferSuite } from './ha-transfer.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
 import { putStagesSuite } from './put-stages.bench.js';
+import { readSuite } from './read.bench.js';
+import { recoverySuite } from './recovery.bench.js';
 import { replicationSecuritySuite } from './repl-security.bench.js';
 import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | stages | store | ha | security | rss | broker | all (default all; rss and broker only when named)
+  --suite <name>   crc | append | fdatasync | stages | batch | read | recovery | store | ha | security | rss | broker | all (default all; rss and broker only when named)
   --gib <n>        rss: GiB to write (default 4)
   --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
-  --rounds <n>     ha: runs per sender, alternating (default 2)
+  --rounds <n>     ha: runs per sender, alternating (default 2); read: rounds (at least 3)
   --broker-ms <n>  broker: ms per phase (send, then receive) of each case (default 3000)
   --smoke          tiny sizes and times (CI)
   --dir <dir>      directory for bench files (default: a new temp dir, removed after)
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'store', 'ha', 'security', 'rss', 'broker', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'batch', 'read', 'recovery', 'store', 'ha', 'security', 'rss', 'broker', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -54,6 +57,42 @@ async function main(): Promise<void> {
     if (suite === 'append' || suite === 'all') sections.push(await appendSuite(timing, dir, values.smoke ? 4 << 20 : 256 << 20));
     if (suite === 'fdatasync' || suite === 'all') sections.push(await fdatasyncSuite(timing, dir));
     if (suite === 'stages' || suite === 'all') sections.push(await putStagesSuite(timing));
+    if (suite === 'batch' || suite === 'all') {
+      sections.push(
+        await batchSuite({
+          dir,
+          timeMs: values.smoke ? 200 : 1500,
+          rounds: values.smoke ? 1 : 3,
+          segmentBytes: values.smoke ? 16 << 20 : 256 << 20,
+          onProgress: (line) => console.error(`bench: ${line}`),
+        }),
+      );
+    }
+    if (suite === 'read' || suite === 'all') {
+      const rounds = Number(values.rounds);
+      if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`--rounds must be an integer in 1..20, got '${values.rounds}'`);
+      sections.push(
+        await readSuite({
+          dir,
+          putMs: values.smoke ? 200 : 1500,
+          rounds: values.smoke ? 1 : Math.max(3, rounds),
+          oneQueueMessages: values.smoke ? 2000 : 100_000,
+          segmentBytes: values.smoke ? 8 << 20 : 256 << 20,
+          onProgress: (line) => console.error(`bench: ${line}`),
+        }),
+      );
+    }
+    if (suite === 'recovery' || suite === 'all') {
+      sections.push(
+        await recoverySuite({
+          dir,
+          segmentBytes: values.smoke ? 8 << 20 : 64 << 20,
+          segments: 4,
+          rounds: values.smoke ? 1 : 5,
+          onProgress: (line) => console.error(`bench: ${line}`),
+        }),
+      );
+    }
     if (suite === 'store' || suite === 'all') {
       const result = await storeSuite({
         dir,

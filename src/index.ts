@@ -24,6 +24,7 @@ export { MessageStore } from './store/message-store.js';
 export type { MessageStoreDependencies, StoreRuntimeInfo } from './store/message-store.js';
 export { PutMessageStatus, GetMessageStatus, isWritten } from './store/statuses.js';
 export type { PutMessageInput, PutMessageResult, GetMessageRequest, GetMessageResult, StoredMessage } from './store/statuses.js';
+export type { RawReadResult, RawSlice } from './store/raw-read-path.js';
 export type { ReplicationGate, ReplicationSource, ReplicationWait } from './replication/replication-types.js';
 export { loadStoreConfig, describeConfigKeys } from './config/load-config.js';
 export type { StoreConfigInput, UncheckedStoreConfigInput, LoadStoreConfigOptions, ConfigKeyDescription } from './config/load-config.js';

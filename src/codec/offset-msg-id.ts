@@ -16,14 +16,32 @@ const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) =>
 const MAX_ID_BYTES = IPV6_ADDRESS_BYTES + 4 + 8;
 const scratch = new Uint8Array(MAX_ID_BYTES);
 
-export function offsetMsgId(storeHost: HostAddress, physicalOffset: number): string {
+// One-entry memo of the host part (address and port): the messages one store reads back mostly
+// share their store host, so only the offset's 16 hex digits are built per message.
+let lastHostBytes = new Uint8Array(0);
+let lastHostPrefix = '';
+
+function hostPrefix(storeHost: HostAddress): string {
   const addressBytes = storeHost.address.length;
   scratch.set(storeHost.address, 0);
   writeInt32(scratch, addressBytes, storeHost.port);
-  writeInt64(scratch, addressBytes + 4, physicalOffset);
-  const total = addressBytes + 12;
-  let id = '';
-  for (let i = 0; i < total; i++) id += HEX_PAIRS[scratch[i]!]!;
+  const hostBytes = addressBytes + 4;
+  if (hostBytes === lastHostBytes.length) {
+    let same = true;
+    for (let i = 0; i < hostBytes && same; i++) same = scratch[i] === lastHostBytes[i];
+    if (same) return lastHostPrefix;
+  }
+  let prefix = '';
+  for (let i = 0; i < hostBytes; i++) prefix += HEX_PAIRS[scratch[i]!]!;
+  lastHostBytes = scratch.slice(0, hostBytes);
+  lastHostPrefix = prefix;
+  return prefix;
+}
+
+export function offsetMsgId(storeHost: HostAddress, physicalOffset: number): string {
+  let id = hostPrefix(storeHost);
+  writeInt64(scratch, 0, physicalOffset);
+  for (let i = 0; i < 8; i++) id += HEX_PAIRS[scratch[i]!]!;
   return id;
 }
 

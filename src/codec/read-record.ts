@@ -1,5 +1,6 @@
 // Reading CommitLog records: readRecord decodes every field (getMessage, tools, tests);
-// peekRecordHeader decodes only what a ConsumeQueue entry needs (dispatch, recovery). Both classify the
+// peekRecordHeader decodes only what a ConsumeQueue entry needs (dispatch); checkRecordAt decodes
+// nothing but the size and physical offset (recovery's scan). All classify the
 // bytes at a position as a message, the end-of-file blank, or invalid (RocketMQ
 // `checkMessageAndReturnSize`, §3.4) and never throw on bad bytes.
 // Invariant: a 'message' result has passed the structural check in record-frame.ts (and the body
@@ -9,6 +10,7 @@ import { assert } from '../util/assert.js';
 import { readInt32, readInt64 } from './bytes-be.js';
 import type { HostAddress } from './host-address.js';
 import { decodeProperties, KEY_SEPARATOR, PROPERTY_KEYS, PROPERTY_TAGS } from './properties.js';
+import { offsetMsgId } from './offset-msg-id.js';
 import { FRAME_BLANK, FRAME_INVALID, frameRecord, RecordFrame } from './record-frame.js';
 import {
   OFFSET_BODY_CRC,
@@ -44,6 +46,8 @@ export interface DecodedMessage {
   readonly tags: string | null;
   /** The KEYS property split on ' ' (empty parts dropped); [] when none. */
   readonly keys: readonly string[];
+  /** offsetMsgId when asked for (ReadOptions.msgIdAt), else ''. */
+  readonly msgId: string;
 }
 
 export type RecordRead =
@@ -56,6 +60,8 @@ export type RecordRead =
 export interface ReadOptions {
   readonly checkCrc: boolean;
   readonly readBody: boolean;
+  /** Set msgId to the offsetMsgId of the store host and this physical offset (else ''). */
+  readonly msgIdAt?: number;
 }
 
 /** What a ConsumeQueue entry (and dispatch) needs from a record. */
@@ -78,6 +84,7 @@ export type RecordPeek =
   | { readonly kind: 'invalid'; readonly reason: string; readonly size: number };
 
 const frame = new RecordFrame(); // single-threaded scratch, reused by every call
+const NO_KEYS: readonly string[] = Object.freeze([]);
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function readRecord(source: Uint8Array, position: number, options: ReadOptions): RecordRead {
@@ -96,6 +103,7 @@ export function readRecord(source: Uint8Array, position: number, options: ReadOp
   const propertiesEnd = frame.propertiesStart + frame.propertiesLength;
   const properties = decodeProperties(source.subarray(frame.propertiesStart, propertiesEnd));
   const keys = properties[PROPERTY_KEYS];
+  const storeHost = readHost(source, frame.storeHostPos, frame.storeAddressBytes);
   const msg: DecodedMessage = {
     totalSize: frame.size,
     magic: frame.magic,
@@ -108,14 +116,15 @@ export function readRecord(source: Uint8Array, position: number, options: ReadOp
     bornTimestamp: readInt64(source, position + OFFSET_BORN_TIMESTAMP),
     bornHost: readHost(source, frame.bornHostPos, frame.bornAddressBytes),
     storeTimestamp: readInt64(source, frame.storeTimestampPos),
-    storeHost: readHost(source, frame.storeHostPos, frame.storeAddressBytes),
+    storeHost,
     reconsumeTimes: readInt32(source, frame.reconsumeTimesPos),
     preparedTransactionOffset: readInt64(source, frame.reconsumeTimesPos + 4),
     body: options.readBody ? body : null,
     topic: topicText(source, frame.topicStart, frame.topicLength),
     properties,
     tags: properties[PROPERTY_TAGS] ?? null,
-    keys: keys === undefined ? [] : keys.split(KEY_SEPARATOR).filter((key) => key.length > 0),
+    keys: keys === undefined ? NO_KEYS : keys.split(KEY_SEPARATOR).filter((key) => key.length > 0),
+    msgId: options.msgIdAt === undefined ? '' : offsetMsgId(storeHost, options.msgIdAt),
   };
   return { kind: 'message', size: frame.size, msg };
 }
@@ -147,6 +156,28 @@ export function peekRecordHeader(source: Uint8Array, position: number, options?:
     topic: topicText(source, frame.topicStart, frame.topicLength),
     tagsCode: tagsOfProperties(source, frame.propertiesStart, frame.propertiesStart + frame.propertiesLength),
   };
+}
+
+/** What recovery needs to know of the bytes at a position: a message (its size and the
+ * PHYSICALOFFSET it says it is at), the end-of-file blank, or invalid. */
+export type RecordCheck =
+  | { readonly kind: 'message'; readonly size: number; readonly physicalOffset: number }
+  | { readonly kind: 'blank'; readonly size: number }
+  | { readonly kind: 'invalid'; readonly reason: string; readonly size: number };
+
+/**
+ * The structural check and (when asked) the body CRC, decoding nothing else: readRecord's
+ * classification of the bytes at `position` without building the message (recovery's scan).
+ */
+export function checkRecordAt(source: Uint8Array, position: number, checkCrc: boolean): RecordCheck {
+  const kind = frameRecord(source, position, frame);
+  if (kind === FRAME_INVALID) return { kind: 'invalid', reason: frame.reason, size: frame.size };
+  if (kind === FRAME_BLANK) return { kind: 'blank', size: frame.size };
+  if (checkCrc) {
+    const crcProblem = checkBodyCrc(source, position);
+    if (crcProblem !== null) return { kind: 'invalid', reason: crcProblem, size: frame.size };
+  }
+  return { kind: 'message', size: frame.size, physicalOffset: readInt64(source, position + OFFSET_PHYSICAL_OFFSET) };
 }
 
 /** Why the framed record's BODYCRC does not match its body, or null when it does. */

@@ -187,6 +187,16 @@ export class CommitLog {
     return n === out.byteLength ? out : out.subarray(0, n);
   }
 
+  /** Read committed bytes of one segment from `offset` into `target` (as many as it holds);
+   * returns how many were read: fewer at a segment end or the committed end, 0 when none. */
+  readInto(offset: number, target: Uint8Array): number {
+    const file = this.segments.find(offset);
+    if (!file) return 0;
+    const end = Math.min(offset + target.byteLength, file.endOffset, this.maxOffset);
+    if (end <= offset) return 0;
+    return this.options.io.pread(file.fd, end - offset === target.byteLength ? target : target.subarray(0, end - offset), offset - file.fromOffset);
+  }
+
   /** The start of the segment after the one holding `offset` (skip past a blank). */
   nextSegmentStart(offset: number): number {
     return offset + this.options.segmentBytes - (offset % this.options.segmentBytes);

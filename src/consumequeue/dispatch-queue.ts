@@ -63,11 +63,11 @@ export class DispatchQueue {
     const capacity = this.queues.length * 2;
     const queues: (ConsumeQueue | undefined)[] = new Array(capacity);
     const numbers = new Float64Array(capacity * 4);
-    for (let k = 0; k < this.count; k++) {
-      const from = (this.head + k) % this.queues.length;
-      queues[k] = this.queues[from];
-      numbers.set(this.numbers.subarray(from * 4, from * 4 + 4), k * 4);
-    }
+    for (let k = 0; k < this.count; k++) queues[k] = this.queues[(this.head + k) % this.queues.length];
+    // the ring's numbers in two bulk copies (head to the end, then the wrapped part)
+    const beforeWrap = Math.min(this.count, this.queues.length - this.head);
+    numbers.set(this.numbers.subarray(this.head * 4, (this.head + beforeWrap) * 4), 0);
+    numbers.set(this.numbers.subarray(0, (this.count - beforeWrap) * 4), beforeWrap * 4);
     this.queues = queues;
     this.numbers = numbers;
     this.head = 0;

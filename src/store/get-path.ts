@@ -5,22 +5,18 @@
 // ConsumeQueue entry names (topic, queue, queue offset, size), or (checkCRCOnRead) whose body
 // CRC does not match ends the batch before it; at the head of a batch it is the
 // MESSAGE_CORRUPTED status with its place, and a rate-limited log line (corruption-reports.ts).
-import { isPreBlankCqEntry, type CqEntry } from '../codec/consume-queue-entry.js';
-import { offsetMsgId } from '../codec/offset-msg-id.js';
+// Records are read with few preads (read-plan.ts LogSpanReader): a message's body is a view into
+// one buffer per call that holds that call's records (and nothing else).
+import type { CqEntry } from '../codec/consume-queue-entry.js';
 import { readRecord } from '../codec/read-record.js';
 import { CorruptionReports } from './corruption-reports.js';
+import { getMessageRaw, type RawReadResult } from './raw-read-path.js';
+import { impossibleEntrySize, locateRead, LogSpanReader, NO_SUGGESTION, planEntries, RECORD_OVERHEAD_BYTES, slaveSuggestion } from './read-plan.js';
 import { GetMessageStatus, type GetMessageRequest, type GetMessageResult, type MessageCorruption, type StoredMessage } from './statuses.js';
 import type { StoreCore } from './store-core.js';
 
-/** One read record: the message, nothing there (deleted, not yet committed), or damage. */
-type ReadOutcome = { kind: 'message'; msg: StoredMessage } | { kind: 'absent' } | { kind: 'damaged'; reason: string };
-
-/** brokerId of a master, and the slave a slow consumer is sent to (RocketMQ's
- * whichBrokerWhenConsumeSlowly default). */
-const MASTER_ID = 0;
-const SLAVE_READ_BROKER_ID = 1;
-/** Slack above maxMessageSize for a record's header and properties. */
-const RECORD_OVERHEAD_BYTES = 65_536;
+/** One read record: the message, or damage. */
+type ReadOutcome = { kind: 'message'; msg: StoredMessage } | { kind: 'damaged'; reason: string };
 
 export class GetPath {
   readonly corruption: CorruptionReports;
@@ -35,53 +31,39 @@ export class GetPath {
 
   getMessage(request: GetMessageRequest): GetMessageResult {
     const { core } = this;
-    const config = core.config;
     core.dispatch.drain();
     const maxPhy = core.commitLog.maxOffset;
-    const q = core.consumeQueues.find(request.topic, request.queueId);
-    const base = { messages: [] as StoredMessage[], suggestPullingFromSlave: false, suggestWhichBrokerId: MASTER_ID };
-    if (!q) return { ...base, status: GetMessageStatus.NO_MATCHED_LOGIC_QUEUE, nextBeginOffset: 0, minOffset: 0, maxOffset: 0 };
-    const minOffset = q.minOffset;
-    const maxOffset = q.maxOffset;
-    const range = { minOffset, maxOffset };
-    const offset = request.offset;
-    if (maxOffset === 0) return { ...base, ...range, status: GetMessageStatus.NO_MESSAGE_IN_QUEUE, nextBeginOffset: 0 };
-    if (offset < minOffset) return { ...base, ...range, status: GetMessageStatus.OFFSET_TOO_SMALL, nextBeginOffset: minOffset };
-    if (offset === maxOffset) return { ...base, ...range, status: GetMessageStatus.OFFSET_OVERFLOW_ONE, nextBeginOffset: offset };
-    if (offset > maxOffset) {
-      return { ...base, ...range, status: GetMessageStatus.OFFSET_OVERFLOW_BADLY, nextBeginOffset: minOffset === 0 ? 0 : maxOffset };
+    const located = locateRead(core, request);
+    if (located.kind === 'early') {
+      const { status, nextBeginOffset, minOffset, maxOffset } = located;
+      return { status, messages: [], nextBeginOffset, minOffset, maxOffset, ...NO_SUGGESTION };
     }
-    const wanted = Math.max(1, Math.min(request.maxMsgNums, config.maxTransferCountOnMessageInMemory));
-    const entries = q.read(offset, wanted);
+    const { queue, minOffset, maxOffset } = located;
+    const offset = request.offset;
+    const plan = planEntries(core, queue, offset, request.maxMsgNums, maxPhy, this.inMemoryBytes);
+    const reader = new LogSpanReader(core.commitLog, plan, core.config.maxMessageSize + RECORD_OVERHEAD_BYTES);
     const messages: StoredMessage[] = [];
-    let bytes = 0;
     let scanned = 0;
     let lastPhysical = maxPhy;
     let corruption: MessageCorruption | null = null;
-    for (const e of entries) {
-      const inDisk = maxPhy - e.commitLogOffset > this.inMemoryBytes;
-      const maxCount = inDisk ? config.maxTransferCountOnMessageInDisk : config.maxTransferCountOnMessageInMemory;
-      const maxBytes = inDisk ? config.maxTransferBytesOnMessageInDisk : config.maxTransferBytesOnMessageInMemory;
-      if (messages.length > 0 && (messages.length >= maxCount || bytes + e.size > maxBytes)) break;
-      const queueOffset = offset + scanned;
-      if (isPreBlankCqEntry(e)) {
+    for (let i = 0; i < plan.length; i++) {
+      const p = plan[i]!;
+      if (p.skip) {
         scanned++;
         continue;
       }
-      const r = this.readEntry(e, request.topic, request.queueId, queueOffset);
-      if (r.kind === 'damaged') {
-        corruption = { queueOffset, physicalOffset: e.commitLogOffset, size: e.size, reason: r.reason };
-        this.corruption.report(`${request.topic}/${request.queueId} queue offset ${queueOffset} (CommitLog offset ${e.commitLogOffset}, ${e.size} bytes): ${r.reason}`);
+      const e = p.entry;
+      const r = this.readEntry(reader, i, e, request.topic, request.queueId, p.queueOffset);
+      if (r.kind !== 'message') {
+        corruption = { queueOffset: p.queueOffset, physicalOffset: e.commitLogOffset, size: e.size, reason: r.reason };
+        this.corruption.report(`${request.topic}/${request.queueId} queue offset ${p.queueOffset} (CommitLog offset ${e.commitLogOffset}, ${e.size} bytes): ${r.reason}`);
         break;
       }
       scanned++;
-      if (r.kind === 'absent') continue;
       messages.push(r.msg);
-      bytes += e.size;
       lastPhysical = e.commitLogOffset;
     }
-    const tooSlow = maxPhy - lastPhysical > this.inMemoryBytes;
-    const suggest = { suggestPullingFromSlave: tooSlow, suggestWhichBrokerId: tooSlow && config.slaveReadEnable ? SLAVE_READ_BROKER_ID : MASTER_ID };
+    const suggest = slaveSuggestion(core, maxPhy, lastPhysical, this.inMemoryBytes);
     if (corruption !== null && messages.length === 0 && scanned === 0) {
       // nothing before it in this batch: report it; the next offset is the one after it
       return { status: GetMessageStatus.MESSAGE_CORRUPTED, corruption, messages, nextBeginOffset: offset + 1, minOffset, maxOffset, ...suggest };
@@ -96,6 +78,11 @@ export class GetPath {
     };
   }
 
+  /** getMessage's records as the log holds them (raw-read-path.ts). */
+  getMessageRaw(request: GetMessageRequest): RawReadResult {
+    return getMessageRaw(this.core, request, this.inMemoryBytes, this.corruption);
+  }
+
   /** The message stored at `physicalOffset`, or null when none is readable there (a damaged
    * record is also reported in the log). */
   lookMessageByOffset(physicalOffset: number): StoredMessage | null {
@@ -108,14 +95,12 @@ export class GetPath {
     return r.kind === 'message' ? r.msg : null;
   }
 
-  /** The record a ConsumeQueue entry points to, checked against the entry. */
-  private readEntry(e: CqEntry, topic: string, queueId: number, queueOffset: number): ReadOutcome {
-    if (e.commitLogOffset < this.core.commitLog.minOffset) return { kind: 'absent' }; // deleted by retention
-    if (e.size <= 0 || e.size > this.core.config.maxMessageSize + RECORD_OVERHEAD_BYTES) {
-      return { kind: 'damaged', reason: `ConsumeQueue entry has an impossible size ${e.size}` };
-    }
-    const r = this.readAt(e.commitLogOffset, e.size);
-    if (r.kind === 'absent') return { kind: 'damaged', reason: `ConsumeQueue entry points past the readable log (end ${this.core.commitLog.maxOffset}) or across a segment end` };
+  /** The record a ConsumeQueue entry points to (plan entry i of `reader`), checked against the entry. */
+  private readEntry(reader: LogSpanReader, i: number, e: CqEntry, topic: string, queueId: number, queueOffset: number): ReadOutcome {
+    if (impossibleEntrySize(this.core, e)) return { kind: 'damaged', reason: `ConsumeQueue entry has an impossible size ${e.size}` };
+    const bytes = reader.next(i);
+    if (bytes === null) return { kind: 'damaged', reason: `ConsumeQueue entry points past the readable log (end ${this.core.commitLog.maxOffset}) or across a segment end` };
+    const r = this.decode(bytes, e.commitLogOffset);
     if (r.kind !== 'message') return r;
     const m = r.msg;
     if (m.physicalOffset !== e.commitLogOffset) {
@@ -130,12 +115,17 @@ export class GetPath {
     return r;
   }
 
-  private readAt(physicalOffset: number, size: number): ReadOutcome {
+  private readAt(physicalOffset: number, size: number): ReadOutcome | { kind: 'absent' } {
     const bytes = this.core.commitLog.read(physicalOffset, size);
     if (bytes.byteLength < size) return { kind: 'absent' };
-    const r = readRecord(bytes, 0, { checkCrc: this.core.config.checkCRCOnRead, readBody: true });
+    return this.decode(bytes, physicalOffset);
+  }
+
+  /** The message in `bytes` (one record, read at `physicalOffset`), or why it is damaged. */
+  private decode(bytes: Uint8Array, physicalOffset: number): ReadOutcome {
+    const r = readRecord(bytes, 0, { checkCrc: this.core.config.checkCRCOnRead, readBody: true, msgIdAt: physicalOffset });
     if (r.kind === 'blank') return { kind: 'damaged', reason: 'an end-of-file blank is there, not a message' };
     if (r.kind === 'invalid') return { kind: 'damaged', reason: r.reason };
-    return { kind: 'message', msg: { ...r.msg, msgId: offsetMsgId(r.msg.storeHost, physicalOffset) } };
+    return { kind: 'message', msg: r.msg };
   }
 }

@@ -2,7 +2,7 @@
 // lifecycle only: open (lock, load, recover, start services), close, and the public calls, each
 // handed to the room that does the work:
 //   put-path.ts              putMessage / putMessages (validate, admit, append, wait)
-//   get-path.ts              getMessage / lookMessageByOffset
+//   get-path.ts              getMessage / getMessageRaw (raw-read-path.ts) / lookMessageByOffset
 //   replica-appender.ts      appendReplicated (follower side of replication)
 //   log-truncation.ts        truncateLog (live, on a follower)
 //   consume-queue-persistence.ts, store-recovery.ts, persistence-setup.ts, runtime-info.ts
@@ -43,6 +43,7 @@ import { ReplicaAppender, type ReplicatedAppendResult } from './replica-appender
 import { commitLogReplicationSource } from './replication-source.js';
 import { runtimeInfo, type StoreRuntimeInfo } from './runtime-info.js';
 import type { GetMessageRequest, GetMessageResult, PutMessageInput, PutMessageResult, StoredMessage } from './statuses.js';
+import type { RawReadResult } from './raw-read-path.js';
 import type { StoreCore } from './store-core.js';
 import { StoreDispatch } from './store-dispatch.js';
 import { ensureStoreDirs } from './store-dirs.js';
@@ -175,6 +176,14 @@ export class MessageStore {
   async getMessage(request: GetMessageRequest): Promise<GetMessageResult> {
     this.assertOpen();
     return this.gets.getMessage(request);
+  }
+
+  /** What getMessage would return, as record bytes: slices of the log (each with the queue
+   * offsets, physical offset and size it covers), no per-message objects; the same statuses,
+   * limits and checks (raw-read-path.ts). Synchronous. */
+  getMessageRaw(request: GetMessageRequest): RawReadResult {
+    this.assertOpen();
+    return this.gets.getMessageRaw(request);
   }
 
   /** The message stored at `physicalOffset`, or null when none is readable there. */
@@ -348,7 +357,7 @@ export class MessageStore {
     timers.every(10, () => core.dispatch.drain());
     timers.every(config.flushIntervalConsumeQueue, () => this.cqPersistence.persist());
     timers.every(config.flushConsumerOffsetInterval, () => core.offsets.persist());
-    timers.every(1000, () => this.saveCheckpoint());
+    timers.every(1000, () => this.saveCheckpoint(true));
     timers.every(1000, () => core.commitLog.reclaimBuffers());
     timers.every(config.cleanResourceInterval, () => this.checkDiskAndRetention());
     this.files.markRunning();
@@ -374,15 +383,18 @@ export class MessageStore {
     return runner;
   }
 
-  private saveCheckpoint(): void {
+  /** `inBackground`: the periodic save, whose fdatasync runs off the writer thread. */
+  private saveCheckpoint(inBackground = false): void {
     const { commitLog, checkpoint, timers, logger } = this.core;
     const flushed = commitLog.flushedOffset;
     timers.sampleCheckpoint(checkpoint, flushed, commitLog.wroteOffset, this.core.lastStoreTimestamp);
     checkpoint.values.confirmPhyOffset = flushed;
+    const failed = (err: Error): void => logger.error(`saving the checkpoint failed: ${err.message}`);
     try {
-      checkpoint.save();
+      if (inBackground) checkpoint.saveInBackground(failed);
+      else checkpoint.save();
     } catch (err) {
-      logger.error(`saving the checkpoint failed: ${(err as Error).message}`);
+      failed(err as Error);
     }
   }
 

@@ -26,6 +26,7 @@ export async function closeStore(core: StoreCore, files: StoreFiles, cqPersisten
     core.logger.error(`close: stopping the persistence service failed: ${(err as Error).message}`);
   }
   await cqPersistence.idle;
+  await core.checkpoint.idle; // a background checkpoint sync must end before its fd closes
   step('writing ConsumeQueues', () => {
     cqPersistence.persist(true);
     if (core.health.cqFailure !== null) throw new Error(core.health.cqFailure);
