@@ -20,13 +20,13 @@ afterEach(async () => {
   group = null;
 });
 
-async function putN(m: GroupMember, n: number, prefix: string): Promise<{ body: string; queueOffset: number; physicalOffset: number }[]> {
+async function putN(m: GroupMember, n: number, prefix: string): Promise<{ body: string; queueOffset: number; physicalOffset: number; end: number }[]> {
   const out = [];
   for (let i = 0; i < n; i++) {
     const body = `${prefix}-${i}`;
     const r = await m.store!.putMessage({ topic: 'T', queueId: 0, body });
     expect(r.status, r.reason).toBe(PutMessageStatus.PUT_OK);
-    out.push({ body, queueOffset: r.queueOffset, physicalOffset: r.physicalOffset });
+    out.push({ body, queueOffset: r.queueOffset, physicalOffset: r.physicalOffset, end: r.physicalOffset + r.wroteBytes });
   }
   return out;
 }
@@ -63,6 +63,18 @@ describe('DLedger group (3 members, loopback)', () => {
     expect(s).toMatchObject({ selfId: leader.id, role: 'LEADER', leaderId: leader.id, acceptingPuts: true });
     expect(s.peers.map((p) => p.id).sort()).toEqual(group.running().filter((m) => m !== leader).map((m) => m.id).sort());
     expect(s.peers.every((p) => p.matchOffset !== null && p.matchOffset >= end && p.lagBytes === 0)).toBe(true);
+  });
+
+  it('SYNC_FLUSH: PUT_OK once a majority fsynced the put', async () => {
+    group = await DLedgerTestGroup.create(dirs, 3, { flushDiskType: 'SYNC_FLUSH' });
+    await group.startAll();
+    const leader = await group.waitLeader();
+    const acked = await putN(leader, 10, 'sync');
+    const end = acked[acked.length - 1]!.end;
+    // a majority (the leader and at least one follower) holds the bytes fsynced
+    const fsynced = group.running().filter((m) => m.store!.runtimeInfo().flushedOffset >= end);
+    expect(fsynced.length).toBeGreaterThanOrEqual(2);
+    for (const m of group.running()) await expect.poll(() => bodies(m.store!), { timeout: 5000 }).toEqual(acked.map((a) => a.body));
   });
 
   it('the term marker never reaches consumers and client puts to its topic are refused', async () => {
