@@ -186,6 +186,24 @@ describe('DLedger group (3 members, loopback)', () => {
     await group.start(idx);
     expect(group.members[idx]!.service!.status().term).toBeGreaterThanOrEqual(term);
   });
+
+  it('a restarted member starts from its persisted commit point (dledger/committed): committed messages readable at once', async () => {
+    group = await DLedgerTestGroup.create(dirs, 3);
+    await group.startAll();
+    const leader = await group.waitLeader();
+    const acked = await putN(leader, 5, 'c');
+    const end = acked[acked.length - 1]!.end;
+    await group.waitConfirmed(end);
+    const follower = group.running().find((m) => m !== leader)!;
+    const idx = group.members.indexOf(follower);
+    await group.stop(idx);
+    expect(readTextFile(leader.store!.fileIO, join(follower.dir, 'dledger', 'committed'))).toMatch(/^committedPos=\d+/);
+    // the rest of the group stops too: nobody can confirm anything for the restarted member
+    for (const m of group.running()) await group.stop(group.members.indexOf(m));
+    const back = await group.start(idx);
+    expect(back.service!.status().confirmOffset).toBeGreaterThanOrEqual(end);
+    await expect.poll(() => bodies(back.store!), { timeout: 5000 }).toEqual(acked.map((a) => a.body));
+  });
 });
 
 /** The log bytes [0, end) of a store, as one buffer (through the DLedger log access). */
