@@ -124,7 +124,7 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
   const { store, ha } = input;
   const config = store.config;
   const metrics = createNodeMetrics(
-    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status },
+    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status, ...(input.dledger ? { dledger: input.dledger } : {}) },
     { cluster: config.brokerClusterName, broker: config.brokerName, brokerId: config.brokerId },
   );
   const routes = nodeRoutes({
