@@ -52,6 +52,8 @@ export interface NodeAdminInput {
   grpc?: () => BrokerStats | null;
   /** DLedger mode: the member's status for /status. */
   dledger?: () => DLedgerStatus | null;
+  /** DLedger mode: POST /admin/transferLeader. */
+  transferLeader?: (to: string) => Promise<{ code: number; reason: string }>;
 }
 
 /** What prepareNodeAdmin decided: the server's access rules and TLS material. */
@@ -134,6 +136,7 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
     brokerRole: () => store.brokerRole,
     putMessage: prepared.enablePut ? (put) => store.putMessage(put) : undefined,
     maxMessageBytes: config.maxMessageSize,
+    ...(input.transferLeader ? { transferLeader: input.transferLeader } : {}),
   });
   return startAdminServer({
     host: prepared.host,
