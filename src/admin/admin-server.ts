@@ -8,6 +8,7 @@
 // | POST   | /admin/promote  | write  | 200 {promoted, brokerRole, result}; 501 when the HA service cannot promote |
 // | POST   | /admin/put      | write  | only when `put` handler given (mqstore node --enable-admin-put) |
 // | any    | routes.extra    | by method | e.g. the broker's /broker/topics, /broker/consumerProgress, /cluster, POST /admin/updateTopic (broker-routes.ts) |
+// | POST   | /admin/transferLeader | write | DLedger: {to} -> 200 {transferred, to, code, reason}; 409 refused; 501 not a member |
 // | other method on a known path |  | 405 JSON error with an Allow header                     |
 // | unknown path    |        |        | 404 JSON error                                          |
 // Every request first passes admin-access.ts, by its method: GET is a read, anything else a
@@ -49,6 +50,8 @@ export interface AdminRoutes {
   promote(body: unknown): Promise<AdminReply>;
   /** Absent unless the node enables the put endpoint. */
   put?: (body: unknown) => Promise<AdminReply>;
+  /** DLedger leadership transfer (absent: 404 like any unknown path). */
+  transferLeader?: (body: unknown) => Promise<AdminReply>;
   /** More routes by path; a GET is a read, a POST a write (the same checks as above). */
   extra?: Readonly<Record<string, ExtraRoute>>;
 }
@@ -151,6 +154,8 @@ function routeTable(routes: AdminRoutes): Map<string, Route> {
   const put = routes.put;
   if (put) table.set('/admin/put', { method: 'POST', run: (body) => put(body) });
   for (const [path, route] of Object.entries(routes.extra ?? {})) if (!table.has(path)) table.set(path, { method: route.method, run: (body, query) => route.run(body, query) });
+  const transfer = routes.transferLeader;
+  if (transfer) table.set('/admin/transferLeader', { method: 'POST', run: (body) => transfer(body) });
   return table;
 }
 

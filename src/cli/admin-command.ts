@@ -1,4 +1,5 @@
-// `mqstore admin <brokerStatus|haStatus|promote|topicList|updateTopic|consumerProgress|clusterList>
+// `mqstore admin <brokerStatus|haStatus|promote|topicList|updateTopic|consumerProgress|clusterList|
+// dledgerStatus|transferLeader>
 // --addr host:port [--json]`: asks a running node's admin HTTP server (the node's adminPort) and
 // prints the answer in RocketMQ's (mqadmin's) style, or as one JSON line with --json.
 // updateTopic takes mqadmin's letters: -t topic, -r read queues, -w write queues, -a message type
@@ -16,6 +17,7 @@ import type { ConsumerProgress } from '../admin/consumer-progress.js';
 import { formatClusterList, formatConsumerProgress, formatTopicList, type TopicRow } from '../admin/format-broker-admin.js';
 import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
 import { formatBrokerStatus } from '../admin/format-broker-status.js';
+import { formatDLedgerStatus } from '../admin/format-dledger-status.js';
 import { formatHaStatus } from '../admin/format-ha-status.js';
 import { readSecretFile } from '../io/secret-file.js';
 import { UsageError } from './usage-error.js';
@@ -39,9 +41,13 @@ export const ADMIN_USAGE = `  admin brokerStatus ${CONNECT_OPTIONS} [--json]
                                                          per group and queue: offsets, lag, in flight
   admin clusterList ${CONNECT_OPTIONS} [--json]
                                                          the node's replica group: members, roles, addresses
+  admin dledgerStatus ${CONNECT_OPTIONS} [--json]
+                                                         a DLedger member's Raft state and its peers' lag
+  admin transferLeader ${CONNECT_OPTIONS} --to <memberId> [--json]
+                                                         DLedger: hand leadership to a caught-up member (ask the leader)
                                   the admin token: --token-file, else $${ADMIN_TOKEN_ENV}`;
 
-export const ADMIN_HELP = `usage: mqstore admin <brokerStatus|haStatus|promote|topicList|updateTopic|consumerProgress|clusterList> --addr <host:adminPort> [options]
+export const ADMIN_HELP = `usage: mqstore admin <brokerStatus|haStatus|promote|topicList|updateTopic|consumerProgress|clusterList|dledgerStatus|transferLeader> --addr <host:adminPort> [options]
 
 Asks a running node's admin HTTP server (its adminPort, default listenPort + 2).
   brokerStatus               the node's runtime table (RocketMQ brokerStatus), or /status with --json
@@ -56,6 +62,9 @@ Asks a running node's admin HTTP server (its adminPort, default listenPort + 2).
                              #Inflight #LastTime per queue, then Consume Diff Total
   clusterList                the node's replica group: master/slave (as the node's HA side sees it) or
                              the DLedger peers, with roles and addresses
+  dledgerStatus              DLedger: role, term, leader, confirm offset, each peer's match offset and lag
+  transferLeader             DLedger: make member --to the leader (send it to the current leader;
+                             refused when --to lags more than leadershipTransferMaxLagBytes)
 
 options:
   -a, --addr <host:port>     the node's admin address (required); https://host:port for a TLS admin port;
@@ -71,9 +80,11 @@ options:
   -a, --message-type <type>  updateTopic: NORMAL, FIFO, DELAY or TRANSACTION (or +message.type=<type>);
                              a new topic is NORMAL
   -g, --group <group>        consumerProgress: one consumer group's queues
+  --to <memberId>            transferLeader only: the member id (dLegerPeers) that should lead
   -h, --help                 this text
 
-exit codes: 0 answered; 1 the node is unreachable or refused (e.g. promote on a master: HTTP 409);
+exit codes: 0 answered; 1 the node is unreachable or refused (e.g. promote on a master, or a
+transferLeader the member refused: HTTP 409);
 2 bad command line, or the node refused the request (401 token, 403 Host/Origin, 415 not JSON)`;
 
 interface AdminArgs {
@@ -83,6 +94,7 @@ interface AdminArgs {
   role: 'ASYNC_MASTER' | 'SYNC_MASTER' | undefined;
   topic: TopicArgs;
   group: string | undefined;
+  to: string | undefined;
 }
 
 interface TopicArgs {
@@ -107,6 +119,7 @@ function parseOptions(sub: string, args: string[]) {
       json: { type: 'boolean', default: false },
       'timeout-ms': { type: 'string' },
       role: { type: 'string' },
+      to: { type: 'string' },
       'token-file': { type: 'string' },
       'ca-file': { type: 'string' },
       topic: { type: 'string', short: 't' },
@@ -159,13 +172,16 @@ function parseAdminArgs(sub: string, args: string[]): AdminArgs {
   const role = values.role;
   if (role !== undefined && role !== 'ASYNC_MASTER' && role !== 'SYNC_MASTER') throw new UsageError(`admin ${sub}: --role must be ASYNC_MASTER or SYNC_MASTER`);
   if (role !== undefined && sub !== 'promote') throw new UsageError(`admin ${sub}: --role is only for promote`);
+  const to = values.to;
+  if (to !== undefined && sub !== 'transferLeader') throw new UsageError(`admin ${sub}: --to is only for transferLeader`);
+  if (sub === 'transferLeader' && (to === undefined || to === '')) throw new UsageError('admin transferLeader: --to <memberId> is required');
   const token = adminToken(sub, values['token-file']);
   const caFile = values['ca-file'];
   if (caFile !== undefined && addr.scheme !== 'https') throw new UsageError(`admin ${sub}: --ca-file is for an https:// --addr`);
   const call = { timeoutMs, ...(token !== undefined ? { token } : {}), ...(caFile !== undefined ? { ca: readCaFile(sub, caFile) } : {}) };
   const topic = topicArgs(sub, values);
   if (values.group !== undefined && !GROUP_OPTION_SUBS.includes(sub)) throw new UsageError(`admin ${sub}: --group is only for consumerProgress`);
-  return { addr, json: values.json, call, role, topic, group: values.group };
+  return { addr, json: values.json, call, role, topic, group: values.group, to };
 }
 
 /** --token-file's token, else $MQSTORE_ADMIN_TOKEN, else none. */
@@ -215,7 +231,7 @@ function withOptionNames(err: unknown): never {
   throw err;
 }
 
-const SUBCOMMANDS = 'brokerStatus, haStatus, promote, topicList, updateTopic, consumerProgress, clusterList';
+const SUBCOMMANDS = 'brokerStatus, haStatus, promote, topicList, updateTopic, consumerProgress, clusterList, dledgerStatus, transferLeader';
 
 export async function runAdmin(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -243,6 +259,18 @@ export async function runAdmin(args: string[]): Promise<number> {
       console.log(a.json ? JSON.stringify(answer) : `promoted: ${answer.previousRole ?? '?'} -> ${answer.brokerRole ?? '?'}`);
       const record = answer.result?.promotionRecord;
       if (!a.json && record !== undefined) console.error(`note: recorded in ${record}: a restart keeps this role; update this node's config and re-point the others (README, "Failover")`);
+      return 0;
+    }
+    case 'dledgerStatus': {
+      const a = parseAdminArgs(sub, rest);
+      const status = await explained(a, () => fetchNodeStatus(a.addr, a.call));
+      console.log(a.json ? JSON.stringify({ brokerAddr: status.brokerAddr, dledger: status.dledger ?? null }) : formatDLedgerStatus(status));
+      return 0;
+    }
+    case 'transferLeader': {
+      const a = parseAdminArgs(sub, rest);
+      const answer = (await explained(a, () => postAdmin(a.addr, '/admin/transferLeader', { to: a.to }, a.call))) as { to?: string; reason?: string };
+      console.log(a.json ? JSON.stringify(answer) : `transferred: ${answer.to ?? a.to} leads now (${answer.reason ?? 'ok'})`);
       return 0;
     }
     case 'topicList': {

@@ -145,11 +145,14 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     adminScheme: node.admin!.scheme,
     haPort: node.haPort(),
     grpcPort: node.broker?.port ?? null,
-    brokerRole: node.store.brokerRole,
+    // DLedger mode: the member's Raft role at start (LEADER / FOLLOWER / CANDIDATE); else the classic role
+    brokerRole: node.dledger ? node.store.replication.role : node.store.brokerRole,
     brokerName: config.brokerName,
     brokerId: config.brokerId,
     storePathRootDir: config.storePathRootDir,
     haService: node.replication !== null ? 'running' : 'none',
+    // DLedger mode: the Raft port this member listens on (its dLegerPeers address), else null
+    dledgerPort: node.dledger?.port ?? null,
     // 'applied': the config said SLAVE, a recorded promotion made this node a master (node/promotion-record.ts)
     promotion: node.promotionAtStart.kind,
   };

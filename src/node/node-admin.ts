@@ -15,6 +15,7 @@
 //     non-loopback host too (it crosses the network in clear text);
 //   - adminTlsCertFile + adminTlsKeyFile: HTTPS (files read and paired here; a bad one, or a key
 //     that is not the certificate's, is a ConfigError).
+import type { DLedgerStatus } from '../dledger/dledger-status.js';
 import { isLoopbackHost, isWildcardHost } from '../util/ip-address.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { HaStatusProvider } from '../admin/ha-status-provider.js';
@@ -54,6 +55,10 @@ export interface NodeAdminInput {
   grpc?: () => BrokerStats | null;
   /** The gRPC broker itself (topics, consumer progress, counters), when the node serves one. */
   broker?: () => Broker | null;
+  /** DLedger mode: the member's status for /status. */
+  dledger?: () => DLedgerStatus | null;
+  /** DLedger mode: POST /admin/transferLeader. */
+  transferLeader?: (to: string) => Promise<{ code: number; reason: string }>;
 }
 
 /** What prepareNodeAdmin decided: the server's access rules and TLS material. */
@@ -127,10 +132,10 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
   const config = store.config;
   const broker = input.broker ?? (() => null);
   const metrics = createNodeMetrics(
-    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status, broker: () => brokerMetrics(store, broker()) },
+    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status, broker: () => brokerMetrics(store, broker()), ...(input.dledger ? { dledger: input.dledger } : {}) },
     { cluster: config.brokerClusterName, broker: config.brokerName, brokerId: config.brokerId },
   );
-  const sources = { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs, ...(input.grpc ? { grpc: input.grpc } : {}) };
+  const sources = { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs, ...(input.grpc ? { grpc: input.grpc } : {}), ...(input.dledger ? { dledger: input.dledger } : {}) };
   const routes = nodeRoutes({
     sources,
     metrics,
@@ -139,6 +144,7 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
     putMessage: prepared.enablePut ? (put) => store.putMessage(put) : undefined,
     maxMessageBytes: config.maxMessageSize,
     extra: brokerRoutes({ store, broker, status: () => nodeStatus(sources) }),
+    ...(input.transferLeader ? { transferLeader: input.transferLeader } : {}),
   });
   return startAdminServer({
     host: prepared.host,

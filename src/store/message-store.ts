@@ -5,6 +5,7 @@
 //   get-path.ts              getMessage / getMessageRaw (raw-read-path.ts) / lookMessageByOffset
 //   replica-appender.ts      appendReplicated (follower side of replication)
 //   log-truncation.ts        truncateLog (live, on a follower)
+//   raft-log-access.ts       raftLog (DLedger: positions, written bytes, the term marker)
 //   consume-queue-persistence.ts, store-recovery.ts, persistence-setup.ts, runtime-info.ts
 // What a put waits for and what consumers may see is the replication policy's decision
 // (src/replication/); this file never looks at a role.
@@ -23,6 +24,7 @@ import type { PersistenceRunner } from '../flush/persistence-runner.js';
 import { PositionWaiters } from '../flush/position-waiters.js';
 import type { FileIO } from '../io/file-io.js';
 import { selectFileIO } from '../io/select-io.js';
+import { awaitingRaft } from '../replication/awaiting-raft.js';
 import { ClassicReplication } from '../replication/classic-replication.js';
 import type { ReplicationPolicy } from '../replication/replication-policy.js';
 import type { ReplicationGate, ReplicationSource } from '../replication/replication-types.js';
@@ -41,6 +43,7 @@ import { chooseWriteMode, createPersistenceRunner } from './persistence-setup.js
 import { PutPath, storeHostOf } from './put-path.js';
 import { ReplicaAppender, type ReplicatedAppendResult } from './replica-appender.js';
 import { commitLogReplicationSource } from './replication-source.js';
+import { raftLogAccess, type RaftLogAccess } from './raft-log-access.js';
 import { runtimeInfo, type StoreRuntimeInfo } from './runtime-info.js';
 import type { GetMessageRequest, GetMessageResult, PutMessageInput, PutMessageResult, StoredMessage } from './statuses.js';
 import type { RawReadResult } from './raw-read-path.js';
@@ -111,7 +114,7 @@ export class MessageStore {
       health,
       dispatch: new StoreDispatch(block, config.flushDiskType === 'SYNC_FLUSH', config.readUnCommitted, () => this.core.policy),
       timers: new StoreTimers(scheduler, logger.child('timers'), () => clock.monotonicMs()),
-      policy: this.classic,
+      policy: config.enableDLegerCommitLog ? awaitingRaft : this.classic,
       runner: null,
       truncating: false,
       lastStoreTimestamp: 0,
@@ -334,6 +337,12 @@ export class MessageStore {
   truncateLog(offset: number): Promise<TruncationResult> {
     this.assertOpen();
     return truncateLog(this.core, offset, () => this.startPersistence());
+  }
+
+  /** DLedger mode: the log as the Raft glue reads and writes it (raft-log-access.ts). */
+  raftLog(): RaftLogAccess {
+    this.assertOpen();
+    return raftLogAccess(this.core, this.puts);
   }
 
   // ---- internals
