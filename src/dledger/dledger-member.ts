@@ -7,7 +7,14 @@
 //     `persisted` is fed, synchronously after the current step (`syncEvents`);
 //   - the leader's own puts are reported with log-progress synchronously (onAppended, from the
 //     put path), an append-marker with marker-written right after it is written;
-//   - flush progress is fed when the store's flushed end moves (a wait on it, bounded);
+//   - log-progress `writtenEnd` is the store's COMMITTED end (bytes in the page cache, which a
+//     kill of this process cannot take away), not its write-buffer end: in buffer mode (a
+//     TransientStorePool, the pure-Node backend, the simulator's disk) an ack of buffered bytes
+//     let a leader commit bytes a killed follower then lacked, and that follower could win the
+//     next election (sim seed 1041 of the dledger scenario). Replicated appends and the marker ask
+//     for a prompt commit (commitSoon; nothing to do in mmap mode, where both ends are the same);
+//   - commit and flush progress are fed when the store's committed / flushed end moves (bounded
+//     waits on them);
 //   - an IO error in any action is fail-stop: the member stops (port closed by the service,
 //     pending puts failed, the core is not told).
 import type { MessageStore } from '../store/message-store.js';
@@ -63,6 +70,7 @@ export class DLedgerMember {
   private logRunning = false;
   private logSeqApplied = 0;
   private reportedFlushed = -1;
+  private reportedCommitted = -1;
   private timer: Cancelable | null = null;
   private timerAt = Infinity;
   private progressQueued: Cancelable | null = null;
@@ -204,6 +212,7 @@ export class DLedgerMember {
             d.termFile.save(d.terms.entries);
           }
           this.logSeqApplied = a.logSeq;
+          d.log.commitSoon();
           this.progressSoon();
         });
       case 'truncate':
@@ -224,6 +233,7 @@ export class DLedgerMember {
           d.terms.begin(a.term, a.offset);
           d.termFile.save(d.terms.entries);
           this.logSeqApplied = a.logSeq;
+          d.log.commitSoon();
           d.logger.info(`term ${a.term}: marker written at ${r.physicalOffset} (ends at ${r.endOffset})`);
           this.feedNow({ kind: 'marker-written', logSeq: a.logSeq, term: a.term, endOffset: r.endOffset });
         });
@@ -301,7 +311,9 @@ export class DLedgerMember {
     const log = this.d.log;
     const flushedEnd = log.flushedEnd();
     this.reportedFlushed = flushedEnd;
-    return { kind: 'log-progress', appliedLogSeq: this.logSeqApplied, writtenEnd: log.writtenEnd(), flushedEnd };
+    const committedEnd = Math.min(log.committedEnd(), log.writtenEnd());
+    this.reportedCommitted = committedEnd;
+    return { kind: 'log-progress', appliedLogSeq: this.logSeqApplied, writtenEnd: committedEnd, flushedEnd };
   }
 
   private progressSoon(): void {
@@ -312,14 +324,19 @@ export class DLedgerMember {
     });
   }
 
-  /** Feed flush progress as the store's flushed end moves (bounded waits, until stopped). */
+  /** Feed commit and flush progress as the store's committed / flushed ends move (bounded waits,
+   * until stopped): while written bytes wait for the commit service, on the committed end (flushed
+   * cannot pass it); else on the flushed end. */
   private async watchFlush(): Promise<void> {
     const waitMs = Math.max(1, this.d.settings.heartbeatIntervalMs);
+    const log = this.d.log;
     while (!this.stopped) {
-      await this.d.log.waitFlushedPast(this.reportedFlushed, waitMs).catch(() => {});
+      const uncommitted = log.committedEnd() < log.writtenEnd();
+      await (uncommitted ? log.waitCommittedPast(this.reportedCommitted, waitMs) : log.waitFlushedPast(this.reportedFlushed, waitMs)).catch(() => {});
       if (this.stopped) return;
-      if (!this.logBusy && this.d.log.flushedEnd() !== this.reportedFlushed) this.feed(this.progressEvent());
-      else if (this.d.log.flushedEnd() < this.reportedFlushed) this.reportedFlushed = this.d.log.flushedEnd();
+      const moved = log.flushedEnd() !== this.reportedFlushed || Math.min(log.committedEnd(), log.writtenEnd()) !== this.reportedCommitted;
+      if (!this.logBusy && moved) this.feed(this.progressEvent());
+      else if (log.flushedEnd() < this.reportedFlushed) this.reportedFlushed = log.flushedEnd();
     }
   }
 

@@ -10,7 +10,9 @@
 //   - afterAppend: wait for the confirm offset (pending-acks.ts); waitFailure maps the outcomes
 //     to RocketMQ's DLedger statuses: timed-out -> IN_SYNC_REPLICAS_NOT_ENOUGH, leadership lost ->
 //     UNKNOWN_ERROR (DLedger's TERM_CHANGED: the put may or may not survive, retry it);
-//   - confirmOffset: the core's confirm (consumers on every member read only committed bytes).
+//   - confirmOffset: the core's confirm (consumers on every member read only committed bytes);
+//   - wantsPromptCommit: a put asks the commit service to copy its bytes to the page cache at once
+//     (buffer mode; free in mmap mode): only page-cache bytes count for a majority (dledger-member.ts).
 import type { ReplicationPolicy } from '../replication/replication-policy.js';
 import type { ReplicationFailureStatus, ReplicationWait } from '../replication/replication-types.js';
 import { PutMessageStatus } from '../store/statuses.js';
@@ -19,7 +21,7 @@ import type { DLedgerMember } from './dledger-member.js';
 export type DLedgerRoleName = 'LEADER' | 'FOLLOWER' | 'CANDIDATE';
 
 export class DLedgerReplication implements ReplicationPolicy {
-  readonly wantsPromptCommit = false;
+  readonly wantsPromptCommit = true;
 
   constructor(
     private readonly member: DLedgerMember,

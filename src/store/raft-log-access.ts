@@ -9,8 +9,12 @@ import type { StoreCore } from './store-core.js';
 
 export interface RaftLogAccess {
   readonly segmentBytes: number;
-  /** End of the bytes written (page cache or write buffer). */
+  /** End of the bytes written (page cache or write buffer): the log end, where appends go. */
   writtenEnd(): number;
+  /** End of the bytes in the page cache (they survive a kill of this process; in mmap mode the
+   * same as writtenEnd, in buffer mode behind it until the commit service copies them). What a
+   * member may acknowledge as written under ASYNC_FLUSH. */
+  committedEnd(): number;
   /** End of the bytes fsynced. */
   flushedEnd(): number;
   /** The first byte still held by a segment file. */
@@ -21,8 +25,11 @@ export interface RaftLogAccess {
   appendSystemRecord(input: PutMessageInput): { physicalOffset: number; endOffset: number } | { error: string };
   /** Resolve once the flushed end passes `offset`, or after `timeoutMs`. */
   waitFlushedPast(offset: number, timeoutMs: number): Promise<unknown>;
-  /** Ask the persistence service to commit (buffer mode) and flush soon. */
-  wake(): void;
+  /** Resolve once the committed end passes `offset`, or after `timeoutMs`. */
+  waitCommittedPast(offset: number, timeoutMs: number): Promise<unknown>;
+  /** Buffer mode: ask the commit service to copy every written byte to the page cache now
+   * (nothing in mmap mode, where written bytes are in the page cache already). */
+  commitSoon(): void;
 }
 
 export function raftLogAccess(core: StoreCore, puts: PutPath): RaftLogAccess {
@@ -30,14 +37,15 @@ export function raftLogAccess(core: StoreCore, puts: PutPath): RaftLogAccess {
   return {
     segmentBytes: core.config.mappedFileSizeCommitLog,
     writtenEnd: () => log.wroteOffset,
+    committedEnd: () => log.maxOffset,
     flushedEnd: () => log.flushedOffset,
     minOffset: () => log.minOffsetOnDisk(),
     readWritten: (offset, length) => log.readWritten(offset, length),
     appendSystemRecord: (input) => puts.appendSystemRecord(input),
     waitFlushedPast: (offset, timeoutMs) => log.block.waitAtLeastAsync('flushed', offset + 1, timeoutMs),
-    wake: () => {
-      log.requestCommit(log.wroteOffset);
-      core.runner?.wake();
+    waitCommittedPast: (offset, timeoutMs) => log.block.waitAtLeastAsync('committed', offset + 1, timeoutMs),
+    commitSoon: () => {
+      if (log.maxOffset < log.wroteOffset) log.requestCommit(log.wroteOffset);
     },
   };
 }
