@@ -1,4 +1,5 @@
-// A DLedger group of real `mqstore node` processes for tests (on node-harness.ts): 3 or 5
+// A DLedger group of real `mqstore node` processes for tests (on node-harness.ts; the
+// in-process group is test/helpers/dledger-group.ts): 3 or 5
 // members, each with its own store directory and .properties file (enableDLegerCommitLog,
 // dLegerPeers on free loopback ports reserved up front, the other ports picked by the OS), all
 // started with --enable-admin-put. A member can be started, killed (-9 or any signal, waiting
