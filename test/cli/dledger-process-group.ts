@@ -8,12 +8,12 @@
 // A bounded load loop puts one message at a time to whichever member leads (following the
 // refusals), records every PUT_OK (body, queue offset, physical offset), and the acknowledged
 // messages can be checked against a member's /admin/get.
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { NodeStatus } from '../../src/admin/node-status.js';
 import type { AdminGetAnswer } from '../../src/admin/admin-get.js';
 import type { SinglePutResult } from '../../src/admin/node-routes.js';
+import { freePorts } from '../helpers/dledger-group.js';
 import { getJson, http, pollUntil, smallNodeProps, startNode, writeProperties, type RunningNode } from './node-harness.js';
 
 /** The part of /status `dledger` the harness reads. */
@@ -56,23 +56,6 @@ export interface AckedPut {
 export const GROUP_TOPIC = 'GroupTopic';
 const STATUS_TIMEOUT_MS = 2000;
 
-/** `count` loopback ports that were free a moment ago (each bound to port 0, then released). */
-export async function reservePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const s = createServer();
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve());
-      });
-      return s;
-    }),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
-
 export interface GroupOptions {
   size: 3 | 5;
   /** Extra properties for every member. */
@@ -85,7 +68,7 @@ export class DLedgerGroup {
   private constructor(readonly members: readonly GroupMember[]) {}
 
   static async create(options: GroupOptions): Promise<DLedgerGroup> {
-    const ports = await reservePorts(options.size);
+    const ports = await freePorts(options.size);
     const ids = ports.map((_, i) => `n${i}`);
     const peers = ids.map((id, i) => `${id}-127.0.0.1:${ports[i]}`).join(';');
     const members = ids.map((id, i): GroupMember => {
