@@ -14,15 +14,20 @@
 //                           the committed bytes at its physical offset, byte for byte (so it is
 //                           at that offset on every later leader, by leader-holds-committed), and
 //                           by the end of the run the commit reaches every PUT_OK;
-//   reads-stop-at-confirm   (on a timer) a consumer read on any member returns no message whose
-//                           record ends past that member's confirm offset (followers serve
-//                           committed reads only; a leader's unconfirmed tail is invisible).
+//   no-dirty-reads          (on a timer) a message a consumer read on any member returns is, once
+//                           the commit reaches it, the committed record at that offset, and by the
+//                           end of the run the commit reaches every message ever served (no reader
+//                           saw a message that the group then dropped);
+//   reads-stop-at-confirm   (strict, only in the dledger-strict-reads scenario) no read returns a
+//                           message whose record ends past that member's own confirm offset
+//                           (issue 10: reads on every member stop at the confirm offset).
 import { createHash } from 'node:crypto';
 import type { DLedgerStatus } from '../../../src/dledger/dledger-service.js';
 import type { MessageStore } from '../../../src/store/message-store.js';
 import { commonPrefix } from './raft-oracle.js';
 
-export const DLEDGER_CHECKS = ['one-leader-per-term', 'committed-prefix', 'no-truncate-committed', 'leader-holds-committed', 'put-ok-kept', 'reads-stop-at-confirm', 'no-start-failure'] as const;
+export const DLEDGER_CHECKS = ['one-leader-per-term', 'committed-prefix', 'no-truncate-committed', 'leader-holds-committed', 'put-ok-kept', 'no-dirty-reads', 'reads-stop-at-confirm', 'no-start-failure'] as const;
+const MAX_SERVED_TRACKED = 20_000;
 export type DLedgerCheck = (typeof DLEDGER_CHECKS)[number];
 
 /** At most this many bytes read from one member per step for the checks. */
@@ -69,6 +74,12 @@ export class DLedgerOracle {
   /** Committed ends by the term of the member that confirmed them. */
   private readonly commits: { term: number; end: number }[] = [];
   private readonly pending: AckedRecord[] = [];
+  /** Messages served past the serving member's confirm offset, not yet covered by the commit. */
+  private readonly served: AckedRecord[] = [];
+  private readonly servedKeys = new Set<string>();
+  servedPastConfirm = 0;
+
+  constructor(private readonly strictReads = false) {}
   verifiedPuts = 0;
   private readonly hosts = new Map<string, HostView>();
   private readonly violations = new Map<DLedgerCheck, string>();
@@ -87,6 +98,11 @@ export class DLedgerOracle {
 
   get unverifiedPuts(): readonly AckedRecord[] {
     return this.pending;
+  }
+
+  /** Messages served past a member's confirm offset that the commit has not reached yet. */
+  get unverifiedReads(): readonly AckedRecord[] {
+    return this.served;
   }
 
   /** A new incarnation of `host` (its log may have lost an unsynced tail). */
@@ -161,10 +177,19 @@ export class DLedgerOracle {
         .getMessage({ group: 'sim-check', topic, queueId: q, offset: Math.max(store.getMinOffsetInQueue(topic, q), max - 4), maxMsgNums: 4 })
         .then((r) => {
           for (const m of r.messages) {
-            if (m.physicalOffset + m.totalSize > confirm) {
-              this.flag('reads-stop-at-confirm', `${label} serves ${topic}/${q} queue offset ${m.queueOffset} at [${m.physicalOffset}, ${m.physicalOffset + m.totalSize}), past its confirm offset ${confirm}`);
-            }
+            const start = m.physicalOffset;
+            const end = start + m.totalSize;
+            if (end <= confirm) continue;
+            const where = `${label} serves ${topic}/${q} queue offset ${m.queueOffset} at [${start}, ${end}), past its confirm offset ${confirm}`;
+            if (this.strictReads) this.flag('reads-stop-at-confirm', where);
+            const hash = hashOf(readWritten(store, start, end));
+            const key = `${start}/${hash}`;
+            if (this.servedKeys.has(key) || this.served.length >= MAX_SERVED_TRACKED) continue;
+            this.servedKeys.add(key);
+            this.servedPastConfirm++;
+            this.served.push({ putId: m.queueOffset, start, end, hash, host: where, term: -1 });
           }
+          this.verifyPuts();
         })
         .catch(() => undefined); // a store that closed under a crash: nothing to check
     }
@@ -177,6 +202,15 @@ export class DLedgerOracle {
   }
 
   private verifyPuts(): void {
+    for (let i = 0; i < this.served.length; ) {
+      const p = this.served[i]!;
+      if (p.end > this.committedLen) {
+        i++;
+        continue;
+      }
+      if (hashOf(this.committedBytes.subarray(p.start, p.end)) !== p.hash) this.flag('no-dirty-reads', `${p.host}; the committed bytes there are another record: a dirty read`);
+      this.served.splice(i, 1);
+    }
     for (let i = 0; i < this.pending.length; ) {
       const p = this.pending[i]!;
       if (p.end > this.committedLen) {

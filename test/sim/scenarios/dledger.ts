@@ -48,6 +48,8 @@ export interface DLedgerScenarioOptions {
    * PUT_OK means "written on a majority" (page cache), so a power cut loses acknowledged puts
    * now and then, and the checks must say so. */
   asyncPowerCuts?: boolean;
+  /** Also check that no read returns a message past the serving member's own confirm offset. */
+  strictReads?: boolean;
 }
 
 export function dledgerScenario(name: string, options: DLedgerScenarioOptions = {}): Scenario {
@@ -55,7 +57,9 @@ export function dledgerScenario(name: string, options: DLedgerScenarioOptions = 
     name,
     summary: options.asyncPowerCuts
       ? 'dledger with ASYNC_FLUSH and power cuts: PUT_OKs only in page caches get lost (must be caught)'
-      : 'real MessageStore + DLedger glue (startDLedger) in groups of 3/5 on SimDisks over the SimNetwork; power cuts, kills, partitions, clock jumps',
+      : options.strictReads
+        ? 'dledger, also checking that no member serves a message past its own confirm offset'
+        : 'real MessageStore + DLedger glue (startDLedger) in groups of 3/5 on SimDisks over the SimNetwork; power cuts, kills, partitions, clock jumps',
     maxSteps: 3_000_000,
     maxSimMs: RUN_END_MS,
     setup: (world) => setup(world, options),
@@ -82,7 +86,7 @@ function setup(world: World, options: DLedgerScenarioOptions): ScenarioRun {
   world.log('world', `dledger: ${members} members, ${flushDiskType} (crash = ${powerCuts ? 'power cut' : 'process kill'}), preferred ${settings.preferredLeaderId ?? '-'}, faults every ~${meanGapMs} ms`);
 
   const net = new SimNetwork(world, { stallResetMs: knobs.int(2_000, 8_000) });
-  const oracle = new DLedgerOracle();
+  const oracle = new DLedgerOracle(options.strictReads === true);
   const stats = { puts: 0, ok: 0, statuses: new Map<string, number>(), reasons: new Map<string, string>(), crashes: 0, leaders: new Set<string>() };
   const nodes: DLedgerSimNode[] = [];
   const crashRngs = new Map<string, Rng>();
@@ -104,9 +108,13 @@ function setup(world: World, options: DLedgerScenarioOptions): ScenarioRun {
     if (!n) return;
     stats.crashes++;
     const rng = crashRngs.get(host)!;
-    // a process kill keeps every write (the page cache outlives the process)
-    const report = n.disk.crash(powerCuts ? () => rng.float() : () => 0.999_999);
-    world.log('disk', `${host} ${powerCuts ? 'power cut' : 'killed'}: ${report.writesLost} unsynced write(s) lost, ${report.writesTorn} torn, in ${report.filesWithUnsyncedWrites} file(s)`);
+    if (powerCuts) {
+      const report = n.disk.crash(() => rng.float());
+      world.log('disk', `${host} power cut: ${report.writesLost} unsynced write(s) lost, ${report.writesTorn} torn, in ${report.filesWithUnsyncedWrites} file(s)`);
+    } else {
+      n.disk.kill(); // a process kill keeps every write (the page cache outlives the process)
+      world.log('disk', `${host} process killed: every write kept`);
+    }
     n.died();
   });
   const boot = (host: string): void => {
@@ -215,6 +223,7 @@ function setup(world: World, options: DLedgerScenarioOptions): ScenarioRun {
       const e = n.store!.raftLog().writtenEnd();
       if (e !== end || st.confirmOffset !== end) return `${n.label} ends at ${e}, confirmed ${st.confirmOffset}; leader ${a.host} ends at ${end}`;
     }
+    if (oracle.unverifiedReads.length > 0) return `${oracle.unverifiedReads.length} served message(s) beyond the committed end ${oracle.committedLen}, the first: ${oracle.unverifiedReads[0]!.host}`;
     if (oracle.unverifiedPuts.length > 0) return `${oracle.unverifiedPuts.length} PUT_OK(s) beyond the committed end ${oracle.committedLen}, the first [${oracle.unverifiedPuts[0]!.start}, ${oracle.unverifiedPuts[0]!.end})`;
     return null;
   };
@@ -262,7 +271,7 @@ function setup(world: World, options: DLedgerScenarioOptions): ScenarioRun {
   return {
     stats: () =>
       `${members} members ${flushDiskType}; puts ${stats.puts} (${[...stats.statuses].map(([k, v]) => `${k} ${v}`).join(', ')}); verified ${oracle.verifiedPuts}; ` +
-      `committed ${oracle.committedLen} B; leaderships ${stats.leaders.size}; crashes ${stats.crashes}; faults ${nemesis.faults}; ` +
+      `committed ${oracle.committedLen} B; served past confirm ${oracle.servedPastConfirm}; leaderships ${stats.leaders.size}; crashes ${stats.crashes}; faults ${nemesis.faults}; ` +
       `leader after faults ${electedAtMs === null ? '-' : `${electedAtMs - FAULTS_END_MS} ms`}` +
       (stats.reasons.size > 0 ? `; first reasons: ${[...stats.reasons].map(([k, v]) => `${k}: ${v}`).join('; ')}` : ''),
   };

@@ -20,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   dledgerScenario('dledger'),
   dledgerScenario('dledger-3', { members: 3 }),
   dledgerScenario('dledger-5', { members: 5 }),
+  dledgerScenario('dledger-strict-reads', { strictReads: true }),
   dledgerScenario('dledger-bug-async-power-cut', { asyncPowerCuts: true }),
   echoScenario('echo', 'none'),
   echoScenario('echo-bug-drop-byte', 'drop-byte-after-reconnect'),
