@@ -4,6 +4,7 @@
 // SYNC_FLUSH, written under ASYNC_FLUSH), null on a member that does not lead.
 import type { DLedgerPeer } from '../config/dledger-peers.js';
 import type { RaftSettings, RaftStatus } from '../raft/raft-types.js';
+import type { TermEntry } from '../raft/term-history.js';
 import type { DLedgerRoleName } from './dledger-replication.js';
 
 export interface DLedgerPeerStatus {
@@ -27,6 +28,8 @@ export interface DLedgerStatus {
   acceptingPuts: boolean;
   elections: number;
   failure: string | null;
+  /** The log's term history (term-start offsets), oldest first. */
+  terms: TermEntry[];
   peers: DLedgerPeerStatus[];
 }
 
@@ -62,6 +65,7 @@ export function dledgerStatus(
     acceptingPuts: extra.acceptingPuts,
     elections: s.elections,
     failure: extra.failure,
+    terms: s.terms.map((e) => ({ term: e.term, startOffset: e.startOffset })),
     peers,
   };
 }

@@ -11,27 +11,14 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { NodeStatus } from '../../src/admin/node-status.js';
+import type { DLedgerStatus } from '../../src/dledger/dledger-status.js';
 import type { AdminGetAnswer } from '../../src/admin/admin-get.js';
 import type { SinglePutResult } from '../../src/admin/node-routes.js';
 import { freePorts } from '../helpers/dledger-group.js';
 import { getJson, http, pollUntil, smallNodeProps, startNode, writeProperties, type RunningNode } from './node-harness.js';
 
-/** The part of /status `dledger` the harness reads. */
-export interface DLedgerView {
-  selfId: string;
-  role: 'LEADER' | 'FOLLOWER' | 'CANDIDATE';
-  term: number;
-  leaderId: string | null;
-  leaderAddr: string | null;
-  confirmOffset: number;
-  commitOffset?: number;
-  logEnd?: number;
-  acceptingPuts?: boolean;
-  elections?: number;
-  peers?: Array<{ id: string; addr: string; matchOffset: number; lagBytes: number }>;
-}
-
-export type MemberStatus = NodeStatus & { dledger: DLedgerView | null };
+export type DLedgerView = DLedgerStatus;
+export type MemberStatus = NodeStatus;
 
 export interface GroupMember {
   readonly id: string;

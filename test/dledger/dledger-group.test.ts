@@ -7,6 +7,7 @@ import { DLEDGER_TERM_TOPIC } from '../../src/store/system-topics.js';
 import { PutMessageStatus } from '../../src/store/statuses.js';
 import type { MessageStore } from '../../src/store/message-store.js';
 import { readTextFile } from '../../src/io/atomic-file.js';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DLedgerTestGroup, type GroupMember } from '../helpers/dledger-group.js';
 import { tempDirs } from '../helpers/temp-dir.js';
@@ -19,13 +20,13 @@ afterEach(async () => {
   group = null;
 });
 
-async function putN(m: GroupMember, n: number, prefix: string): Promise<{ body: string; queueOffset: number; physicalOffset: number }[]> {
+async function putN(m: GroupMember, n: number, prefix: string): Promise<{ body: string; queueOffset: number; physicalOffset: number; end: number }[]> {
   const out = [];
   for (let i = 0; i < n; i++) {
     const body = `${prefix}-${i}`;
     const r = await m.store!.putMessage({ topic: 'T', queueId: 0, body });
     expect(r.status, r.reason).toBe(PutMessageStatus.PUT_OK);
-    out.push({ body, queueOffset: r.queueOffset, physicalOffset: r.physicalOffset });
+    out.push({ body, queueOffset: r.queueOffset, physicalOffset: r.physicalOffset, end: r.physicalOffset + r.wroteBytes });
   }
   return out;
 }
@@ -62,6 +63,18 @@ describe('DLedger group (3 members, loopback)', () => {
     expect(s).toMatchObject({ selfId: leader.id, role: 'LEADER', leaderId: leader.id, acceptingPuts: true });
     expect(s.peers.map((p) => p.id).sort()).toEqual(group.running().filter((m) => m !== leader).map((m) => m.id).sort());
     expect(s.peers.every((p) => p.matchOffset !== null && p.matchOffset >= end && p.lagBytes === 0)).toBe(true);
+  });
+
+  it('SYNC_FLUSH: PUT_OK once a majority fsynced the put', async () => {
+    group = await DLedgerTestGroup.create(dirs, 3, { flushDiskType: 'SYNC_FLUSH' });
+    await group.startAll();
+    const leader = await group.waitLeader();
+    const acked = await putN(leader, 10, 'sync');
+    const end = acked[acked.length - 1]!.end;
+    // a majority (the leader and at least one follower) holds the bytes fsynced
+    const fsynced = group.running().filter((m) => m.store!.runtimeInfo().flushedOffset >= end);
+    expect(fsynced.length).toBeGreaterThanOrEqual(2);
+    for (const m of group.running()) await expect.poll(() => bodies(m.store!), { timeout: 5000 }).toEqual(acked.map((a) => a.body));
   });
 
   it('the term marker never reaches consumers and client puts to its topic are refused', async () => {
@@ -102,6 +115,37 @@ describe('DLedger group (3 members, loopback)', () => {
     for (const m of group.running()) {
       await expect.poll(() => bodies(m.store!), { timeout: 5000 }).toEqual([...acked, ...more].map((a) => a.body));
     }
+  });
+
+  it('cuts a rejoining member\'s diverged unconfirmed tail, keeping a quarantine copy', async () => {
+    // a long lease (1 s) so the old leader still takes the put after both followers stopped
+    group = await DLedgerTestGroup.create(dirs, 3, { maxHeartBeatLeak: 25 });
+    await group.startAll();
+    const old = await group.waitLeader();
+    const kept = await putN(old, 5, 'k');
+    await group.waitConfirmed(old.store!.getMaxPhyOffset());
+    const oldIdx = group.members.indexOf(old);
+    const others = group.members.map((_, i) => i).filter((i) => i !== oldIdx);
+    for (const i of others) await group.stop(i);
+    // appended, never confirmed: fails when the leader steps down (no quorum), or times out
+    const lost = await old.store!.putMessage({ topic: 'T', queueId: 0, body: 'lost' });
+    expect([PutMessageStatus.UNKNOWN_ERROR, PutMessageStatus.IN_SYNC_REPLICAS_NOT_ENOUGH]).toContain(lost.status);
+    const divergedEnd = old.store!.getMaxPhyOffset();
+    await group.stop(oldIdx);
+    for (const i of others) await group.start(i);
+    const next = await group.waitLeader(15_000);
+    const after = await putN(next, 5, 'n');
+    await group.start(oldIdx);
+    const confirm = next.store!.getMaxPhyOffset();
+    await group.waitConfirmed(confirm);
+    const rejoined = group.members[oldIdx]!;
+    expect(rejoined.logger.lines.some((l) => l.includes('truncated the diverged log tail'))).toBe(true);
+    const qdir = join(rejoined.dir, 'quarantine');
+    const copies = readdirSync(qdir);
+    expect(copies.length).toBeGreaterThan(0);
+    expect(divergedEnd).toBeGreaterThan(0);
+    expect(Buffer.compare(readLog(rejoined.store!, confirm), readLog(next.store!, confirm))).toBe(0);
+    await expect.poll(() => bodies(rejoined.store!), { timeout: 5000 }).toEqual([...kept, ...after].map((a) => a.body));
   });
 
   it('transfers leadership to a caught-up member and refuses an unknown id', async () => {

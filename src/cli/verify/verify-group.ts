@@ -16,17 +16,13 @@
 // The files are only read.
 import { fetchNodeStatus, type AdminAddress } from '../../admin/admin-client.js';
 import type { NodeStatus } from '../../admin/node-status.js';
+import type { DLedgerStatus } from '../../dledger/dledger-status.js';
 import { readLogExtent, type LogExtent } from './commit-log-dir.js';
 import type { CompareOptions, Difference } from './compare-logs.js';
 import { relateLogs, type Relation } from './log-relation.js';
 
-/** What /status says about a DLedger member (read loosely: older nodes have no `dledger`). */
-interface DLedgerView {
-  selfId?: string;
-  role?: string;
-  term?: number;
-  confirmOffset?: number;
-}
+/** What /status says about a DLedger member (read loosely: older nodes send no `dledger`). */
+type DLedgerView = Partial<Pick<DLedgerStatus, 'selfId' | 'role' | 'term' | 'confirmOffset'>>;
 
 export interface GroupMemberSummary {
   dir: string;
@@ -73,7 +69,7 @@ async function members(input: GroupVerifyInput): Promise<Member[]> {
     return Promise.all(
       input.addrs.map(async (a) => {
         const status = await fetchNodeStatus(a);
-        const dledger = ((status as { dledger?: DLedgerView | null }).dledger ?? null) as DLedgerView | null;
+        const dledger: DLedgerView | null = (status as { dledger?: DLedgerView | null }).dledger ?? null;
         return { dir: status.storePathCommitLog, addr: `${a.host}:${a.port}`, status, dledger };
       }),
     );
