@@ -39,7 +39,7 @@ describe('DLedger group of 3 real processes', () => {
   beforeAll(async () => {
     group = await DLedgerGroup.create({ size: 3, dir: newDir() });
     await group.startAll();
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await group?.stopAll();

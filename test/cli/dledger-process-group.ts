@@ -87,7 +87,7 @@ export class DLedgerGroup {
   async start(id: string): Promise<RunningNode> {
     const m = this.member(id);
     if (m.node) throw new Error(`${id} is running already`);
-    m.node = await startNode(m.configFile, ['--enable-admin-put'], 30_000);
+    m.node = await startNode(m.configFile, ['--enable-admin-put'], 60_000); // a loaded 2-core machine starts 3-5 tsx processes slowly
     m.paused = false;
     return m.node;
   }
@@ -278,8 +278,23 @@ export function startLoad(group: DLedgerGroup, options: LoadOptions): LoadLoop {
 }
 
 /** The acknowledged puts `id` does not serve at their queue offset with the same body and
- * physical offset (empty: every one is there). */
-export async function missingAcked(group: DLedgerGroup, id: string, acked: readonly AckedPut[]): Promise<string[]> {
+ * physical offset (empty: every one is there). A PUT_OK answered a moment ago may not be
+ * dispatched to the ConsumeQueue yet (the store's dispatch follows the confirm offset), so the
+ * check is repeated until it holds or `timeoutMs` passed; the last problems are returned. */
+export async function missingAcked(group: DLedgerGroup, id: string, acked: readonly AckedPut[], timeoutMs = 10_000): Promise<string[]> {
+  let problems: string[] = [];
+  await pollUntil(
+    async () => {
+      problems = await ackedProblems(group, id, acked);
+      return problems.length === 0;
+    },
+    `${id} serves every acknowledged message`,
+    timeoutMs,
+  ).catch(() => undefined);
+  return problems;
+}
+
+async function ackedProblems(group: DLedgerGroup, id: string, acked: readonly AckedPut[]): Promise<string[]> {
   const byQueue = new Map<number, AckedPut[]>();
   for (const a of acked) byQueue.set(a.queueId, [...(byQueue.get(a.queueId) ?? []), a]);
   const problems: string[] = [];
