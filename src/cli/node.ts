@@ -150,6 +150,8 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     brokerId: config.brokerId,
     storePathRootDir: config.storePathRootDir,
     haService: node.replication !== null ? 'running' : 'none',
+    // DLedger mode: the Raft port this member listens on (its dLegerPeers address), else null
+    dledgerPort: node.dledger?.port ?? null,
     // 'applied': the config said SLAVE, a recorded promotion made this node a master (node/promotion-record.ts)
     promotion: node.promotionAtStart.kind,
   };

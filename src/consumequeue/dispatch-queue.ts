@@ -52,6 +52,25 @@ export class DispatchQueue {
     return done;
   }
 
+  /** Forget the waiting records that end after `offset` (the CommitLog was cut there); the
+   * ones below stay waiting for their visibility. */
+  dropAfter(offset: number): void {
+    while (this.count > 0) {
+      const i = (this.head + this.count - 1) % this.queues.length;
+      if (this.numbers[i * 4 + 1]! + this.numbers[i * 4 + 2]! <= offset) break;
+      this.queues[i] = undefined;
+      this.count--;
+    }
+  }
+
+  /** Visit every waiting record's queue and queue offset, oldest first. */
+  forEachPending(visit: (queue: ConsumeQueue, queueOffset: number) => void): void {
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) % this.queues.length;
+      visit(this.queues[i]!, this.numbers[i * 4]!);
+    }
+  }
+
   /** Forget every waiting record (the CommitLog was truncated below them). */
   clear(): void {
     this.queues.fill(undefined);

@@ -219,7 +219,7 @@ export class DLedgerMember {
         return this.logAction(() => {
           const end = d.log.writtenEnd();
           if (end !== a.offset) throw new Error(`the term ${a.term} marker belongs at ${a.offset}, the log ends at ${end}`);
-          const r = d.log.appendSystemRecord(markerInput(a.term, d.settings.selfId));
+          const r = d.log.appendSystemRecord(markerInput(a.term, d.settings.selfId, a.offset));
           if ('error' in r) throw new Error(`appending the term ${a.term} marker: ${r.error}`);
           d.terms.begin(a.term, a.offset);
           d.termFile.save(d.terms.entries);

@@ -12,7 +12,7 @@
 //     UNKNOWN_ERROR (DLedger's TERM_CHANGED: the put may or may not survive, retry it);
 //   - confirmOffset: the core's confirm (consumers on every member read only committed bytes).
 import type { ReplicationPolicy } from '../replication/replication-policy.js';
-import type { ReplicationWait } from '../replication/replication-types.js';
+import type { ReplicationFailureStatus, ReplicationWait } from '../replication/replication-types.js';
 import { PutMessageStatus } from '../store/statuses.js';
 import type { DLedgerMember } from './dledger-member.js';
 
@@ -59,7 +59,7 @@ export class DLedgerReplication implements ReplicationPolicy {
     return this.member.waitConfirm(endOffset);
   }
 
-  waitFailure(wait: Exclude<ReplicationWait, 'ok'>): { status: PutMessageStatus; reason: string } {
+  waitFailure(wait: Exclude<ReplicationWait, 'ok'>): { status: ReplicationFailureStatus; reason: string } {
     if (wait === 'timed-out') {
       return { status: PutMessageStatus.IN_SYNC_REPLICAS_NOT_ENOUGH, reason: `no DLedger majority confirmed the message within maxWaitAckTimeMs=${this.maxWaitAckTimeMs} ms (it may still commit)` };
     }

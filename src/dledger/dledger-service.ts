@@ -1,7 +1,8 @@
 // startDLedger: run this store as a member of a DLedger (Raft) group. In order:
 //   1. the recovered log's term history (term-file.ts: the dledgerTerms file, checked against the
-//      term markers of the last segment) and the hard state (hard-state-file.ts); a log whose last
-//      term is above currTerm starts at that term with no vote;
+//      term markers of the last segment), the hard state (hard-state-file.ts; a log whose last
+//      term is above currTerm starts at that term with no vote) and the commit point's persisted
+//      lower bound (confirm-checkpoint.ts, saved every second and at close);
 //   2. the Raft core over the log (dledger-member.ts), installed as the store's replication policy
 //      (dledger-replication.ts): from here client puts are refused unless this member leads;
 //   3. the Raft port (raft-port.ts) on this member's dLegerPeers address, through the node's
@@ -24,6 +25,7 @@ import type { MessageStore } from '../store/message-store.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { realScheduler, type Scheduler } from '../util/scheduler.js';
+import { CONFIRM_CHECKPOINT_INTERVAL_MS, ConfirmCheckpoint } from './confirm-checkpoint.js';
 import { DLedgerMember } from './dledger-member.js';
 import { DLedgerReplication } from './dledger-replication.js';
 import { dledgerStatus, type DLedgerStatus } from './dledger-status.js';
@@ -71,6 +73,8 @@ export async function startDLedger(store: MessageStore, config: MessageStoreConf
   const terms = new TermHistory(recoverTerms(termFile, log, logger));
   const hardState = new HardStateFile(store.fileIO, config.storePathRootDir);
   const saved = hardState.load();
+  const checkpoint = new ConfirmCheckpoint(store.fileIO, config.storePathRootDir, logger);
+  const committedFloor = checkpoint.load();
   const end = log.writtenEnd();
   const lastTerm = terms.lastTerm(end);
   const hard = lastTerm > saved.term ? { term: lastTerm, votedFor: null } : saved;
@@ -97,7 +101,7 @@ export async function startDLedger(store: MessageStore, config: MessageStoreConf
     store,
     log,
     settings,
-    initial: { term: hard.term, votedFor: hard.votedFor, terms: terms.entries, writtenEnd: end, flushedEnd: log.flushedEnd(), commitOffset: 0 },
+    initial: { term: hard.term, votedFor: hard.votedFor, terms: terms.entries, writtenEnd: end, flushedEnd: log.flushedEnd(), commitOffset: Math.min(committedFloor, end) },
     terms,
     hardState,
     termFile,
@@ -139,6 +143,26 @@ export async function startDLedger(store: MessageStore, config: MessageStoreConf
   member.start();
   const openPort = port;
   let closing: Promise<void> | null = null;
+  const saveCheckpoint = (): void => {
+    try {
+      checkpoint.save(member.confirmed);
+    } catch (err) {
+      logger.warn(`saving the DLedger commit checkpoint ${checkpoint.path} failed: ${(err as Error).message}`);
+    }
+  };
+  let checkpointTimer: { cancel(): void } | null = null;
+  const armCheckpoint = (): void => {
+    checkpointTimer = scheduler.after(
+      CONFIRM_CHECKPOINT_INTERVAL_MS,
+      () => {
+        if (closing !== null) return;
+        saveCheckpoint();
+        armCheckpoint();
+      },
+      { background: true },
+    );
+  };
+  armCheckpoint();
   return {
     port: openPort.port,
     status: () =>
@@ -150,7 +174,9 @@ export async function startDLedger(store: MessageStore, config: MessageStoreConf
     transferLeadership: async (to) => transfer(member, members, settings.transferTimeoutMs, scheduler, describe, to),
     close: () =>
       (closing ??= (async () => {
+        checkpointTimer?.cancel();
         member.stop();
+        if (member.failure === null) saveCheckpoint();
         store.setReplicationPolicy(stoppedPolicy ?? refusingPolicy('the DLedger member is closed', member.confirmed));
         await openPort.close();
       })()),

@@ -4,7 +4,8 @@
 // the file only spares a start from scanning the whole log:
 //   recoverTerms: the file's entries that start below the recovered log end (a term whose marker
 //   was lost with an unflushed tail has no bytes), then every marker of a newer term found in the
-//   last segment (a crash between a marker's append and the file's save) is added. The result is
+//   last segment (a crash between a marker's append and the file's save) is added, starting
+//   where the marker says its term starts (term-marker.ts). The result is
 //   checked (term-history.ts `check`); a file that does not parse is an error naming the line.
 import { join } from 'node:path';
 import { ErrorCode, StoreError } from '../errors.js';
@@ -65,9 +66,10 @@ export function recoverTerms(file: TermFile, log: RaftLogAccess, logger: Logger)
       const bytes = r.bytes ?? log.readWritten(r.offset, r.size);
       const marker = parseMarker(bytes, frame);
       const last = entries[entries.length - 1];
-      if (marker && (!last || (marker.term > last.term && r.offset > last.startOffset))) {
-        logger.info(`term history: term ${marker.term} (leader ${marker.leaderId}) starts at ${r.offset} (marker found in the log, not in ${file.path})`);
-        entries.push({ term: marker.term, startOffset: r.offset });
+      const start = marker === null ? 0 : Math.min(marker.startOffset ?? r.offset, r.offset);
+      if (marker && (!last || (marker.term > last.term && start > last.startOffset))) {
+        logger.info(`term history: term ${marker.term} (leader ${marker.leaderId}) starts at ${start} (marker found in the log at ${r.offset}, not in ${file.path})`);
+        entries.push({ term: marker.term, startOffset: start });
       }
       return true;
     });

@@ -12,8 +12,7 @@
 // store calls afterAppend in append order with non-decreasing ends; confirmOffset() never goes
 // backwards while the store is open except through a log truncation, which the store allows only
 // at or above it.
-import type { PutMessageStatus } from '../store/statuses.js';
-import type { ReplicationWait } from './replication-types.js';
+import type { ReplicationFailureStatus, ReplicationWait } from './replication-types.js';
 
 export interface ReplicationPolicy {
   /** The role as status and metrics show it ('SYNC_MASTER', 'SLAVE', ...). */
@@ -40,7 +39,7 @@ export interface ReplicationPolicy {
   busyRefusal?(): string | null;
   /** Optional: the put status a failed replication wait answers, instead of the classic mapping
    * (timed-out: FLUSH_SLAVE_TIMEOUT, not-available: SLAVE_NOT_AVAILABLE). */
-  waitFailure?(wait: Exclude<ReplicationWait, 'ok'>): { status: PutMessageStatus; reason: string };
+  waitFailure?(wait: Exclude<ReplicationWait, 'ok'>): { status: ReplicationFailureStatus; reason: string };
 }
 
 /** The role change hooks a policy with roles calls on the store. */

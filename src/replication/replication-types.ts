@@ -6,6 +6,9 @@ import type { WaitOutcome } from '../util/control-block.js';
 
 export type ReplicationWait = 'ok' | 'timed-out' | 'not-available';
 
+/** The put statuses (store/statuses.ts names) a failed replication wait may answer. */
+export type ReplicationFailureStatus = 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE' | 'SERVICE_NOT_AVAILABLE' | 'IN_SYNC_REPLICAS_NOT_ENOUGH' | 'UNKNOWN_ERROR';
+
 export interface ReplicationGate {
   /** Resolve 'ok' once enough slaves acknowledged every byte below `endOffset`;
    * 'not-available' at once when no slave can (none connected, or all too far behind);

@@ -7,7 +7,8 @@
 //   3. copy the bytes that go away into quarantine/<from>-<to>-<ms>/ (fsynced, one file per
 //      segment touched, named by the offset of its first copied byte), so nothing is lost without
 //      a copy; a copy that fails (e.g. ENOSPC) cancels the truncation;
-//   4. dispatch the records below the offset, forget the rest; cut the CommitLog (later segments
+//   4. dispatch the visible records below the offset (the rest below it keep waiting for the
+//      confirm offset), forget the ones past it; cut the CommitLog (later segments
 //      deleted, the rest of the cut one zeroed and synced) and every ConsumeQueue (entries of
 //      records at or after the offset; next queue offsets follow); the checkpoint's offsets move
 //      down with it and are saved;
@@ -62,6 +63,7 @@ async function cut(core: StoreCore, offset: number, end: number, quarantineDir: 
     q.truncateByPhysicalOffset(offset);
     q.nextQueueOffset = q.maxOffset;
   }
+  core.dispatch.raiseNextQueueOffsets();
   const cp = core.checkpoint.values;
   cp.consumeQueueDurableOffset = Math.min(cp.consumeQueueDurableOffset, offset);
   cp.confirmPhyOffset = Math.min(cp.confirmPhyOffset, offset);

@@ -24,6 +24,7 @@ import type { PersistenceRunner } from '../flush/persistence-runner.js';
 import { PositionWaiters } from '../flush/position-waiters.js';
 import type { FileIO } from '../io/file-io.js';
 import { selectFileIO } from '../io/select-io.js';
+import { awaitingRaft } from '../replication/awaiting-raft.js';
 import { ClassicReplication } from '../replication/classic-replication.js';
 import type { ReplicationPolicy } from '../replication/replication-policy.js';
 import type { ReplicationGate, ReplicationSource } from '../replication/replication-types.js';
@@ -112,7 +113,7 @@ export class MessageStore {
       health,
       dispatch: new StoreDispatch(block, config.flushDiskType === 'SYNC_FLUSH', config.readUnCommitted, () => this.core.policy),
       timers: new StoreTimers(scheduler, logger.child('timers'), () => clock.monotonicMs()),
-      policy: this.classic,
+      policy: config.enableDLegerCommitLog ? awaitingRaft : this.classic,
       runner: null,
       truncating: false,
       lastStoreTimestamp: 0,

@@ -11,6 +11,7 @@ import { tagsCode } from '../codec/tags-code.js';
 import type { CommitLog } from '../commitlog/commit-log.js';
 import { findNextRecord } from '../commitlog/record-resync.js';
 import { scanSegment } from '../commitlog/segment-scanner.js';
+import type { ConsumeQueue } from '../consumequeue/consume-queue.js';
 import type { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import { queueKey } from '../consumequeue/queue-manifest.js';
 import type { FileIO } from '../io/file-io.js';
@@ -30,14 +31,23 @@ export function redispatch(
   logger: Logger,
   /** Index only these queues (queueKey of topic and queueId); every queue when absent. */
   onlyQueues?: ReadonlySet<string>,
+  /** Records at or after `from` are handed to `push` (the store's dispatch queue: they become
+   * visible with the replication confirm offset, DLedger) instead of indexed now; `push`
+   * returns false when it has no room (then the record is indexed now). */
+  defer?: { readonly from: number; push(q: ConsumeQueue, queueOffset: number, at: number, size: number, tagsCode: number): boolean },
 ): number {
   const start = Math.max(fromOffset, commitLog.segments.first?.fromOffset ?? 0);
   let dispatched = 0;
+  const deferredNext = new Map<ConsumeQueue, number>();
   const onMessage = (msg: DecodedMessage, at: number): void => {
     const tx = msg.sysFlag & SYSFLAG_TRANSACTION_MASK;
     if (tx === SYSFLAG_TRANSACTION_PREPARED || tx === SYSFLAG_TRANSACTION_ROLLBACK || isUnindexedTopic(msg.topic)) return;
     if (onlyQueues !== undefined && !onlyQueues.has(queueKey(msg.topic, msg.queueId))) return;
     const q = queues.findOrCreate(msg.topic, msg.queueId);
+    if (defer && at >= defer.from && defer.push(q, msg.queueOffset, at, msg.totalSize, tagsCode(msg.tags))) {
+      deferredNext.set(q, Math.max(deferredNext.get(q) ?? 0, msg.queueOffset + 1));
+      return;
+    }
     const before = q.maxOffset;
     q.append(msg.queueOffset, at, msg.totalSize, tagsCode(msg.tags));
     if (q.maxOffset > before) dispatched++;
@@ -73,7 +83,7 @@ export function redispatch(
     position = resume.position;
   }
   for (const q of queues.all()) {
-    q.nextQueueOffset = q.maxOffset;
+    q.nextQueueOffset = Math.max(q.maxOffset, deferredNext.get(q) ?? 0);
     if (q.gapEntries > 0) logger.error(`ConsumeQueue ${q.topic}/${q.queueId}: ${q.gapEntries} queue offsets have no record in the CommitLog (filled)`);
   }
   if (dispatched > 0) logger.info(`rebuilt ${dispatched} ConsumeQueue entries from the CommitLog, from offset ${start}`);

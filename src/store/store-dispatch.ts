@@ -81,9 +81,19 @@ export class StoreDispatch {
     for (const q of queues) for (const listener of this.arrivalListeners) listener(q.topic, q.queueId);
   }
 
-  /** Log truncation at `offset`: dispatch the records below it, forget the rest. */
+  /** Log truncation at `offset`: dispatch the visible records below it, forget the ones past
+   * it; records below it that are not visible yet (past a replication confirm offset) keep
+   * waiting (a Raft follower's agreed but uncommitted prefix is not shown to consumers). */
   cutAt(offset: number): void {
-    this.queue.drain(offset);
-    this.queue.clear();
+    this.queue.drain(Math.min(offset, this.visibleOffset()));
+    this.queue.dropAfter(offset);
+  }
+
+  /** Each queue's next queue offset covers the records still waiting for it (after a cut or a
+   * recovery that left records waiting). */
+  raiseNextQueueOffsets(): void {
+    this.queue.forEachPending((q, queueOffset) => {
+      if (q.nextQueueOffset < queueOffset + 1) q.nextQueueOffset = queueOffset + 1;
+    });
   }
 }

@@ -2,11 +2,13 @@
 // offsets, recover the CommitLog (scan from the checkpoint or the last segments, cut a torn
 // tail), cut the ConsumeQueues back to their durable offset and re-dispatch from there to the
 // log end, and set every position to the recovered end; then check every ConsumeQueue and
-// rebuild the missing or damaged ones from the CommitLog (consume-queue-check.ts). After an unclean exit the recovered
+// rebuild the missing or damaged ones from the CommitLog (consume-queue-check.ts). In DLedger
+// mode the re-dispatched records wait in the dispatch queue for the Raft confirm offset. After an unclean exit the recovered
 // bytes may be only in the page cache: they are made durable before they count as flushed (and
 // before consumers see them).
 import { recoverCommitLog, type RecoveryResult } from '../commitlog/recovery.js';
 import { checkConsumeQueues } from './consume-queue-check.js';
+import type { ConsumeQueue } from '../consumequeue/consume-queue.js';
 import { redispatch } from './redispatch.js';
 import type { StoreCore } from './store-core.js';
 
@@ -31,7 +33,19 @@ export function loadAndRecover(core: StoreCore, lastExitAbnormal: boolean): Reco
   const saved = consumeQueues.count === 0 ? clMin : checkpoint.values.consumeQueueDurableOffset;
   const durable = Math.min(Math.max(saved, clMin), end);
   consumeQueues.recover(durable);
-  redispatch(io, commitLog, consumeQueues, durable, end, config.maxMessageSize, logger.child('recovery'));
+  // DLedger: the records past the queues' durable offset may be uncommitted (a diverged tail the
+  // group cuts later): they wait in the dispatch queue for the Raft confirm offset instead
+  const defer = config.enableDLegerCommitLog
+    ? {
+        from: durable,
+        push: (q: ConsumeQueue, queueOffset: number, at: number, size: number, tagsCode: number): boolean => {
+          if (!core.dispatch.hasRoomFor(1)) return false;
+          core.dispatch.push(q, queueOffset, at, size, tagsCode);
+          return true;
+        },
+      }
+    : undefined;
+  redispatch(io, commitLog, consumeQueues, durable, end, config.maxMessageSize, logger.child('recovery'), undefined, defer);
   consumeQueues.deleteBelow(clMin); // queue min offsets follow the CommitLog's (RocketMQ recoverTopicQueueTable)
   if (lastExitAbnormal) for (const f of commitLog.segments.all()) if (f.endOffset > recovery.scannedFrom && f.fromOffset < end) io.fdatasync(f.fd);
   checkpoint.values.consumeQueueDurableOffset = durable;

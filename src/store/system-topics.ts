@@ -5,6 +5,8 @@
 export const DLEDGER_TERM_TOPIC = 'RMQ_SYS_DLEDGER_TERM';
 /** The marker's property holding its term (decimal). */
 export const DLEDGER_TERM_PROPERTY = 'DLEDGER_TERM';
+/** The marker's property holding where its term's bytes start (decimal offset). */
+export const DLEDGER_TERM_START_PROPERTY = 'DLEDGER_TERM_START';
 
 /** Records of this topic get no ConsumeQueue entry. */
 export function isUnindexedTopic(topic: string): boolean {

@@ -6,11 +6,14 @@ import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HardStateFile, parseHardState } from '../../src/dledger/hard-state-file.js';
-import { TERM_FILE_NAME } from '../../src/dledger/term-file.js';
+import { recoverTerms, TERM_FILE_NAME, TermFile } from '../../src/dledger/term-file.js';
+import { markerInput, parseMarker } from '../../src/dledger/term-marker.js';
+import { commitLogView } from '../../src/dledger/log-records.js';
+import { memoryLogger } from '../../src/util/logger.js';
 import { NodeFileIO } from '../../src/io/node-file-io.js';
 import { tcpTransport } from '../../src/net/tcp-transport.js';
 import { DLedgerTestGroup } from '../helpers/dledger-group.js';
-import { waitUntil } from '../helpers/store-harness.js';
+import { openStore, SMALL_SEGMENT_BYTES, smallConfig, waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const dirs = tempDirs('mqstore-dledger-files-');
@@ -34,6 +37,40 @@ describe('dledger/currterm', () => {
     mkdirSync(join(dir, 'dledger'), { recursive: true });
     writeFileSync(file.path, 'currTerm=abc\n');
     expect(() => file.load()).toThrow(/ERR_STORE_CORRUPT|damaged/);
+  });
+});
+
+describe('the term-start marker', () => {
+  it('parses back (term, leader, start); a marker that rolled to a new segment gives its term the blank before it', async () => {
+    const store = await openStore(smallConfig(dirs(), 'node'), { logger: memoryLogger() });
+    try {
+      const log = store.raftLog();
+      const first = await store.putMessage({ topic: 'T', body: 'x' });
+      const overhead = first.wroteBytes - 1;
+      // fill the first segment up to 100 bytes before its end: the marker (about 150 bytes) cannot fit
+      for (let i = 0; i < 100 && SMALL_SEGMENT_BYTES - log.writtenEnd() - 100 - overhead > 4000; i++) {
+        expect((await store.putMessage({ topic: 'T', body: 'f'.repeat(4000) })).status).toBe('PUT_OK');
+      }
+      const remaining = SMALL_SEGMENT_BYTES - log.writtenEnd();
+      const fill = await store.putMessage({ topic: 'T', body: 'f'.repeat(remaining - 100 - overhead) });
+      expect(fill.status).toBe('PUT_OK');
+      const start = log.writtenEnd();
+      expect(SMALL_SEGMENT_BYTES - start).toBe(100);
+      const r = log.appendSystemRecord(markerInput(3, 'n2', start));
+      if ('error' in r) throw new Error(r.error);
+      expect(r.physicalOffset).toBe(SMALL_SEGMENT_BYTES);
+      const bytes = log.readWritten(r.physicalOffset, r.endOffset - r.physicalOffset);
+      expect(parseMarker(bytes)).toEqual({ term: 3, leaderId: 'n2', startOffset: start });
+      expect(parseMarker(log.readWritten(0, first.wroteBytes))).toBeNull();
+      // no term file: the history comes from the marker, from where its term starts
+      const terms = recoverTerms(new TermFile(store.fileIO, store.config.storePathRootDir), log, memoryLogger());
+      expect(terms).toEqual([{ term: 3, startOffset: start }]);
+      // and RaftLogView ends records there: the blank is one record up to the segment end
+      expect(commitLogView(log).alignedEnd(start, start + 10)).toBe(SMALL_SEGMENT_BYTES);
+      expect(commitLogView(log).alignedEnd(0, start)).toBe(start);
+    } finally {
+      await store.close();
+    }
   });
 });
 

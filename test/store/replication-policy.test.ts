@@ -107,6 +107,55 @@ describe('the replication policy decides', () => {
     }
   });
 
+  it('a live truncation keeps the unconfirmed records below the cut waiting for the confirm offset; next queue offsets cover them', async () => {
+    const store = await openStore(smallConfig(newDir(), 'node'), { logger: memoryLogger() });
+    try {
+      const { policy, state } = scriptedPolicy();
+      store.setReplicationPolicy({ ...policy, afterAppend: () => null, get follows() { return state.follows; }, confirmOffset: () => state.confirm });
+      const puts = [];
+      for (let i = 0; i < 4; i++) puts.push(await store.putMessage({ topic: 'C', body: `c${i}` }));
+      const cut = puts[2]!.physicalOffset; // keep c0, c1; drop c2, c3
+      state.follows = true;
+      await store.truncateLog(cut);
+      const read = async () => (await store.getMessage({ group: 'g', topic: 'C', queueId: 0, offset: 0, maxMsgNums: 10 })).messages.map((m) => new TextDecoder().decode(m.body));
+      expect(await read()).toEqual([]);
+      state.confirm = cut;
+      await waitUntil(() => store.getMaxOffsetInQueue('C', 0) === 2, 'c0 and c1 dispatched once confirmed');
+      expect(await read()).toEqual(['c0', 'c1']);
+      state.follows = false;
+      const next = await store.putMessage({ topic: 'C', body: 'c2-again' });
+      expect(next.queueOffset).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the optional hooks: onAppended for every put (WAIT=false too), busyRefusal, waitFailure', async () => {
+    const store = await openStore(smallConfig(newDir(), 'node'), { logger: memoryLogger() });
+    try {
+      const ends: number[] = [];
+      let busy: string | null = null;
+      store.setReplicationPolicy({
+        ...noReplication,
+        role: 'HOOKS',
+        onAppended: (end) => ends.push(end),
+        busyRefusal: () => busy,
+        afterAppend: () => Promise.resolve('timed-out'),
+        waitFailure: (w) => ({ status: 'IN_SYNC_REPLICAS_NOT_ENOUGH', reason: `scripted ${w}` }),
+      });
+      const r = await store.putMessage({ topic: 'H', body: 'a' });
+      expect(r).toMatchObject({ status: 'IN_SYNC_REPLICAS_NOT_ENOUGH', reason: 'scripted timed-out' });
+      await store.putMessage({ topic: 'H', body: 'b', properties: { WAIT: 'false' } });
+      expect(ends).toHaveLength(2);
+      expect(ends[1]).toBe(store.runtimeInfo().wroteOffset);
+      busy = 'too many waiting';
+      expect(await store.putMessage({ topic: 'H', body: 'c' })).toMatchObject({ status: 'OS_PAGE_CACHE_BUSY', reason: 'too many waiting' });
+      expect(ends).toHaveLength(2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('console.log of a put result shows the plain result a user reads', async () => {
     const store = await openStore(smallConfig(newDir(), 'node'), { logger: memoryLogger() });
     try {

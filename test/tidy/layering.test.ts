@@ -28,7 +28,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['replication'],
   ['ha', 'raft'],
   ['store'],
-  ['broker'],
+  ['broker', 'dledger'],
   ['admin', 'metrics'],
   ['node'],
   ['workers', 'cli', 'index.ts'],
