@@ -163,20 +163,24 @@ function setup(world: World, options: DLedgerScenarioOptions): ScenarioRun {
 
   const producer = world.rng.fork('producer');
   let putId = 0;
-  let inFlight = 0;
+  /** Puts not answered yet, by the process that took them (a crashed one never answers). */
+  const inFlightBy = new Map<string, { process: { alive: boolean }; count: number }>();
+  const inFlight = (): number => [...inFlightBy.values()].reduce((n, x) => n + (x.process.alive ? x.count : 0), 0);
   const produce = (): void => {
     if (world.simMs >= PUTS_END_MS) return;
     const leader = nodes.find((n) => n.status()?.acceptingPuts === true);
-    if (leader && leader.store && inFlight < MAX_IN_FLIGHT_PUTS) {
+    if (leader && leader.store && leader.process && inFlight() < MAX_IN_FLIGHT_PUTS) {
       const store = leader.store;
       const term = leader.status()!.term;
       const id = ++putId;
-      inFlight++;
+      const slot = inFlightBy.get(leader.label) ?? { process: leader.process, count: 0 };
+      inFlightBy.set(leader.label, slot);
+      slot.count++;
       stats.puts++;
       store
         .putMessage({ topic: TOPIC, queueId: producer.int(0, QUEUES - 1), body: producer.bytes(producer.int(20, 1_500)) })
         .then((r) => {
-          inFlight--;
+          slot.count--;
           stats.statuses.set(r.status, (stats.statuses.get(r.status) ?? 0) + 1);
           if (r.status !== 'PUT_OK') {
             if (!stats.reasons.has(r.status)) stats.reasons.set(r.status, r.reason ?? '');
@@ -193,7 +197,7 @@ function setup(world: World, options: DLedgerScenarioOptions): ScenarioRun {
           oracle.onPutOk({ putId: id, start: r.physicalOffset, end, hash: hashOf(bytes), host: leader.label, term });
         })
         .catch((err: Error) => {
-          inFlight--;
+          slot.count--;
           oracle.flag('no-start-failure', `${leader.label}: putMessage threw ${err.stack ?? err.message}`);
         });
     }
@@ -232,7 +236,7 @@ function setup(world: World, options: DLedgerScenarioOptions): ScenarioRun {
       electedAtMs = world.simMs;
       world.log('check', `a leader every member follows, ${electedAtMs - FAULTS_END_MS} ms after the faults stopped`);
     }
-    if (world.simMs >= PUTS_END_MS + 500 && inFlight === 0 && converged() === null) {
+    if (world.simMs >= PUTS_END_MS + 500 && inFlight() === 0 && converged() === null) {
       world.stop('the group converged');
       return;
     }
