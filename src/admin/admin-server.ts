@@ -8,6 +8,7 @@
 // | POST   | /admin/promote  | write  | 200 {promoted, brokerRole, result}; 501 when the HA service cannot promote |
 // | POST   | /admin/put      | write  | only when `put` handler given (mqstore node --enable-admin-put) |
 // | GET    | /admin/get      | write  | only when `get` handler given (same flag): message bodies, so the token's rule for writes |
+// | POST   | /admin/transferLeader | write | DLedger: {to} -> 200 {transferred, to, code, reason}; 409 refused; 501 not a member |
 // | other method on a known path |  | 405 JSON error with an Allow header                     |
 // | unknown path    |        |        | 404 JSON error                                          |
 // Every request first passes admin-access.ts, by its method: GET is a read, anything else a
@@ -52,6 +53,8 @@ export interface AdminRoutes {
   put?: (body: unknown) => Promise<AdminReply>;
   /** GET /admin/get with the request's query parameters; absent unless enabled (with put). */
   get?: (query: URLSearchParams) => Promise<AdminReply>;
+  /** DLedger leadership transfer (absent: 404 like any unknown path). */
+  transferLeader?: (body: unknown) => Promise<AdminReply>;
 }
 
 export interface AdminServerOptions {
@@ -149,6 +152,8 @@ function routeTable(routes: AdminRoutes): Map<string, Route> {
   if (put) table.set('/admin/put', { method: 'POST', run: (body) => put(body) });
   const get = routes.get;
   if (get) table.set('/admin/get', { method: 'GET', run: (_body, query) => get(query), access: 'write' });
+  const transfer = routes.transferLeader;
+  if (transfer) table.set('/admin/transferLeader', { method: 'POST', run: (body) => transfer(body) });
   return table;
 }
 

@@ -1,5 +1,6 @@
 // The admin routes of one store node: /status from the store and the HA provider, /metrics from
-// the node's registry, /admin/promote through the HA provider (501 without one), and the
+// the node's registry, /admin/promote through the HA provider (501 without one),
+// /admin/transferLeader through the DLedger member (501 on a node that is none), and the
 // optional /admin/put (a load and test hook: puts timed into the latency histogram, on the
 // injected monotonic clock) and /admin/get (admin-get.ts).
 //
@@ -33,6 +34,8 @@ export interface NodeRoutesInput {
   maxMessageBytes: number;
   /** Monotonic ms for put latencies (default systemClock.monotonicMs). */
   nowMs?: () => number;
+  /** DLedger: hand leadership to member `to` (absent: the node is not a DLedger member). */
+  transferLeader?: (to: string) => Promise<{ code: number; reason: string }>;
 }
 
 export function nodeRoutes(input: NodeRoutesInput): AdminRoutes {
@@ -44,7 +47,20 @@ export function nodeRoutes(input: NodeRoutesInput): AdminRoutes {
     promote: (body) => promote(input, body),
     put: put ? (body) => adminPut(put, input, body) : undefined,
     get: get ? (query) => adminGet(get, query) : undefined,
+    transferLeader: (body) => transferLeader(input, body),
   };
+}
+
+/** POST /admin/transferLeader {to}: 200 when `to` leads; 409 with the member's reason otherwise
+ * (not the leader, naming it; a lagging or unknown member; a transfer that did not finish). */
+async function transferLeader(input: NodeRoutesInput, body: unknown): Promise<AdminReply> {
+  const transfer = input.transferLeader;
+  if (!transfer) return jsonError(501, 'ERR_ADMIN_NOT_IMPLEMENTED', 'cannot transfer leadership: this node is not a DLedger member (enableDLegerCommitLog=false)');
+  const to = (body as { to?: unknown } | null)?.to;
+  if (typeof to !== 'string' || to === '') return jsonError(400, 'ERR_ADMIN_BAD_REQUEST', `to must be a member id (a non-empty string), got ${JSON.stringify(to)}`);
+  const outcome = await transfer(to);
+  if (outcome.code === 200) return { status: 200, json: { transferred: true, to, code: outcome.code, reason: outcome.reason } };
+  return { status: 409, json: { error: { code: 'ERR_ADMIN_TRANSFER_REFUSED', message: `transfer to ${to} refused (${outcome.code}): ${outcome.reason}` }, transferred: false, to, code: outcome.code, reason: outcome.reason } };
 }
 
 async function promote(input: NodeRoutesInput, body: unknown): Promise<AdminReply> {

@@ -1,4 +1,4 @@
-// `mqstore admin <brokerStatus|haStatus|promote> --addr host:port [--json]`: asks a running
+// `mqstore admin <brokerStatus|haStatus|promote|dledgerStatus|transferLeader> --addr host:port [--json]`: asks a running
 // node's admin HTTP server (the node's adminPort) and prints the answer in RocketMQ's style, or
 // as one JSON line with --json. The node's admin token (its adminTokenFile) comes from
 // `--token-file <path>`, else from the environment variable MQSTORE_ADMIN_TOKEN (the token
@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_TIMEOUT_MS, fetchNodeStatus, parseAdminAddress, postAdmin, type AdminAddress, type AdminCallOptions } from '../admin/admin-client.js';
 import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
 import { formatBrokerStatus } from '../admin/format-broker-status.js';
+import { formatDLedgerStatus } from '../admin/format-dledger-status.js';
 import { formatHaStatus } from '../admin/format-ha-status.js';
 import { readSecretFile } from '../io/secret-file.js';
 import { UsageError } from './usage-error.js';
@@ -25,15 +26,22 @@ export const ADMIN_USAGE = `  admin brokerStatus ${CONNECT_OPTIONS} [--json]
                                                          master and slave replication state (RocketMQ haStatus)
   admin promote ${CONNECT_OPTIONS} [--role SYNC_MASTER|ASYNC_MASTER] [--json]
                                                          promote a slave node to master
+  admin dledgerStatus ${CONNECT_OPTIONS} [--json]
+                                                         a DLedger member's Raft state and its peers' lag
+  admin transferLeader ${CONNECT_OPTIONS} --to <memberId> [--json]
+                                                         DLedger: hand leadership to a caught-up member (ask the leader)
                                   the admin token: --token-file, else $${ADMIN_TOKEN_ENV}`;
 
-export const ADMIN_HELP = `usage: mqstore admin <brokerStatus|haStatus|promote> --addr <host:adminPort> [options]
+export const ADMIN_HELP = `usage: mqstore admin <brokerStatus|haStatus|promote|dledgerStatus|transferLeader> --addr <host:adminPort> [options]
 
 Asks a running node's admin HTTP server (its adminPort, default listenPort + 2).
   brokerStatus               the node's runtime table (RocketMQ brokerStatus), or /status with --json
   haStatus                   master and slave replication state (RocketMQ haStatus)
   promote                    make a SLAVE node a master; the promotion is recorded in the store
                              directory and kept across restarts (README, "Failover")
+  dledgerStatus              DLedger: role, term, leader, confirm offset, each peer's match offset and lag
+  transferLeader             DLedger: make member --to the leader (send it to the current leader;
+                             refused when --to lags more than leadershipTransferMaxLagBytes)
 
 options:
   -a, --addr <host:port>     the node's admin address (required); https://host:port for a TLS admin port
@@ -42,9 +50,11 @@ options:
   --json                     one JSON line instead of text
   --timeout-ms <n>           how long to wait for the answer (default ${DEFAULT_ADMIN_TIMEOUT_MS} ms)
   --role <role>              promote only: ASYNC_MASTER (default) or SYNC_MASTER
+  --to <memberId>            transferLeader only: the member id (dLegerPeers) that should lead
   -h, --help                 this text
 
-exit codes: 0 answered; 1 the node is unreachable or refused (e.g. promote on a master: HTTP 409);
+exit codes: 0 answered; 1 the node is unreachable or refused (e.g. promote on a master, or a
+transferLeader the member refused: HTTP 409);
 2 bad command line, or the node refused the request (401 token, 403 Host/Origin, 415 not JSON)`;
 
 interface AdminArgs {
@@ -52,6 +62,7 @@ interface AdminArgs {
   json: boolean;
   call: AdminCallOptions & { timeoutMs: number };
   role: 'ASYNC_MASTER' | 'SYNC_MASTER' | undefined;
+  to: string | undefined;
 }
 
 function parseAdminArgs(sub: string, args: string[]): AdminArgs {
@@ -62,6 +73,7 @@ function parseAdminArgs(sub: string, args: string[]): AdminArgs {
       json: { type: 'boolean', default: false },
       'timeout-ms': { type: 'string' },
       role: { type: 'string' },
+      to: { type: 'string' },
       'token-file': { type: 'string' },
       'ca-file': { type: 'string' },
     },
@@ -77,11 +89,14 @@ function parseAdminArgs(sub: string, args: string[]): AdminArgs {
   const role = values.role;
   if (role !== undefined && role !== 'ASYNC_MASTER' && role !== 'SYNC_MASTER') throw new UsageError(`admin ${sub}: --role must be ASYNC_MASTER or SYNC_MASTER`);
   if (role !== undefined && sub !== 'promote') throw new UsageError(`admin ${sub}: --role is only for promote`);
+  const to = values.to;
+  if (to !== undefined && sub !== 'transferLeader') throw new UsageError(`admin ${sub}: --to is only for transferLeader`);
+  if (sub === 'transferLeader' && (to === undefined || to === '')) throw new UsageError('admin transferLeader: --to <memberId> is required');
   const token = adminToken(sub, values['token-file']);
   const caFile = values['ca-file'];
   if (caFile !== undefined && addr.scheme !== 'https') throw new UsageError(`admin ${sub}: --ca-file is for an https:// --addr`);
   const call = { timeoutMs, ...(token !== undefined ? { token } : {}), ...(caFile !== undefined ? { ca: readCaFile(sub, caFile) } : {}) };
-  return { addr, json: values.json, call, role };
+  return { addr, json: values.json, call, role, to };
 }
 
 /** --token-file's token, else $MQSTORE_ADMIN_TOKEN, else none. */
@@ -150,9 +165,21 @@ export async function runAdmin(args: string[]): Promise<number> {
       if (!a.json && record !== undefined) console.error(`note: recorded in ${record}: a restart keeps this role; update this node's config and re-point the others (README, "Failover")`);
       return 0;
     }
+    case 'dledgerStatus': {
+      const a = parseAdminArgs(sub, rest);
+      const status = await explained(a, () => fetchNodeStatus(a.addr, a.call));
+      console.log(a.json ? JSON.stringify({ brokerAddr: status.brokerAddr, dledger: status.dledger ?? null }) : formatDLedgerStatus(status));
+      return 0;
+    }
+    case 'transferLeader': {
+      const a = parseAdminArgs(sub, rest);
+      const answer = (await explained(a, () => postAdmin(a.addr, '/admin/transferLeader', { to: a.to }, a.call))) as { to?: string; reason?: string };
+      console.log(a.json ? JSON.stringify(answer) : `transferred: ${answer.to ?? a.to} leads now (${answer.reason ?? 'ok'})`);
+      return 0;
+    }
     case undefined:
-      throw new UsageError('admin: which one? brokerStatus, haStatus or promote');
+      throw new UsageError('admin: which one? brokerStatus, haStatus, promote, dledgerStatus or transferLeader');
     default:
-      throw new UsageError(`admin: unknown subcommand '${sub}' (brokerStatus, haStatus, promote)`);
+      throw new UsageError(`admin: unknown subcommand '${sub}' (brokerStatus, haStatus, promote, dledgerStatus, transferLeader)`);
   }
 }

@@ -284,7 +284,7 @@ export class DLedgerMember {
               this.fail(`a log action failed: ${(err as Error).message}`);
               return;
             }
-            this.feedNow(this.progressEvent());
+            if (!this.logBusy) this.feedNow(this.progressEvent());
           },
           (err: Error) => {
             this.logRunning = false;

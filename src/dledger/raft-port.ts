@@ -6,7 +6,8 @@
 // peer's); a frame is handed on only when its group is ours, it is addressed to us and it comes
 // from a member. Garbage (a bad length, a frame that does not decode, a stranger): one clear log
 // line (rate-limited), the connection is closed, nothing else changes. Outgoing links reconnect
-// with a jittered back-off (ha/reconnect-backoff.ts).
+// with a jittered back-off (ha/reconnect-backoff.ts). The frames sent to one peer in one turn of
+// the event loop are corked and leave in one write (scheduler.soon uncorks).
 import type { DLedgerPeer } from '../config/dledger-peers.js';
 import { ReconnectBackoff } from '../ha/reconnect-backoff.js';
 import type { Connection, Listener, Transport } from '../net/transport.js';
@@ -61,6 +62,8 @@ export class RaftPort {
   private readonly inbound = new Set<Connection>();
   private readonly garbageLog: RateLimitedLog;
   private closed = false;
+  private readonly corked = new Set<Connection>();
+  private uncorkTask: Cancelable | null = null;
   readonly stats: RaftPortStats = { sent: 0, dropped: 0, received: 0, refusedFrames: 0 };
 
   private constructor(
@@ -114,9 +117,21 @@ export class RaftPort {
       this.garbageLog.error('encode', `Raft port: a message to ${to} could not be encoded, dropped: ${(err as Error).message}`);
       return false;
     }
+    if (!this.corked.has(c)) {
+      // the frames of one turn of the event loop leave in one write (a leader's burst of appends)
+      c.cork();
+      this.corked.add(c);
+      if (this.uncorkTask === null) this.uncorkTask = this.options.scheduler.soon(() => this.uncorkAll());
+    }
     c.write(frame);
     this.stats.sent++;
     return true;
+  }
+
+  private uncorkAll(): void {
+    this.uncorkTask = null;
+    for (const c of this.corked) if (!c.destroyed) c.uncork();
+    this.corked.clear();
   }
 
   async close(): Promise<void> {
@@ -131,6 +146,8 @@ export class RaftPort {
     }
     for (const c of this.inbound) c.destroy();
     this.inbound.clear();
+    this.uncorkTask?.cancel();
+    this.corked.clear();
     this.garbageLog.flush();
     await this.listener.close();
   }
@@ -142,7 +159,18 @@ export class RaftPort {
     const c = this.options.transport.connect({ host, port });
     link.connection = c;
     link.connected = false;
+    // a connect that hangs (SYNs lost in a partition: TCP retries them 1, 2, 4, 8 s apart) is
+    // given up after reconnectMaxMs and dialled again, so a healed link comes back within about
+    // that instead of at the next SYN retry (sim seed dledger/79: 7 s after the heal)
+    const connectTimer = this.options.scheduler.after(
+      this.options.reconnectMaxMs,
+      () => {
+        if (link.connection === c && !link.connected) c.destroy();
+      },
+      { background: true },
+    );
     c.on('connect', () => {
+      connectTimer.cancel();
       if (link.connection !== c) return;
       link.connected = true;
       link.backoff.reset();
@@ -150,6 +178,7 @@ export class RaftPort {
     });
     c.on('error', () => {});
     c.on('close', () => {
+      connectTimer.cancel();
       if (link.connection !== c) return;
       if (link.connected) this.options.logger.info(`Raft link to ${link.peer.id} (${link.peer.addressText}) is down; reconnecting`);
       link.connection = null;

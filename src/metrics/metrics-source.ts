@@ -20,13 +20,25 @@ export interface StoreGauges {
   transientStorePoolAvailable: number | null;
 }
 
+/** A DLedger member's gauges (a structural subset of dledger/dledger-status.ts DLedgerStatus). */
+export interface DLedgerGauges {
+  role: string;
+  term: number;
+  elections: number;
+  confirmOffset: number;
+  peers: readonly { id: string; lagBytes: number | null }[];
+}
+
 export interface MetricsSource {
   store(): StoreGauges;
   /** The HA status, or null when the node runs no HA service. */
   ha(): HaStatus | null;
+  /** The DLedger member's gauges, or null (absent) when the node is not one. */
+  dledger?(): DLedgerGauges | null;
 }
 
 export interface MetricsSnapshot {
   store: StoreGauges;
   ha: HaStatus | null;
+  dledger: DLedgerGauges | null;
 }

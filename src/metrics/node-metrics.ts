@@ -18,9 +18,10 @@
 // | mqstore_flushed_offset / mqstore_committed_offset / mqstore_wrote_offset | gauge | positions |
 // | mqstore_dispatch_behind_messages                  | gauge     | records waiting for ConsumeQueue dispatch |
 // | mqstore_disk_full / mqstore_service_failed        | gauge     | 1 when puts are refused for that reason |
-// plus the HA metrics (ha-metrics.ts) and prom-client's process_* / nodejs_* defaults.
+// plus the HA metrics (ha-metrics.ts), the DLedger metrics (dledger-metrics.ts) and prom-client's process_* / nodejs_* defaults.
 // Default labels on every series: cluster, broker, broker_id.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerDLedgerMetrics } from './dledger-metrics.js';
 import { registerHaMetrics } from './ha-metrics.js';
 import type { MetricsSnapshot, MetricsSource, StoreGauges } from './metrics-source.js';
 
@@ -47,9 +48,10 @@ export function createNodeMetrics(source: MetricsSource, labels: NodeMetricsLabe
   const registry = new Registry();
   registry.setDefaultLabels({ cluster: labels.cluster, broker: labels.broker, broker_id: String(labels.brokerId) });
   let current: MetricsSnapshot | null = null;
-  const snapshot = (): MetricsSnapshot => (current ??= { store: source.store(), ha: source.ha() });
+  const snapshot = (): MetricsSnapshot => (current ??= { store: source.store(), ha: source.ha(), dledger: source.dledger?.() ?? null });
   registerStoreGauges(registry, () => snapshot().store);
   registerHaMetrics(registry, snapshot);
+  registerDLedgerMetrics(registry, snapshot);
   const latency = new Histogram({
     name: 'mqstore_put_latency_ms',
     help: 'Put latency in milliseconds, from the call to its result (RocketMQ putMessageDistributeTime edges)',

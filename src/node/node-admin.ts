@@ -53,6 +53,8 @@ export interface NodeAdminInput {
   /** DLedger mode: the member's status for /status (its leaderAddr is also named in a refused
    * single /admin/put). */
   dledger?: () => DLedgerStatus | null;
+  /** DLedger mode: POST /admin/transferLeader. */
+  transferLeader?: (to: string) => Promise<{ code: number; reason: string }>;
 }
 
 /** What prepareNodeAdmin decided: the server's access rules and TLS material. */
@@ -125,7 +127,7 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
   const { store, ha } = input;
   const config = store.config;
   const metrics = createNodeMetrics(
-    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status },
+    { store: () => store.runtimeInfo(), ha: () => readHaStatus(ha).status, ...(input.dledger ? { dledger: input.dledger } : {}) },
     { cluster: config.brokerClusterName, broker: config.brokerName, brokerId: config.brokerId },
   );
   const routes = nodeRoutes({
@@ -137,6 +139,7 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
     getMessage: prepared.enablePut ? (request) => store.getMessage(request) : undefined,
     ...(input.dledger ? { leaderAddr: () => input.dledger!()?.leaderAddr ?? null } : {}),
     maxMessageBytes: config.maxMessageSize,
+    ...(input.transferLeader ? { transferLeader: input.transferLeader } : {}),
   });
   return startAdminServer({
     host: prepared.host,

@@ -22,6 +22,7 @@ import { RECORD_OVERHEAD_ALLOWANCE_BYTES } from '../codec/record-layout.js';
 import { findNextRecord } from '../commitlog/record-resync.js';
 import type { ConsumeQueue } from '../consumequeue/consume-queue.js';
 import { queueKey, splitQueueKey } from '../consumequeue/queue-manifest.js';
+import { confirmDeferral } from './confirm-deferral.js';
 import { redispatch } from './redispatch.js';
 import type { StoreCore } from './store-core.js';
 
@@ -69,7 +70,8 @@ export function checkConsumeQueues(core: StoreCore, lastExitAbnormal: boolean): 
   if (damaged.size === 0) return [];
   for (const q of damaged.keys()) q.reset();
   const only = new Set([...damaged.keys()].map((q) => queueKey(q.topic, q.queueId)));
-  redispatch(core.io, commitLog, consumeQueues, commitLog.minOffsetOnDisk(), commitLog.maxOffset, core.config.maxMessageSize, logger.child('recovery'), only);
+  const defer = confirmDeferral(core, core.checkpoint.values.consumeQueueDurableOffset) ?? undefined;
+  redispatch(core.io, commitLog, consumeQueues, commitLog.minOffsetOnDisk(), commitLog.maxOffset, core.config.maxMessageSize, logger.child('recovery'), only, defer);
   const out: QueueRebuild[] = [];
   for (const [q, reason] of damaged) {
     const entries = q.maxOffset - q.minOffset;

@@ -8,7 +8,7 @@
 // before consumers see them).
 import { recoverCommitLog, type RecoveryResult } from '../commitlog/recovery.js';
 import { checkConsumeQueues } from './consume-queue-check.js';
-import type { ConsumeQueue } from '../consumequeue/consume-queue.js';
+import { confirmDeferral } from './confirm-deferral.js';
 import { redispatch } from './redispatch.js';
 import type { StoreCore } from './store-core.js';
 
@@ -35,17 +35,7 @@ export function loadAndRecover(core: StoreCore, lastExitAbnormal: boolean): Reco
   consumeQueues.recover(durable);
   // DLedger: the records past the queues' durable offset may be uncommitted (a diverged tail the
   // group cuts later): they wait in the dispatch queue for the Raft confirm offset instead
-  const defer = config.enableDLegerCommitLog
-    ? {
-        from: durable,
-        push: (q: ConsumeQueue, queueOffset: number, at: number, size: number, tagsCode: number): boolean => {
-          if (!core.dispatch.hasRoomFor(1)) return false;
-          core.dispatch.push(q, queueOffset, at, size, tagsCode);
-          return true;
-        },
-      }
-    : undefined;
-  redispatch(io, commitLog, consumeQueues, durable, end, config.maxMessageSize, logger.child('recovery'), undefined, defer);
+  redispatch(io, commitLog, consumeQueues, durable, end, config.maxMessageSize, logger.child('recovery'), undefined, confirmDeferral(core, durable) ?? undefined);
   consumeQueues.deleteBelow(clMin); // queue min offsets follow the CommitLog's (RocketMQ recoverTopicQueueTable)
   if (lastExitAbnormal) for (const f of commitLog.segments.all()) if (f.endOffset > recovery.scannedFrom && f.fromOffset < end) io.fdatasync(f.fd);
   checkpoint.values.consumeQueueDurableOffset = durable;

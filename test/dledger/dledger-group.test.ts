@@ -65,6 +65,20 @@ describe('DLedger group (3 members, loopback)', () => {
     expect(s.peers.every((p) => p.matchOffset !== null && p.matchOffset >= end && p.lagBytes === 0)).toBe(true);
   });
 
+  it('5 members: losing two (the leader among them) keeps the group writable with every PUT_OK message', async () => {
+    group = await DLedgerTestGroup.create(dirs, 5);
+    await group.startAll();
+    const first = await group.waitLeader();
+    const acked = await putN(first, 5, 'five');
+    const firstIdx = group.members.indexOf(first);
+    await group.stop(firstIdx);
+    await group.stop(group.members.findIndex((m, i) => i !== firstIdx && m.service !== null));
+    const next = await group.waitLeader(15_000);
+    const more = await putN(next, 5, 'three');
+    await group.waitConfirmed(more[more.length - 1]!.end);
+    for (const m of group.running()) await expect.poll(() => bodies(m.store!), { timeout: 5000 }).toEqual([...acked, ...more].map((a) => a.body));
+  });
+
   it('SYNC_FLUSH: PUT_OK once a majority fsynced the put', async () => {
     group = await DLedgerTestGroup.create(dirs, 3, { flushDiskType: 'SYNC_FLUSH' });
     await group.startAll();

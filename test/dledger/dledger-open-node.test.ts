@@ -1,7 +1,10 @@
 // openNode with enableDLegerCommitLog=true starts the DLedger member instead of classic HA:
-// status() carries `dledger`, the HA side says why it is not running, promote is refused, and
-// close() stops the member before the store.
+// status() carries `dledger` (and GET /status, /metrics, `admin dledgerStatus` text), the HA side
+// says why it is not running, promote is refused, /admin/transferLeader refuses an unknown id and a
+// non-leader, and close() stops the member before the store.
 import { afterEach, describe, expect, it } from 'vitest';
+import { fetchNodeStatus, parseAdminAddress, postAdmin } from '../../src/admin/admin-client.js';
+import { formatDLedgerStatus } from '../../src/admin/format-dledger-status.js';
 import { openNode, type StoreNode } from '../../src/node/open-node.js';
 import { PutMessageStatus } from '../../src/store/statuses.js';
 import { memoryLogger } from '../../src/util/logger.js';
@@ -20,7 +23,7 @@ afterEach(async () => {
 describe('openNode in DLedger mode', () => {
   it('runs a 3-member group: status().dledger, puts on the leader, promote refused', async () => {
     const group = await DLedgerTestGroup.create(dirs, 3);
-    for (const m of group.members) nodes.push(await openNode(group.config(m), { logger: memoryLogger(5000), store: { diskUsage: CALM_DISK_USAGE } }));
+    for (const m of group.members) nodes.push(await openNode({ ...group.config(m), adminPort: 0 }, { logger: memoryLogger(5000), store: { diskUsage: CALM_DISK_USAGE }, admin: { host: '127.0.0.1' } }));
     let leader: StoreNode | null = null;
     await waitUntil(() => {
       const l = nodes.filter((n) => n.status().dledger?.role === 'LEADER' && n.status().dledger?.acceptingPuts);
@@ -37,6 +40,20 @@ describe('openNode in DLedger mode', () => {
     const r = await l.store.putMessage({ topic: 'T', body: 'hello' });
     expect(r.status, r.reason).toBe(PutMessageStatus.PUT_OK);
     await expect(l.promote()).rejects.toThrow(/no HA service/);
+    // the admin server: /status carries dledger, /metrics the DLedger series, transferLeader refusals
+    const addr = parseAdminAddress(`127.0.0.1:${l.admin!.port}`)!;
+    const viaHttp = await fetchNodeStatus(addr);
+    expect(viaHttp.dledger).toMatchObject({ role: 'LEADER', selfId: st.dledger!.selfId });
+    const text = formatDLedgerStatus(viaHttp);
+    expect(text).toContain('#Role\tLEADER');
+    expect(text).toContain(`#SelfId\t${st.dledger!.selfId}`);
+    const metrics = await (await fetch(`http://127.0.0.1:${l.admin!.port}/metrics`)).text();
+    const roleLines = metrics.split('\n').filter((x) => x.startsWith('rocketmq_dledger_role{'));
+    expect(roleLines.some((x) => x.includes('role="LEADER"') && x.endsWith(' 1')), roleLines.join('\n')).toBe(true);
+    await expect(postAdmin(addr, '/admin/transferLeader', { to: 'n9' })).rejects.toThrow(/409.*not a member/);
+    const other = nodes.find((n) => n !== l)!;
+    const otherAddr = parseAdminAddress(`127.0.0.1:${other.admin!.port}`)!;
+    await expect(postAdmin(otherAddr, '/admin/transferLeader', { to: 'n0' })).rejects.toThrow(/409.*not the DLedger leader/);
     const follower = nodes.find((n) => n !== l)!;
     expect((await follower.store.putMessage({ topic: 'T', body: 'x' })).status).toBe(PutMessageStatus.SERVICE_NOT_AVAILABLE);
     await l.close();

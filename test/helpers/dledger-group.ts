@@ -8,11 +8,11 @@ import type { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
 import { openStore, smallConfig, waitUntil } from './store-harness.js';
 
-/** Short but tolerant timing (election timeout 300 ms): the test machine's CPUs are shared, and
+/** Short but tolerant timing (election timeout 400 ms): the test machine's CPUs are shared, and
  * a stall past the timeout is a real (legal) leader change the tests would have to ride out. */
 export const FAST_RAFT_TIMING = {
   heartBeatTimeIntervalMs: 50,
-  maxHeartBeatLeak: 6,
+  maxHeartBeatLeak: 8,
   minVoteIntervalMs: 10,
   maxVoteIntervalMs: 150,
   maxPushTimeOutMs: 200,

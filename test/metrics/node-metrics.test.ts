@@ -99,6 +99,21 @@ describe('node metrics', () => {
     expect(values.get('rocketmq_ha_in_sync_slave_count')).toBe(0);
   });
 
+  it('DLedger: term, role, elections, confirm offset and per-peer lag; absent on a node that is no member', async () => {
+    const dledger = { role: 'LEADER', term: 4, elections: 2, confirmOffset: 8800, peers: [{ id: 'n1', lagBytes: 0 }, { id: 'n2', lagBytes: 700 }, { id: 'n3', lagBytes: null }] };
+    const metrics = createNodeMetrics({ store: () => STORE, ha: () => null, dledger: () => dledger }, LABELS, { processMetrics: false });
+    const values = samples(await metrics.metricsText());
+    expect(values.get('rocketmq_dledger_term')).toBe(4);
+    expect(values.get('rocketmq_dledger_elections')).toBe(2);
+    expect(values.get('rocketmq_dledger_confirm_offset')).toBe(8800);
+    expect(values.get('rocketmq_dledger_role{role="LEADER"}')).toBe(1);
+    expect(values.get('rocketmq_dledger_peer_lag_bytes{peer="n2"}')).toBe(700);
+    expect(values.get('rocketmq_dledger_peer_lag_bytes{peer="n1"}')).toBe(0);
+    expect(values.has('rocketmq_dledger_peer_lag_bytes{peer="n3"}')).toBe(false);
+    const none = await scrape(null);
+    expect([...none.values.keys()].some((k) => k.startsWith('rocketmq_dledger_role'))).toBe(false);
+  });
+
   it('recordPutLatency fills the histogram with RocketMQ edges; bad values are ignored', async () => {
     const metrics = createNodeMetrics({ store: () => STORE, ha: () => null }, LABELS, { processMetrics: false });
     for (const ms of [0, 3, 7, 45, 250, 20_000, -1, Number.NaN]) metrics.recordPutLatency(ms);
