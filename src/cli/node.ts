@@ -145,7 +145,8 @@ function readyLine(node: StoreNode): Record<string, unknown> {
     adminScheme: node.admin!.scheme,
     haPort: node.haPort(),
     grpcPort: node.broker?.port ?? null,
-    brokerRole: node.store.brokerRole,
+    // DLedger mode: the member's Raft role at start (LEADER / FOLLOWER / CANDIDATE); else the classic role
+    brokerRole: node.dledger ? node.store.replication.role : node.store.brokerRole,
     brokerName: config.brokerName,
     brokerId: config.brokerId,
     storePathRootDir: config.storePathRootDir,

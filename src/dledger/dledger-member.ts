@@ -333,6 +333,14 @@ export class DLedgerMember {
     this.timer = this.d.scheduler.after(Math.max(0, at - this.now()), () => {
       this.timer = null;
       this.timerAt = Infinity;
+      // Woken late (the process stalled: CPU starvation, GC, SIGSTOP): the messages that arrived
+      // meanwhile are handled first (timers run before pending socket reads in Node's loop), so
+      // a follower does not start an election over heartbeats it holds unread, and a leader
+      // counts the acknowledgements that did arrive (the core still checks its lease on time).
+      if (this.now() - at > this.d.settings.heartbeatIntervalMs) {
+        this.d.scheduler.soon(() => this.feed({ kind: 'tick' }));
+        return;
+      }
       this.feed({ kind: 'tick' });
     }, { background: true });
   }

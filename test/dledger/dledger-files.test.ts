@@ -98,7 +98,10 @@ describe('term history and the Raft port', () => {
     expect(follower.logger.lines.some((l) => l.includes('Raft port: closing the connection from') && l.includes('length'))).toBe(true);
     const afterGarbage = follower.service!.status();
     expect(afterGarbage).toMatchObject({ term: before.term, leaderId: before.leaderId, role: 'FOLLOWER' });
-    expect(afterGarbage.peers.every((p) => p.connected)).toBe(true);
+    // the member's own links are untouched: every link that was up before is still up
+    const upBefore = before.peers.filter((p) => p.connected).map((p) => p.id);
+    expect(upBefore.length).toBeGreaterThan(0);
+    expect(afterGarbage.peers.filter((p) => upBefore.includes(p.id)).every((p) => p.connected)).toBe(true);
 
     const idx = group.members.indexOf(follower);
     await group.stop(idx);
