@@ -159,7 +159,18 @@ export class RaftPort {
     const c = this.options.transport.connect({ host, port });
     link.connection = c;
     link.connected = false;
+    // a connect that hangs (SYNs lost in a partition: TCP retries them 1, 2, 4, 8 s apart) is
+    // given up after reconnectMaxMs and dialled again, so a healed link comes back within about
+    // that instead of at the next SYN retry (sim seed dledger/79: 7 s after the heal)
+    const connectTimer = this.options.scheduler.after(
+      this.options.reconnectMaxMs,
+      () => {
+        if (link.connection === c && !link.connected) c.destroy();
+      },
+      { background: true },
+    );
     c.on('connect', () => {
+      connectTimer.cancel();
       if (link.connection !== c) return;
       link.connected = true;
       link.backoff.reset();
@@ -167,6 +178,7 @@ export class RaftPort {
     });
     c.on('error', () => {});
     c.on('close', () => {
+      connectTimer.cancel();
       if (link.connection !== c) return;
       if (link.connected) this.options.logger.info(`Raft link to ${link.peer.id} (${link.peer.addressText}) is down; reconnecting`);
       link.connection = null;

@@ -21,6 +21,8 @@
 //     ending on a boundary inside it, survives; a write inside one sector is atomic). Every open
 //     descriptor is closed (the process died: later calls on them fail with EBADF) and the boot
 //     number moves on, so `realpath` names a new process's view of the same directory.
+//   - kill(): the process dies, the machine does not: every write and name survives (what a
+//     process kill leaves: the page cache), descriptors close, the boot number moves on.
 //   - crashAfter(calls, rng): the power cut comes after that many more FileIO calls that change
 //     or sync something, so it can fall between a write and its sync, or between a rename and
 //     the directory fsync. From then on the machine is off: every call throws EIO until
@@ -158,6 +160,18 @@ export class SimDisk implements FileIO {
     this.bootNumber++;
     this.counters.crashes++;
     return report;
+  }
+
+  /** The process using the disk is killed (not a power cut): everything written survives, content
+   * and names (the page cache and the directory entries are the kernel's); descriptors close and
+   * the boot number moves on, like after crash(). */
+  kill(): void {
+    this.pendingCrash = null;
+    for (const inode of this.liveInodes()) inode.sync();
+    this.keepNames(this.root);
+    this.fds.clear();
+    this.bootNumber++;
+    this.counters.crashes++;
   }
 
   // ---- inspection (tests, traces)
@@ -407,6 +421,18 @@ export class SimDisk implements FileIO {
   }
 
   /** Every directory reachable through durable names takes its durable entries back. */
+  private keepNames(dir: Dir): void {
+    const stack: Dir[] = [dir];
+    const seen = new Set<number>();
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (seen.has(d.id)) continue;
+      seen.add(d.id);
+      d.durable = new Map(d.entries);
+      for (const node of d.entries.values()) if (node.kind === 'dir') stack.push(node.dir);
+    }
+  }
+
   private revertNames(dir: Dir): void {
     const stack: Dir[] = [dir];
     const seen = new Set<number>();
