@@ -236,6 +236,8 @@ export class DLedgerMember {
           d.log.commitSoon();
           d.logger.info(`term ${a.term}: marker written at ${r.physicalOffset} (ends at ${r.endOffset})`);
           this.feedNow({ kind: 'marker-written', logSeq: a.logSeq, term: a.term, endOffset: r.endOffset });
+          // the core counts the marker as written (page cache) at once; in buffer mode it may not be yet
+          this.feedNow(this.progressEvent());
         });
       case 'confirm':
         this.confirmed = Math.max(this.confirmed, a.offset);
@@ -313,7 +315,7 @@ export class DLedgerMember {
     this.reportedFlushed = flushedEnd;
     const committedEnd = Math.min(log.committedEnd(), log.writtenEnd());
     this.reportedCommitted = committedEnd;
-    return { kind: 'log-progress', appliedLogSeq: this.logSeqApplied, writtenEnd: committedEnd, flushedEnd };
+    return { kind: 'log-progress', appliedLogSeq: this.logSeqApplied, writtenEnd: committedEnd, flushedEnd, appendedEnd: log.writtenEnd() };
   }
 
   private progressSoon(): void {

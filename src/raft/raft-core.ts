@@ -114,7 +114,7 @@ export class RaftCore {
         this.onPersisted(event.seq);
         break;
       case 'log-progress':
-        this.onProgress(event.appliedLogSeq, event.writtenEnd, event.flushedEnd);
+        this.onProgress(event.appliedLogSeq, event.writtenEnd, event.flushedEnd, event.appendedEnd ?? event.writtenEnd);
         break;
       case 'marker-written':
         this.onMarkerWritten(event.logSeq, event.term, event.endOffset);
@@ -496,9 +496,10 @@ export class RaftCore {
     this.recomputeCommit();
   }
 
-  private onProgress(appliedLogSeq: number, writtenEnd: number, flushedEnd: number): void {
+  private onProgress(appliedLogSeq: number, writtenEnd: number, flushedEnd: number, appendedEnd: number): void {
     if (appliedLogSeq < this.lastTruncateSeq) return; // measured before a truncation
-    if (this.role === 'LEADER') this.appendedEnd = Math.max(this.appendedEnd, writtenEnd);
+    // a leader learns its own puts here; the log end may be past the page cache (buffer mode)
+    if (this.role === 'LEADER') this.appendedEnd = Math.max(this.appendedEnd, appendedEnd, writtenEnd);
     this.writtenEnd = Math.min(writtenEnd, this.appendedEnd);
     this.flushedEnd = Math.min(flushedEnd, this.writtenEnd);
     if (this.role === 'LEADER') {

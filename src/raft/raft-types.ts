@@ -8,8 +8,9 @@
 //   - `persisted {seq}` is reported only once the hard state of that persist-state action (and all
 //     earlier ones) is fsynced; the core holds every message it emits meanwhile;
 //   - `log-progress {appliedLogSeq}` reports the log after the log action numbered appliedLogSeq
-//     (and the leader's own puts): writtenEnd = bytes in the log (page cache), flushedEnd = bytes
-//     fsynced; after a truncation to X a flush that began before it counts only up to X;
+//     (and the leader's own puts): appendedEnd = the log end (write buffer included), writtenEnd =
+//     bytes in the page cache, flushedEnd = bytes fsynced; after a truncation to X a flush that
+//     began before it counts only up to X;
 //   - the leader's own appends (client puts) are reported with log-progress, and an
 //     append-marker with marker-written, before any other event is fed to the core (same tick):
 //     a step-down in between would leave the core with an older log end than the log's (sim
@@ -90,7 +91,11 @@ export type RaftEvent =
   | { readonly kind: 'tick' }
   | { readonly kind: 'message'; readonly from: string; readonly message: RaftMessage }
   | { readonly kind: 'persisted'; readonly seq: number }
-  | { readonly kind: 'log-progress'; readonly appliedLogSeq: number; readonly writtenEnd: number; readonly flushedEnd: number }
+  /** writtenEnd: bytes in the page cache (they survive a kill of the process; what counts as
+   * written for a commit); flushedEnd: bytes fsynced; appendedEnd: the log's end, beyond
+   * writtenEnd while bytes wait in a user-space write buffer (default: writtenEnd). A leader
+   * learns its own appends from it. */
+  | { readonly kind: 'log-progress'; readonly appliedLogSeq: number; readonly writtenEnd: number; readonly flushedEnd: number; readonly appendedEnd?: number }
   /** The append-marker action numbered logSeq was written: the marker ends at endOffset. */
   | { readonly kind: 'marker-written'; readonly logSeq: number; readonly term: number; readonly endOffset: number }
   /** Admin: make `to` the leader. */
