@@ -1,12 +1,13 @@
 // The JSON document `GET /status` serves: who this node is (RocketMQ identity keys), where its
 // store lives, the store's runtime info (positions, flush behind, put TPS, health flags,
-// last recovery) flattened at the top level, and `ha` (the HA status, or null with `haNote`
-// saying why). The `mqstore admin` printers and `mqstore verify --*-addr` read this document,
+// last recovery) flattened at the top level, `ha` (the HA status, or null with `haNote`
+// saying why) and `dledger` (a DLedger member's Raft status, else null). The `mqstore admin` printers and `mqstore verify --*-addr` read this document,
 // so fields are only ever added, never renamed.
 //
 // admin/ sits in the top layer with cli/ (it reads the store's runtime info).
 import type { BrokerStats } from '../broker/broker.js';
 import type { MessageStoreConfig } from '../config/store-config.js';
+import type { DLedgerStatus } from '../dledger/dledger-status.js';
 import type { StoreRuntimeInfo } from '../store/message-store.js';
 import type { HaStatus, HaStatusProvider } from './ha-status-provider.js';
 
@@ -39,6 +40,8 @@ export type NodeStatus = NodeIdentity &
     ha: HaStatus | null;
     /** The gRPC MessagingService (streams, long polls), or null when the node serves none. */
     grpc: BrokerStats | null;
+    /** DLedger mode: this member's Raft status (role, term, leader, confirm offset, peers); else null. */
+    dledger: DLedgerStatus | null;
   };
 
 export interface StatusSources {
@@ -48,6 +51,8 @@ export interface StatusSources {
   nowMs: () => number;
   /** The gRPC broker's stats (absent or null: the node serves none). */
   grpc?: () => BrokerStats | null;
+  /** DLedger mode: the member's status (absent or null: not a DLedger member). */
+  dledger?: () => DLedgerStatus | null;
 }
 
 export function nodeStatus(src: StatusSources): NodeStatus {
@@ -62,6 +67,7 @@ export function nodeStatus(src: StatusSources): NodeStatus {
     haNote: ha.note,
     ha: ha.status,
     grpc: src.grpc?.() ?? null,
+    dledger: src.dledger?.() ?? null,
   };
 }
 

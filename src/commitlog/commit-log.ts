@@ -187,6 +187,28 @@ export class CommitLog {
     return n === out.byteLength ? out : out.subarray(0, n);
   }
 
+  /** Read written bytes [offset, offset+length) of one segment, committed or not (DLedger: a
+   * leader ships bytes as soon as they are written); shorter at the written end or the segment
+   * end. Bytes not yet committed are copied from the write buffer that holds them. */
+  readWritten(offset: number, length: number): Uint8Array {
+    const committed = this.maxOffset;
+    const wrote = this.wroteOffset;
+    const want = Math.min(offset + length, wrote);
+    if (want <= committed) return this.read(offset, want - offset);
+    const holder = [this.active, ...this.retiring].find((a) => a !== null && a.file.fromOffset <= offset && offset < a.file.endOffset) ?? null;
+    if (!holder) return this.read(offset, Math.min(want, committed) - offset);
+    const end = Math.min(want, holder.file.fromOffset + holder.wrotePos);
+    if (end <= offset) return new Uint8Array(0);
+    // bytes below `committed` may be missing from a buffer loaded at reopen: read them from the file
+    const split = Math.max(offset, Math.min(end, committed));
+    const head = split > offset ? this.read(offset, split - offset) : new Uint8Array(0);
+    if (head.byteLength < split - offset) return head;
+    const out = new Uint8Array(end - offset);
+    out.set(head, 0);
+    out.set(holder.buffer.bytes.subarray(split - holder.file.fromOffset, end - holder.file.fromOffset), split - offset);
+    return out;
+  }
+
   /** The start of the segment after the one holding `offset` (skip past a blank). */
   nextSegmentStart(offset: number): number {
     return offset + this.options.segmentBytes - (offset % this.options.segmentBytes);

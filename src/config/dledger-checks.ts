@@ -1,14 +1,15 @@
 // The cross-key rules of DLedger mode (enableDLegerCommitLog=true), each a ConfigError naming the
 // key at fault. With the mode off the DLedger keys are only checked one by one (their formats).
 //
-// Until the node glue that runs the Raft core exists, a config that passes every rule is refused
-// with DLEDGER_NOT_YET: running it as a classic master instead would silently mean something else.
+// DLEDGER_MODE_AVAILABLE: the node glue (src/dledger/) runs the Raft core, so a config that
+// passes every rule is accepted (openNode then starts DLedger instead of classic HA). The switch
+// stays so a build without the glue could refuse the mode again with DLEDGER_NOT_YET.
 import { ConfigError } from '../errors.js';
 import { DLEDGER_MEMBER_COUNTS, parseDLedgerPeers } from './dledger-peers.js';
 import type { MessageStoreConfig } from './store-config.js';
 
-/** Flipped by the session that lands the node glue (open-node runs the Raft group then). */
-export const DLEDGER_MODE_AVAILABLE = false;
+/** True since the node glue landed (src/dledger/; open-node runs the Raft group). */
+export const DLEDGER_MODE_AVAILABLE: boolean = true;
 export const DLEDGER_NOT_YET =
   'false for now: DLedger mode is not yet available in mqstore (the Raft core and its simulator are in src/raft/ and test/sim/; the node glue that runs them is the next step)';
 

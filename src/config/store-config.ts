@@ -635,12 +635,11 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
   },
   // --- DLedger (Raft CommitLog). Checked together in cross-checks.ts when enableDLegerCommitLog
   // is true. The Raft core (src/raft/) reads them (raft-settings.ts); the node glue that runs it
-  // is not there yet, so enableDLegerCommitLog=true is refused at load with a 'not yet available'
-  // ConfigError (after the other DLedger checks), and the other keys are accepted but not acted on.
+  // on the CommitLog is src/dledger/ (openNode starts it instead of classic HA).
   // Timing defaults: failover (last heartbeat heard -> new leader) in 350-600 ms on loopback.
   enableDLegerCommitLog: flag(
     false,
-    'Replace the classic master/slave CommitLog by a Raft group of dLegerPeers (DLedger mode). NOT YET AVAILABLE: true is refused until the node glue lands (the Raft core and its checks are in src/raft/).',
+    'Replace the classic master/slave CommitLog by a Raft group of dLegerPeers (DLedger mode): the members elect a leader, only the leader takes puts, a put is PUT_OK once a majority holds it (SYNC_FLUSH: fsynced on a majority; ASYNC_FLUSH: written on a majority), consumers on every member read only committed messages. Needs dLegerGroup, dLegerPeers and dLegerSelfId; classic HA (haMasterAddress, SLAVE) is not used.',
   ),
   dLegerGroup: {
     type: 'string',
@@ -720,14 +719,14 @@ export const DEFAULT_STORE_CONFIG: StoreConfigTable = {
     ...ms(300, 'DLedger mode: an append a follower has not acknowledged within this many ms is sent again from the last acknowledged offset. Shorter: faster recovery from a lost frame, more duplicate bytes on a slow link.'),
     rocketmqDefault: '1000',
   },
-  maxWaitAckTimeMs: ms(2500, 'DLedger mode: a put not held by a majority within this many ms answers IN_SYNC_REPLICAS_NOT_ENOUGH. Acted on by the node glue (not yet available).'),
+  maxWaitAckTimeMs: ms(2500, 'DLedger mode: a put not held by a majority within this many ms answers IN_SYNC_REPLICAS_NOT_ENOUGH (the message may still commit: retry with care for duplicates).'),
   maxPendingRequestsNum: {
     type: 'int',
     default: 10_000,
     min: 1,
     max: INT_MAX,
     unit: 'count',
-    doc: 'DLedger mode: puts waiting for a majority beyond this many answer OS_PAGE_CACHE_BUSY. Acted on by the node glue (not yet available).',
+    doc: 'DLedger mode: puts waiting for a majority beyond this many answer OS_PAGE_CACHE_BUSY (nothing appended).',
     origin: 'rocketmq',
   },
   leadershipTransferWaitTimeout: ms(1000, 'DLedger mode: a leadership transfer whose transferee has not taken over within this many ms is abandoned (TAKE_LEADERSHIP_FAILED) and the leader takes puts again.'),

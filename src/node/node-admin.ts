@@ -15,6 +15,7 @@
 //     non-loopback host too (it crosses the network in clear text);
 //   - adminTlsCertFile + adminTlsKeyFile: HTTPS (files read and paired here; a bad one, or a key
 //     that is not the certificate's, is a ConfigError).
+import type { DLedgerStatus } from '../dledger/dledger-status.js';
 import { isLoopbackHost, isWildcardHost } from '../util/ip-address.js';
 import { startAdminServer, type AdminServer } from '../admin/admin-server.js';
 import type { HaStatusProvider } from '../admin/ha-status-provider.js';
@@ -49,6 +50,8 @@ export interface NodeAdminInput {
   logger: Logger;
   /** The gRPC broker's stats for /status, when the node serves one. */
   grpc?: () => BrokerStats | null;
+  /** DLedger mode: the member's status for /status. */
+  dledger?: () => DLedgerStatus | null;
 }
 
 /** What prepareNodeAdmin decided: the server's access rules and TLS material. */
@@ -125,7 +128,7 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
     { cluster: config.brokerClusterName, broker: config.brokerName, brokerId: config.brokerId },
   );
   const routes = nodeRoutes({
-    sources: { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs, ...(input.grpc ? { grpc: input.grpc } : {}) },
+    sources: { identity: input.identity, runtimeInfo: () => store.runtimeInfo(), ha, nowMs: input.nowMs, ...(input.grpc ? { grpc: input.grpc } : {}), ...(input.dledger ? { dledger: input.dledger } : {}) },
     metrics,
     ha,
     brokerRole: () => store.brokerRole,

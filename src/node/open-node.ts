@@ -8,7 +8,8 @@
 //   1. the store (MessageStore.open); a SLAVE with data first checks its log against the
 //      master's and drops diverged bytes (openWithRejoin, ha/slave-rejoin.ts);
 //   2. its replication: the classic HA service (a master's server, a slave's client), unless
-//      `ha: false`;
+//      `ha: false`; or, with enableDLegerCommitLog=true, the DLedger member (src/dledger/: the
+//      Raft group elects the leader; no HA service, no rejoin check, no promote);
 //   3. optionally (`broker`) the gRPC MessagingService for RocketMQ 5 clients (src/broker/);
 //   4. optionally (`admin`) the admin/metrics HTTP server (/status, /metrics, /admin/promote).
 // Before 1, a promotion recorded in the store directory is applied (promotion-record.ts: a
@@ -16,7 +17,7 @@
 // promote() or POST /admin/promote, is recorded before it happens (persist-promotion.ts).
 // The handle is a plain object: the store, its replication, the admin address, status() (plain
 // JSON, the same document as GET /status), promote() and one close(), which closes the parts in
-// reverse order (admin, broker, HA, store) attempting every step (close-steps.ts). If a part fails to
+// reverse order (admin, broker, HA or DLedger, store) attempting every step (close-steps.ts). If a part fails to
 // start, what started is closed and the error is thrown: StoreError / ConfigError keep their
 // codes, anything else becomes AdminError ERR_ADMIN_NODE_START.
 import { AdminError, AdminErrorCode } from '../admin/admin-error.js';
@@ -27,8 +28,10 @@ import { withTransferRates } from '../admin/transfer-rate.js';
 import { loadStoreConfig, type StoreConfigInput } from '../config/load-config.js';
 import type { MessageStoreConfig } from '../config/store-config.js';
 import { ErrorCode, StoreError } from '../errors.js';
+import { startDLedger, type DLedgerOptions, type DLedgerService } from '../dledger/dledger-service.js';
 import { startHa, type HaOptions, type HaService } from '../ha/ha-service.js';
 import { openWithRejoin, type RejoinOptions, type RejoinOutcome } from '../ha/slave-rejoin.js';
+import { parseDLedgerPeers } from '../config/dledger-peers.js';
 import { replicationSecurity } from '../net/replication-security.js';
 import { MessageStore, type MessageStoreDependencies } from '../store/message-store.js';
 import { systemClock } from '../util/clock.js';
@@ -48,6 +51,9 @@ export interface OpenNodeOptions {
   /** Options of the HA service (ports, timings, and the injected pieces it takes), or `false`
    * for a node without replication (a master then answers SYNC_MASTER puts SLAVE_NOT_AVAILABLE). */
   ha?: HaOptions | false;
+  /** DLedger mode (enableDLegerCommitLog=true): the member's injected pieces; its transport is
+   * secured by the replication* keys with the 'dledger' identity (default TCP). */
+  dledger?: DLedgerOptions;
   /** Why the node runs no HA service, shown as status().haNote when `ha` is false. */
   haDisabledReason?: string;
   /** Open the admin/metrics HTTP server (off unless given). */
@@ -77,8 +83,10 @@ export interface NodePromotion {
 export interface StoreNode {
   readonly store: MessageStore;
   readonly config: Readonly<MessageStoreConfig>;
-  /** The node's replication: the classic HA service, or null without one (`ha: false`). */
+  /** The node's replication: the classic HA service, or null without one (`ha: false`, DLedger mode). */
   readonly replication: HaService | null;
+  /** DLedger mode: this node's Raft member (status, transferLeadership), else null. */
+  readonly dledger: DLedgerService | null;
   /** The admin/metrics server's address, or null when it was not asked for. */
   readonly admin: { readonly host: string; readonly port: number; readonly scheme: 'http' | 'https' } | null;
   /** The gRPC MessagingService's address (the real port when 0 was configured), or null when
@@ -99,7 +107,8 @@ export interface StoreNode {
 }
 
 export async function openNode(input: StoreConfigInput = {}, givenOptions: OpenNodeOptions = {}): Promise<StoreNode> {
-  const options = securedReplication(input, givenOptions);
+  const dledgerMode = loadStoreConfig(input, { warn: () => {} }).enableDLegerCommitLog;
+  const options = dledgerMode ? { ...givenOptions, ha: false as const, haDisabledReason: 'DLedger mode: the Raft group replicates the CommitLog (see dledger)' } : securedReplication(input, givenOptions);
   const clock = options.store?.clock ?? systemClock;
   const bootTimestamp = clock.nowMs();
   const admin = options.admin === undefined ? undefined : preparedAdmin(input, options.admin, options.logger);
@@ -116,7 +125,7 @@ export async function openNode(input: StoreConfigInput = {}, givenOptions: OpenN
     nowMs: () => clock.nowMs(),
   };
   const durable = persistingPromotion({ io: recordIo, config: store.config, brokerRole: () => store.brokerRole, nowMs: ctx.nowMs, logger: ctx.logger });
-  const parts: Parts = { service: null, provider: null, broker: null, admin: null };
+  const parts: Parts = { service: null, provider: null, dledger: null, broker: null, admin: null };
   try {
     await startParts(store, options, admin, ctx, parts, durable);
   } catch (err) {
@@ -166,6 +175,7 @@ function rejoinOptions(options: OpenNodeOptions): RejoinOptions {
 
 interface Parts {
   service: HaService | null;
+  dledger: DLedgerService | null;
   provider: HaStatusProvider | null;
   broker: Broker | null;
   admin: { host: string; port: number; scheme: 'http' | 'https'; close(): Promise<void> } | null;
@@ -189,15 +199,35 @@ async function startParts(store: MessageStore, options: OpenNodeOptions, admin: 
   } else {
     parts.provider = noHaProvider(options.haDisabledReason ?? 'disabled by the embedder (openNode with ha: false)');
   }
+  if (store.config.enableDLegerCommitLog) parts.dledger = await startDLedger(store, store.config, logger.child('dledger'), dledgerOptions(store.config, options, logger));
   if (options.broker !== undefined) {
     parts.broker = await startBroker(store, { logger: logger.child('broker'), ...(options.store?.clock ? { clock: options.store.clock } : {}), ...options.broker });
   }
   if (admin === undefined) return;
   const provider = parts.provider;
   parts.admin = await startNodeAdmin(
-    { store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin'), grpc: () => parts.broker?.stats() ?? null },
+    { store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin'), grpc: () => parts.broker?.stats() ?? null, dledger: () => parts.dledger?.status() ?? null },
     admin,
   );
+}
+
+/** DLedger's injected pieces, with its transport secured by the replication* keys under the
+ * 'dledger' identity (peer authentication names the group and member). */
+function dledgerOptions(config: Readonly<MessageStoreConfig>, options: OpenNodeOptions, logger: Logger): DLedgerOptions {
+  const given = options.dledger ?? {};
+  const self = parseDLedgerPeers(config.dLegerPeers ?? '');
+  const host = typeof self === 'string' ? undefined : self.find((p) => p.id === config.dLegerSelfId)?.address.host;
+  const listenHost = given.listenHost ?? host;
+  const security = replicationSecurity(config, {
+    ...(given.transport !== undefined ? { base: given.transport } : {}),
+    ...(listenHost !== undefined ? { listenHost } : {}),
+    identity: { service: 'dledger', group: config.dLegerGroup ?? config.brokerName, selfId: config.dLegerSelfId ?? '' },
+    clock: given.clock ?? systemClock,
+    scheduler: given.scheduler ?? realScheduler,
+    logger: logger.child('net'),
+  });
+  if (security.authenticated || security.encrypted) logger.info(`DLedger replication security: ${security.summary}`);
+  return { ...given, transport: security.transport };
 }
 
 /** The provider, with its promote (POST /admin/promote) recorded first (persist-promotion.ts). */
@@ -224,10 +254,11 @@ function identity(store: MessageStore, ha: HaStatusProvider, parts: Parts, ctx: 
 
 function closeSteps(store: MessageStore, parts: Parts): CloseStep[] {
   const steps: CloseStep[] = [];
-  const { admin, broker, provider } = parts;
+  const { admin, broker, provider, dledger } = parts;
   if (admin) steps.push({ what: 'admin server', close: () => admin.close() });
   if (broker) steps.push({ what: 'gRPC broker', close: () => broker.close() });
   if (provider) steps.push({ what: 'HA service', close: () => provider.close() });
+  if (dledger) steps.push({ what: 'DLedger member', close: () => dledger.close() });
   steps.push({ what: 'store', close: () => store.close() });
   return steps;
 }
@@ -249,6 +280,7 @@ function assemble(store: MessageStore, rejoin: RejoinOutcome, promotion: Promoti
     store,
     config: store.config,
     replication: service,
+    dledger: parts.dledger,
     admin: parts.admin ? { host: parts.admin.host, port: parts.admin.port, scheme: parts.admin.scheme } : null,
     broker: parts.broker ? { host: parts.broker.host, port: parts.broker.port } : null,
     rejoin,
@@ -256,7 +288,7 @@ function assemble(store: MessageStore, rejoin: RejoinOutcome, promotion: Promoti
     haPort: () => provider.haPort(),
     status: () => {
       assertOpen('status');
-      return nodeStatus({ identity: () => identity(store, provider, parts, ctx), runtimeInfo: () => store.runtimeInfo(), ha: provider, nowMs: ctx.nowMs, grpc: () => parts.broker?.stats() ?? null });
+      return nodeStatus({ identity: () => identity(store, provider, parts, ctx), runtimeInfo: () => store.runtimeInfo(), ha: provider, nowMs: ctx.nowMs, grpc: () => parts.broker?.stats() ?? null, dledger: () => parts.dledger?.status() ?? null });
     },
     promote: async (role = 'ASYNC_MASTER') => {
       assertOpen('promote');

@@ -12,6 +12,7 @@
 // store calls afterAppend in append order with non-decreasing ends; confirmOffset() never goes
 // backwards while the store is open except through a log truncation, which the store allows only
 // at or above it.
+import type { PutMessageStatus } from '../store/statuses.js';
 import type { ReplicationWait } from './replication-types.js';
 
 export interface ReplicationPolicy {
@@ -30,6 +31,16 @@ export interface ReplicationPolicy {
   /** Consumers see only records that end at or below this offset; null = no replication limit
    * (they see what the flush rule allows). */
   confirmOffset(): number | null;
+  /** Optional: every client put's bytes now end at `endOffset`, waited for or not (WAIT=false),
+   * told synchronously before afterAppend (DLedger: the Raft core learns the leader's log end at
+   * once). */
+  onAppended?(endOffset: number): void;
+  /** Optional: why a client put is refused as busy now (OS_PAGE_CACHE_BUSY with this reason: too
+   * many puts wait for replication), or null. Asked after putRefusal. */
+  busyRefusal?(): string | null;
+  /** Optional: the put status a failed replication wait answers, instead of the classic mapping
+   * (timed-out: FLUSH_SLAVE_TIMEOUT, not-available: SLAVE_NOT_AVAILABLE). */
+  waitFailure?(wait: Exclude<ReplicationWait, 'ok'>): { status: PutMessageStatus; reason: string };
 }
 
 /** The role change hooks a policy with roles calls on the store. */

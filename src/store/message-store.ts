@@ -5,6 +5,7 @@
 //   get-path.ts              getMessage / lookMessageByOffset
 //   replica-appender.ts      appendReplicated (follower side of replication)
 //   log-truncation.ts        truncateLog (live, on a follower)
+//   raft-log-access.ts       raftLog (DLedger: positions, written bytes, the term marker)
 //   consume-queue-persistence.ts, store-recovery.ts, persistence-setup.ts, runtime-info.ts
 // What a put waits for and what consumers may see is the replication policy's decision
 // (src/replication/); this file never looks at a role.
@@ -41,6 +42,7 @@ import { chooseWriteMode, createPersistenceRunner } from './persistence-setup.js
 import { PutPath, storeHostOf } from './put-path.js';
 import { ReplicaAppender, type ReplicatedAppendResult } from './replica-appender.js';
 import { commitLogReplicationSource } from './replication-source.js';
+import { raftLogAccess, type RaftLogAccess } from './raft-log-access.js';
 import { runtimeInfo, type StoreRuntimeInfo } from './runtime-info.js';
 import type { GetMessageRequest, GetMessageResult, PutMessageInput, PutMessageResult, StoredMessage } from './statuses.js';
 import type { StoreCore } from './store-core.js';
@@ -325,6 +327,12 @@ export class MessageStore {
   truncateLog(offset: number): Promise<TruncationResult> {
     this.assertOpen();
     return truncateLog(this.core, offset, () => this.startPersistence());
+  }
+
+  /** DLedger mode: the log as the Raft glue reads and writes it (raft-log-access.ts). */
+  raftLog(): RaftLogAccess {
+    this.assertOpen();
+    return raftLogAccess(this.core, this.puts);
   }
 
   // ---- internals

@@ -22,6 +22,7 @@ import { PutWakes } from './put-wakes.js';
 import { POOL_BUSY, StalledPuts } from './stalled-puts.js';
 import { TurnYield } from '../util/turn-yield.js';
 import type { StoreCore } from './store-core.js';
+import { isUnindexedTopic, reservedTopicRefusal } from './system-topics.js';
 
 const LOCAL_HOST = { address: new Uint8Array([127, 0, 0, 1]), port: 0 };
 const REPLICATION_NOT_WAITED: Promise<ReplicationWait> = Promise.resolve('ok');
@@ -68,6 +69,8 @@ export class PutPath {
   putMessage(input: PutMessageInput): Promise<PutMessageResult> {
     const refused = this.refusal();
     if (refused) return Promise.resolve(refused);
+    const reserved = reservedTopicRefusal(input.topic);
+    if (reserved) return Promise.resolve(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, reserved));
     const now = this.core.clock.nowMs();
     const prepared = prepareMessage(this.toMessageInput(input, now), this.limits);
     if (isRecordError(prepared)) return Promise.resolve(failedPut(prepared.status, prepared.reason));
@@ -80,6 +83,8 @@ export class PutPath {
   putMessages(inputs: readonly PutMessageInput[]): Promise<PutMessageResult> {
     const refused = this.refusal();
     if (refused) return Promise.resolve(refused);
+    const reserved = inputs.length > 0 ? reservedTopicRefusal(inputs[0]!.topic) : null;
+    if (reserved) return Promise.resolve(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, reserved));
     const now = this.core.clock.nowMs();
     const batch = prepareBatch(
       inputs.map((i) => this.toMessageInput(i, now)),
@@ -103,6 +108,24 @@ export class PutPath {
     });
   }
 
+  /** A record the store writes for itself (the DLedger term-start marker): no admission check,
+   * no ConsumeQueue entry (an unindexed system topic), nothing waited for. Returns where it
+   * lies, or why it could not be appended. */
+  appendSystemRecord(input: PutMessageInput): { physicalOffset: number; endOffset: number } | { error: string } {
+    if (!isUnindexedTopic(input.topic)) return { error: `${input.topic} is not a system topic` };
+    if (this.core.health.failed || this.core.truncating) return { error: this.core.health.failure ?? 'the log is being truncated' };
+    const now = this.core.clock.nowMs();
+    const prepared = prepareMessage(this.toMessageInput(input, now), this.limits);
+    if (isRecordError(prepared)) return { error: prepared.reason };
+    const appended = this.core.commitLog.append(prepared.totalSizeBytes, (target, position, physicalOffset) => writeRecord(target, position, prepared, 0, physicalOffset, now));
+    if (appended.status !== 'PUT_OK') return { error: appended.status === 'POOL_BUSY' ? 'the TransientStorePool is busy' : (this.core.commitLog.lastCreateError ?? 'segment creation failed') };
+    this.core.lastStoreTimestamp = now;
+    const end = appended.physicalOffset + appended.wroteBytes;
+    if (this.core.policy.wantsPromptCommit) this.core.commitLog.requestCommit(end);
+    this.core.runner?.wake();
+    return { physicalOffset: appended.physicalOffset, endOffset: end };
+  }
+
   /** Answer every put that waits for a pool buffer (the store closes or failed). */
   abandonStalled(reason: string): void {
     this.stalled.abandon(reason);
@@ -115,7 +138,7 @@ export class PutPath {
     const length = single ? single.totalSizeBytes : batch!.totalSizeBytes;
     const q = core.consumeQueues.findOrCreate(first.topic, first.queueId);
     const txType = first.sysFlag & SYSFLAG_TRANSACTION_MASK;
-    const indexed = txType !== SYSFLAG_TRANSACTION_PREPARED && txType !== SYSFLAG_TRANSACTION_ROLLBACK;
+    const indexed = txType !== SYSFLAG_TRANSACTION_PREPARED && txType !== SYSFLAG_TRANSACTION_ROLLBACK && !isUnindexedTopic(first.topic);
     const queueOffset = indexed ? q.nextQueueOffset : 0;
     const appended = core.commitLog.append(length, (target, position, physicalOffset) => {
       if (single) writeRecord(target, position, single, queueOffset, physicalOffset, storeTimestamp);
@@ -148,6 +171,7 @@ export class PutPath {
     // Chores only once the record waits for dispatch: the ConsumeQueue durable offset must never
     // pass a record whose entry is not queued yet (the worker may flush it at any moment).
     if ((core.putCount & 255) < count) core.timers.runDue();
+    core.policy.onAppended?.(end);
     const replicated = waitStoreMsgOk ? core.policy.afterAppend(end) : null;
     const result = new PutOk(this.storeHost, single, batch, appended.physicalOffset, queueOffset, appended.wroteBytes, count, storeTimestamp);
     const flushWaited = this.sync && waitStoreMsgOk;
@@ -159,6 +183,8 @@ export class PutPath {
   /** RocketMQ's rule: a replication failure status wins over a flush timeout. */
   private combine(result: PutOk, flush: WaitResult, replica: ReplicationWait): PutMessageResult {
     const c = this.core.config;
+    const mapped = replica !== 'ok' ? this.core.policy.waitFailure?.(replica) : undefined;
+    if (mapped) return { ...result.toJSON(), ...mapped };
     if (replica === 'timed-out') return { ...result.toJSON(), status: PutMessageStatus.FLUSH_SLAVE_TIMEOUT, reason: `no slave acknowledged within slaveTimeout=${c.slaveTimeout} ms` };
     if (replica === 'not-available') return { ...result.toJSON(), status: PutMessageStatus.SLAVE_NOT_AVAILABLE, reason: 'no slave connected, or every slave is too far behind' };
     if (flush === 'ok') return result;
@@ -173,7 +199,9 @@ export class PutPath {
   private refusal(): PutMessageResult | null {
     const core = this.core;
     const reason = core.health.failureRefusal() ?? core.policy.putRefusal() ?? core.health.diskRefusal();
-    return reason === null ? null : failedPut(PutMessageStatus.SERVICE_NOT_AVAILABLE, reason);
+    if (reason !== null) return failedPut(PutMessageStatus.SERVICE_NOT_AVAILABLE, reason);
+    const busy = core.policy.busyRefusal?.() ?? null;
+    return busy === null ? null : failedPut(PutMessageStatus.OS_PAGE_CACHE_BUSY, busy);
   }
 
   /** Room in the dispatch queue for `count` more records (checked before anything is appended). */

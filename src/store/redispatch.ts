@@ -15,6 +15,7 @@ import type { ConsumeQueueStore } from '../consumequeue/consume-queue-store.js';
 import { queueKey } from '../consumequeue/queue-manifest.js';
 import type { FileIO } from '../io/file-io.js';
 import type { Logger } from '../util/logger.js';
+import { isUnindexedTopic } from './system-topics.js';
 
 /** Damaged places skipped in one re-dispatch at most (recovery refuses more holes anyway). */
 const MAX_SKIPS = 100_000;
@@ -34,7 +35,7 @@ export function redispatch(
   let dispatched = 0;
   const onMessage = (msg: DecodedMessage, at: number): void => {
     const tx = msg.sysFlag & SYSFLAG_TRANSACTION_MASK;
-    if (tx === SYSFLAG_TRANSACTION_PREPARED || tx === SYSFLAG_TRANSACTION_ROLLBACK) return;
+    if (tx === SYSFLAG_TRANSACTION_PREPARED || tx === SYSFLAG_TRANSACTION_ROLLBACK || isUnindexedTopic(msg.topic)) return;
     if (onlyQueues !== undefined && !onlyQueues.has(queueKey(msg.topic, msg.queueId))) return;
     const q = queues.findOrCreate(msg.topic, msg.queueId);
     const before = q.maxOffset;

@@ -14,6 +14,7 @@ import { ErrorCode, StoreError } from '../errors.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { ReplicaDispatcher } from './replica-dispatcher.js';
 import type { StoreCore } from './store-core.js';
+import { isUnindexedTopic } from './system-topics.js';
 
 export type ReplicatedAppendStatus = 'PUT_OK' | 'NOT_SLAVE' | 'OFFSET_MISMATCH' | 'CROSSES_SEGMENT' | 'CREATE_MAPPED_FILE_FAILED' | 'SERVICE_NOT_AVAILABLE' | 'INVALID_DATA';
 
@@ -89,7 +90,7 @@ export class ReplicaAppender {
 
   private dispatch(r: RecordHeader, at: number): void {
     const tx = r.sysFlag & SYSFLAG_TRANSACTION_MASK;
-    if (tx === SYSFLAG_TRANSACTION_PREPARED || tx === SYSFLAG_TRANSACTION_ROLLBACK) return;
+    if (tx === SYSFLAG_TRANSACTION_PREPARED || tx === SYSFLAG_TRANSACTION_ROLLBACK || isUnindexedTopic(r.topic)) return;
     const q = this.core.consumeQueues.findOrCreate(r.topic, r.queueId);
     this.core.dispatch.push(q, r.queueOffset, at, r.size, r.tagsCode);
     q.nextQueueOffset = Math.max(q.nextQueueOffset, r.queueOffset + 1);

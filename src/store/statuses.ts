@@ -12,6 +12,8 @@ export const PutMessageStatus = {
   MESSAGE_ILLEGAL: 'MESSAGE_ILLEGAL',
   PROPERTIES_SIZE_EXCEEDED: 'PROPERTIES_SIZE_EXCEEDED',
   OS_PAGE_CACHE_BUSY: 'OS_PAGE_CACHE_BUSY',
+  /** DLedger: no majority confirmed the put within the wait (the bytes may still commit later). */
+  IN_SYNC_REPLICAS_NOT_ENOUGH: 'IN_SYNC_REPLICAS_NOT_ENOUGH',
   UNKNOWN_ERROR: 'UNKNOWN_ERROR',
 } as const;
 export type PutMessageStatus = (typeof PutMessageStatus)[keyof typeof PutMessageStatus];

@@ -1,6 +1,6 @@
 // The DLedger config keys: their formats one by one (with the mode off too), every bad
-// combination a ConfigError naming the key at fault, and a valid group refused as not yet
-// available (the node glue is the next step) — never run as a classic master by accident.
+// combination a ConfigError naming the key at fault, and a valid group of 3 or 5 accepted (the
+// node glue, src/dledger/, runs it).
 import { describe, expect, it } from 'vitest';
 import { parseDLedgerPeers } from '../../src/config/dledger-peers.js';
 import { loadStoreConfig } from '../../src/config/load-config.js';
@@ -58,9 +58,9 @@ describe('DLedger config', () => {
     expect(keyOf({ ...group, minVoteIntervalMs: 500, maxVoteIntervalMs: 100 }).key).toBe('maxVoteIntervalMs');
   });
 
-  it('a valid group is refused as not yet available, naming enableDLegerCommitLog', () => {
-    expect(keyOf(group)).toMatchObject({ key: 'enableDLegerCommitLog', message: expect.stringContaining('not yet available') });
-    expect(keyOf({ ...group, dLegerPeers: 'n0-h:1;n1-h:2;n2-h:3;n3-h:4;n4-h:5', preferredLeaderId: 'n3' }).key).toBe('enableDLegerCommitLog');
+  it('a valid group of 3 or 5 is accepted', () => {
+    expect(() => loadStoreConfig(group, quiet)).not.toThrow();
+    expect(() => loadStoreConfig({ ...group, dLegerPeers: 'n0-h:1;n1-h:2;n2-h:3;n3-h:4;n4-h:5', preferredLeaderId: 'n3' }, quiet)).not.toThrow();
   });
 
   it('the default timing detects a dead leader within a second', () => {

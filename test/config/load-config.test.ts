@@ -306,11 +306,9 @@ describe('loadStoreConfig: bad values name the key, the value and what is allowe
 });
 
 describe('loadStoreConfig: unsupported RocketMQ keys', () => {
-  it('refuses to turn on a mode mqstore does not have, but accepts it off', () => {
+  it('refuses to turn on a mode mqstore does not have (controller mode) but accepts DLedger, and accepts modes off', () => {
     const dledger = { enableDLegerCommitLog: 'true', dLegerGroup: 'broker-a', dLegerPeers: 'n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913', dLegerSelfId: 'n0' };
-    const e = configError(() => loadStoreConfig(dledger, quiet));
-    expect(e.key).toBe('enableDLegerCommitLog');
-    expect(e.message).toContain('DLedger mode is not yet available');
+    expect(loadStoreConfig(dledger, quiet).enableDLegerCommitLog).toBe(true); // DLedger mode exists (src/dledger/)
     expect(() => loadStoreConfig({ enableControllerMode: true }, quiet)).toThrow(/controller mode is not implemented/);
     const { warn, lines } = collect();
     loadStoreConfig({ enableDLegerCommitLog: 'false', dLegerPeers: 'n0-127.0.0.1:40911', storePathDLedgerCommitLog: '/x' }, { warn });
