@@ -7,10 +7,12 @@
 // | GET    | /metrics        | read   | 200 Prometheus text (private registry, metrics/node-metrics.ts) |
 // | POST   | /admin/promote  | write  | 200 {promoted, brokerRole, result}; 501 when the HA service cannot promote |
 // | POST   | /admin/put      | write  | only when `put` handler given (mqstore node --enable-admin-put) |
+// | GET    | /admin/get      | write  | only when `get` handler given (same flag): message bodies, so the token's rule for writes |
 // | other method on a known path |  | 405 JSON error with an Allow header                     |
 // | unknown path    |        |        | 404 JSON error                                          |
 // Every request first passes admin-access.ts, by its method: GET is a read, anything else a
-// write (so a new POST route such as transferLeader can never be unauthenticated):
+// write (so a new POST route such as transferLeader can never be unauthenticated); a GET route
+// may ask for the write rule (/admin/get hands out message bodies), never the other way round:
 //   403 ERR_ADMIN_FORBIDDEN     Host not this server, or a foreign Origin
 //   401 ERR_ADMIN_UNAUTHORIZED  token missing or wrong (WWW-Authenticate: Bearer)
 // then a write must say `Content-Type: application/json` (415 ERR_ADMIN_UNSUPPORTED_MEDIA_TYPE:
@@ -48,6 +50,8 @@ export interface AdminRoutes {
   promote(body: unknown): Promise<AdminReply>;
   /** Absent unless the node enables the put endpoint. */
   put?: (body: unknown) => Promise<AdminReply>;
+  /** GET /admin/get with the request's query parameters; absent unless enabled (with put). */
+  get?: (query: URLSearchParams) => Promise<AdminReply>;
 }
 
 export interface AdminServerOptions {
@@ -125,12 +129,14 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 interface Route {
   method: 'GET' | 'POST';
-  run: (body: unknown) => AdminReply | Promise<AdminReply>;
+  run: (body: unknown, query: URLSearchParams) => AdminReply | Promise<AdminReply>;
+  /** 'write': this GET route needs what a write needs (a route can only tighten its method's rule). */
+  access?: 'write';
 }
 
-/** GET (and HEAD) only read; every other method is a write. */
-function accessOf(method: string | undefined): RouteAccess {
-  return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+/** GET (and HEAD) only read, unless the route asks for the write rule; every other method is a write. */
+function accessOf(method: string | undefined, route: Route | undefined): RouteAccess {
+  return (method === 'GET' || method === 'HEAD') && route?.access !== 'write' ? 'read' : 'write';
 }
 
 function routeTable(routes: AdminRoutes): Map<string, Route> {
@@ -141,13 +147,16 @@ function routeTable(routes: AdminRoutes): Map<string, Route> {
   ]);
   const put = routes.put;
   if (put) table.set('/admin/put', { method: 'POST', run: (body) => put(body) });
+  const get = routes.get;
+  if (get) table.set('/admin/get', { method: 'GET', run: (_body, query) => get(query), access: 'write' });
   return table;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://admin').pathname;
+  const url = new URL(req.url ?? '/', 'http://admin');
+  const path = url.pathname;
   const route = ctx.table.get(path);
-  const refusal = accessRefusal(req, path, ctx) ?? routeRefusal(req, path, route);
+  const refusal = accessRefusal(req, route, ctx) ?? routeRefusal(req, path, route);
   if (refusal !== null) {
     if (refusal.status !== 404 && refusal.status !== 405) logRefusal(req, path, refusal, ctx);
     // the body of a refused request is never read; the connection ends with the answer
@@ -156,12 +165,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServerCont
     return;
   }
   const body = route!.method === 'POST' ? await readJsonBody(req) : undefined;
-  send(res, body instanceof BodyProblem ? jsonError(body.status, body.code, body.message) : await runRoute(route!, body, path, ctx.options.logger));
+  send(res, body instanceof BodyProblem ? jsonError(body.status, body.code, body.message) : await runRoute(route!, body, url.searchParams, path, ctx.options.logger));
 }
 
 /** 403 (Host, Origin) or 401 (token), by the request's method; null when it may go on. */
-function accessRefusal(req: IncomingMessage, path: string, ctx: ServerContext): AdminReply | null {
-  const denied = ctx.access!.check(req, accessOf(req.method));
+function accessRefusal(req: IncomingMessage, route: Route | undefined, ctx: ServerContext): AdminReply | null {
+  const denied = ctx.access!.check(req, accessOf(req.method, route));
   return denied ? { ...jsonError(denied.status, denied.code, denied.message), headers: denied.headers } : null;
 }
 
@@ -181,9 +190,9 @@ function routeRefusal(req: IncomingMessage, path: string, route: Route | undefin
   return null;
 }
 
-async function runRoute(route: Route, body: unknown, path: string, logger: Logger): Promise<AdminReply> {
+async function runRoute(route: Route, body: unknown, query: URLSearchParams, path: string, logger: Logger): Promise<AdminReply> {
   try {
-    return await route.run(body);
+    return await route.run(body, query);
   } catch (err) {
     const e = err as Error & { code?: unknown };
     const code = typeof e.code === 'string' ? e.code : 'ERR_ADMIN_INTERNAL';

@@ -1,10 +1,15 @@
 // The admin routes of one store node: /status from the store and the HA provider, /metrics from
 // the node's registry, /admin/promote through the HA provider (501 without one), and the
 // optional /admin/put (a load and test hook: puts timed into the latency histogram, on the
-// injected monotonic clock).
+// injected monotonic clock) and /admin/get (admin-get.ts).
+//
+// /admin/put answers {count, statuses, firstFailure, lastEndOffset}; with count 1 also `result`:
+// that put's status and, on PUT_OK, its queueOffset, physicalOffset and wroteBytes, else its
+// reason (a DLedger follower's names the leader it knows) and `leaderAddr` when the node knows one.
 import { ErrorCode } from '../errors.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import type { PutMessageInput, PutMessageResult } from '../store/statuses.js';
+import type { GetMessageRequest, GetMessageResult, PutMessageInput, PutMessageResult } from '../store/statuses.js';
+import { adminGet } from './admin-get.js';
 import { systemClock } from '../util/clock.js';
 import { jsonError, type AdminReply, type AdminRoutes } from './admin-server.js';
 import type { HaStatusProvider } from './ha-status-provider.js';
@@ -21,6 +26,10 @@ export interface NodeRoutesInput {
   brokerRole: () => string;
   /** Given only when the put endpoint is enabled. */
   putMessage?: (input: PutMessageInput) => Promise<PutMessageResult>;
+  /** Given (with putMessage) when /admin/get is served. */
+  getMessage?: (request: GetMessageRequest) => Promise<GetMessageResult>;
+  /** The leader this node knows of (DLedger), for a refused single put; null: none known. */
+  leaderAddr?: () => string | null;
   maxMessageBytes: number;
   /** Monotonic ms for put latencies (default systemClock.monotonicMs). */
   nowMs?: () => number;
@@ -28,11 +37,13 @@ export interface NodeRoutesInput {
 
 export function nodeRoutes(input: NodeRoutesInput): AdminRoutes {
   const put = input.putMessage;
+  const get = input.getMessage;
   return {
     status: () => ({ status: 200, json: nodeStatus(input.sources) satisfies NodeStatus }),
     metrics: async () => ({ status: 200, text: await input.metrics.metricsText(), contentType: input.metrics.contentType }),
     promote: (body) => promote(input, body),
     put: put ? (body) => adminPut(put, input, body) : undefined,
+    get: get ? (query) => adminGet(get, query) : undefined,
   };
 }
 
@@ -82,6 +93,22 @@ function parsePutRequest(body: unknown, maxMessageBytes: number): PutRequest | s
   return { topic: o.topic, queueId, count, body: (o.body as string | undefined) ?? null, bodyBytes, tags: o.tags as string | undefined };
 }
 
+/** The one put of a `count: 1` request, as an outside checker needs it. */
+export interface SinglePutResult {
+  status: PutMessageResult['status'];
+  queueOffset?: number;
+  physicalOffset?: number;
+  wroteBytes?: number;
+  reason?: string;
+  leaderAddr?: string;
+}
+
+function singleResult(r: PutMessageResult, input: NodeRoutesInput): SinglePutResult {
+  if (r.status === 'PUT_OK') return { status: r.status, queueOffset: r.queueOffset, physicalOffset: r.physicalOffset, wroteBytes: r.wroteBytes };
+  const leader = input.leaderAddr?.() ?? null;
+  return { status: r.status, reason: r.reason ?? r.status, ...(leader !== null ? { leaderAddr: leader } : {}) };
+}
+
 /** `count` puts with at most ADMIN_PUT_IN_FLIGHT outstanding; each one's latency is recorded. */
 async function adminPut(putMessage: (input: PutMessageInput) => Promise<PutMessageResult>, input: NodeRoutesInput, body: unknown): Promise<AdminReply> {
   const req = parsePutRequest(body, input.maxMessageBytes);
@@ -90,6 +117,7 @@ async function adminPut(putMessage: (input: PutMessageInput) => Promise<PutMessa
   let firstReason: string | null = null;
   let next = 0;
   let lastEnd = -1;
+  let single: SinglePutResult | null = null;
   const nowMs = input.nowMs ?? (() => systemClock.monotonicMs());
   const one = async (i: number): Promise<void> => {
     const started = nowMs();
@@ -97,6 +125,7 @@ async function adminPut(putMessage: (input: PutMessageInput) => Promise<PutMessa
     const r = await putMessage({ topic: req.topic, queueId: req.queueId, body: payload, tags: req.tags });
     input.metrics.recordPutLatency(nowMs() - started);
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    if (req.count === 1) single = singleResult(r, input);
     if (r.status !== 'PUT_OK') firstReason ??= r.reason ?? r.status;
     else lastEnd = Math.max(lastEnd, r.physicalOffset + r.wroteBytes);
   };
@@ -104,5 +133,6 @@ async function adminPut(putMessage: (input: PutMessageInput) => Promise<PutMessa
     for (let guard = 0; guard < req.count && next < req.count; guard++) await one(next++);
   };
   await Promise.all(Array.from({ length: Math.min(ADMIN_PUT_IN_FLIGHT, req.count) }, lane));
-  return { status: 200, json: { count: req.count, statuses, firstFailure: firstReason, lastEndOffset: lastEnd } };
+  const answer = { count: req.count, statuses, firstFailure: firstReason, lastEndOffset: lastEnd };
+  return { status: 200, json: single === null ? answer : { ...answer, result: single } };
 }

@@ -39,7 +39,7 @@ options:
   --set key=value            override one config key, parsed as in the file (repeatable, at most 1000)
   --admin-host <ip>          address the admin/metrics HTTP server binds (default 127.0.0.1)
   --no-ha                    run without the HA service (no replication, no promote)
-  --enable-admin-put         serve POST /admin/put (a load and test hook; off by default)
+  --enable-admin-put         serve POST /admin/put and GET /admin/get (load and checker hooks; off by default)
   -h, --help                 this text
 
 exit codes: 0 clean shutdown; 1 failure (start or shutdown); 2 bad command line or configuration

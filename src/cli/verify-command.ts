@@ -10,23 +10,33 @@
 //                reverse ("master is a prefix of slave ..."), with a note that the slave is ahead
 //   DIFFERENT    the first differing offset, with the segment file and position on each side.
 //
-// Exit codes: 0 identical or prefix (with --same-length: identical only); 1 different; 2 usage
-// error. An unreadable directory or unreachable node is exit 1 (AdminError).
+// A replica group (a DLedger group): `--group-addr a,b,c` or `--group <dir>,<dir>,...`, with
+// `--up-to N`, compares every member to the leader up to the least confirm offset
+// (verify/verify-group.ts).
+//
+// Exit codes: 0 identical or prefix (with --same-length: identical only; a group: no member
+// differs); 1 different; 2 usage error. An unreadable directory or unreachable node is exit 1
+// (AdminError).
 import { parseArgs } from 'node:util';
 import { fetchNodeStatus, parseAdminAddress, type AdminAddress } from '../admin/admin-client.js';
 import type { NodeStatus } from '../admin/node-status.js';
 import { readLogExtent, type LogExtent } from './verify/commit-log-dir.js';
 import { DEFAULT_CHUNK_BYTES, defaultThreads, type Difference } from './verify/compare-logs.js';
 import { relateLogs } from './verify/log-relation.js';
+import { formatGroupReport, verifyGroup } from './verify/verify-group.js';
 import { progressReporter, PROGRESS_MIN_BYTES } from './verify/progress.js';
 import { UsageError } from './usage-error.js';
 
 export const VERIFY_USAGE = `  verify --master <dir> --slave <dir> [--json] [--same-length] [--chunk-bytes N] [--threads N] [--progress|--quiet]
   verify --master-addr <host:adminPort> --slave-addr <host:adminPort> [--master <dir>] [--slave <dir>] [...]
-                                  compare two CommitLogs chunk by chunk (CRC-32); exit 0 identical or one a prefix of the other, 1 different`;
+                                  compare two CommitLogs chunk by chunk (CRC-32); exit 0 identical or one a prefix of the other, 1 different
+  verify --group-addr <host:adminPort>,... | --group <dir>,... [--up-to N] [--json] [...]
+                                  compare a replica group's CommitLogs up to the least confirm offset (or N); exit 0 identical, 1 different`;
 
 export const VERIFY_HELP = `usage: mqstore verify --master <dir> --slave <dir> [options]
        mqstore verify --master-addr <host:adminPort> --slave-addr <host:adminPort> [options]
+       mqstore verify --group-addr <host:adminPort>,<host:adminPort>,... [--up-to N] [options]
+       mqstore verify --group <dir>,<dir>,... [--up-to N] [options]
 
 Compares two CommitLogs byte for byte (CRC-32 of chunks in a worker pool). Each log's end is
 found by scanning its records (empty preallocated segment files and the zero tail are not log).
@@ -35,11 +45,20 @@ Answers one of
   slave is a prefix of master up to X (master is N bytes ahead, ends at E)   (or the reverse)
   DIFFERENT at offset N: the first differing byte, with the segment file and position on each side
 
+A group (a DLedger group of 3 or 5) is compared member by member against its leader (the
+member whose /status says role LEADER, else the first), up to --up-to N, or with --group-addr
+the least confirm offset the members report (bytes past it may differ: an unacknowledged tail),
+or with --group each log's end. The answer: identical up to offset N on all members, or the
+first difference of each member that differs.
+
 options:
   --master <dir>             the master's store directory (or its commitlog/ directory)
   --slave <dir>              the slave's store directory (or its commitlog/ directory)
   --master-addr <host:port>  a running master's admin address: its directory and maxPhyOffset
   --slave-addr <host:port>   a running slave's admin address (give both addresses or neither)
+  --group-addr <a,b,...>     running group members' admin addresses (2 to 9; directories from /status)
+  --group <dir,dir,...>      group members' store directories (2 to 9)
+  --up-to <offset>           with a group: compare [start, offset) only
   --json                     one JSON report instead of text
   --same-length              also require both logs to end at the same offset (else exit 1)
   --chunk-bytes <n>          bytes per compared chunk (512 B to 256 MiB; default 4 MiB)
@@ -57,6 +76,7 @@ const MAX_CHUNK_BYTES = 256 << 20;
 const MAX_THREADS = 64;
 
 interface VerifyArgs {
+  group: { dirs?: string[]; addrs?: AdminAddress[]; upTo?: number } | null;
   masterDir: string | undefined;
   slaveDir: string | undefined;
   masterAddr: AdminAddress | undefined;
@@ -122,6 +142,9 @@ function parseVerifyArgs(args: string[]): VerifyArgs {
       slave: { type: 'string' },
       'master-addr': { type: 'string' },
       'slave-addr': { type: 'string' },
+      'group-addr': { type: 'string' },
+      group: { type: 'string' },
+      'up-to': { type: 'string' },
       json: { type: 'boolean', default: false },
       'same-length': { type: 'boolean', default: false },
       'chunk-bytes': { type: 'string' },
@@ -133,22 +156,46 @@ function parseVerifyArgs(args: string[]): VerifyArgs {
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new UsageError(`verify: unexpected argument '${positionals[0]}'`);
-  const masterAddr = addrOption('master-addr', values['master-addr']);
-  const slaveAddr = addrOption('slave-addr', values['slave-addr']);
-  if ((masterAddr === undefined) !== (slaveAddr === undefined)) throw new UsageError('verify: give both --master-addr and --slave-addr, or neither');
-  if (!masterAddr && (values.master === undefined || values.slave === undefined)) throw new UsageError('verify: --master <dir> and --slave <dir> are required (or --master-addr and --slave-addr)');
   if (values.progress && values.quiet) throw new UsageError('verify: --progress and --quiet contradict each other');
-  return {
-    masterDir: values.master,
-    slaveDir: values.slave,
-    masterAddr,
-    slaveAddr,
+  const common = {
     json: values.json,
     sameLength: values['same-length'],
     chunkBytes: intOption('chunk-bytes', values['chunk-bytes'], DEFAULT_CHUNK_BYTES, MIN_CHUNK_BYTES, MAX_CHUNK_BYTES),
     threads: intOption('threads', values.threads, defaultThreads(), 1, MAX_THREADS),
-    progress: values.progress ? 'on' : values.quiet ? 'off' : 'auto',
+    progress: values.progress ? ('on' as const) : values.quiet ? ('off' as const) : ('auto' as const),
   };
+  const group = groupArgs(values);
+  if (group) return { group, masterDir: undefined, slaveDir: undefined, masterAddr: undefined, slaveAddr: undefined, ...common };
+  if (values['up-to'] !== undefined) throw new UsageError('verify: --up-to needs --group or --group-addr');
+  const masterAddr = addrOption('master-addr', values['master-addr']);
+  const slaveAddr = addrOption('slave-addr', values['slave-addr']);
+  if ((masterAddr === undefined) !== (slaveAddr === undefined)) throw new UsageError('verify: give both --master-addr and --slave-addr, or neither');
+  if (!masterAddr && (values.master === undefined || values.slave === undefined)) throw new UsageError('verify: --master <dir> and --slave <dir> are required (or --master-addr and --slave-addr)');
+  return { group: null, masterDir: values.master, slaveDir: values.slave, masterAddr, slaveAddr, ...common };
+}
+
+const MIN_GROUP = 2;
+const MAX_GROUP = 9;
+
+/** --group / --group-addr / --up-to, or null when neither group option is given. */
+function groupArgs(values: Record<string, string | boolean | undefined>): VerifyArgs['group'] {
+  const dirsText = values.group as string | undefined;
+  const addrsText = values['group-addr'] as string | undefined;
+  if (dirsText === undefined && addrsText === undefined) return null;
+  if (dirsText !== undefined && addrsText !== undefined) throw new UsageError('verify: give --group or --group-addr, not both');
+  for (const name of ['master', 'slave', 'master-addr', 'slave-addr', 'same-length']) {
+    if (values[name] !== undefined && values[name] !== false) throw new UsageError(`verify: --${name} does not go with --group / --group-addr`);
+  }
+  const list = (dirsText ?? addrsText!).split(',').map((s) => s.trim());
+  const which = dirsText !== undefined ? 'group' : 'group-addr';
+  if (list.length < MIN_GROUP || list.length > MAX_GROUP || list.some((s) => s === '')) {
+    throw new UsageError(`verify: --${which} must list ${MIN_GROUP} to ${MAX_GROUP} members separated by ',', got '${dirsText ?? addrsText}'`);
+  }
+  const upToText = values['up-to'] as string | undefined;
+  const upTo = upToText === undefined ? undefined : intOption('up-to', upToText, 0, 0, Number.MAX_SAFE_INTEGER);
+  const bound = upTo === undefined ? {} : { upTo };
+  if (dirsText !== undefined) return { dirs: list, ...bound };
+  return { addrs: list.map((a) => addrOption('group-addr', a)!), ...bound };
 }
 
 async function sideOf(dir: string | undefined, addr: AdminAddress | undefined): Promise<{ extent: LogExtent; status: NodeStatus | null; addr: string | null }> {
@@ -175,6 +222,11 @@ function summary(side: { extent: LogExtent; status: NodeStatus | null; addr: str
 
 export async function runVerify(args: string[]): Promise<number> {
   const a = parseVerifyArgs(args);
+  if (a.group) {
+    const report = await verifyGroup({ ...a.group, compare: { chunkBytes: a.chunkBytes, threads: a.threads } });
+    console.log(a.json ? JSON.stringify(report) : formatGroupReport(report));
+    return report.result === 'identical' ? 0 : 1;
+  }
   const started = performance.now();
   const [masterSide, slaveSide] = await Promise.all([sideOf(a.masterDir, a.masterAddr), sideOf(a.slaveDir, a.slaveAddr)]);
   const master = masterSide.extent;

@@ -1,6 +1,6 @@
 // The admin/metrics HTTP(S) server of one node (opt-in: openNode's `admin` option, always on for
 // `mqstore node`): the Prometheus registry of the node (metrics/node-metrics.ts) and the admin
-// routes (/status, /metrics, /admin/promote, optionally /admin/put) over the node's store and
+// routes (/status, /metrics, /admin/promote, optionally /admin/put and /admin/get) over the node's store and
 // HA provider. /status serves the same document as StoreNode.status().
 //
 // prepareNodeAdmin runs before the node opens any port and decides who may call:
@@ -37,7 +37,7 @@ export interface NodeAdminOptions {
   host?: string;
   /** Port to bind (default: the config's adminPort, which is listenPort + 2; 0 = any free port). */
   port?: number;
-  /** Serve POST /admin/put (a load and test hook; off by default). */
+  /** Serve POST /admin/put and GET /admin/get (load and test hooks; off by default). */
   enablePut?: boolean;
 }
 
@@ -52,6 +52,8 @@ export interface NodeAdminInput {
   grpc?: () => BrokerStats | null;
   /** DLedger mode: the member's status for /status. */
   dledger?: () => DLedgerStatus | null;
+  /** The leader this node knows of (a DLedger member), named in a refused /admin/put. */
+  leaderAddr?: () => string | null;
 }
 
 /** What prepareNodeAdmin decided: the server's access rules and TLS material. */
@@ -133,6 +135,8 @@ export async function startNodeAdmin(input: NodeAdminInput, prepared: PreparedNo
     ha,
     brokerRole: () => store.brokerRole,
     putMessage: prepared.enablePut ? (put) => store.putMessage(put) : undefined,
+    getMessage: prepared.enablePut ? (request) => store.getMessage(request) : undefined,
+    ...(input.leaderAddr ? { leaderAddr: input.leaderAddr } : {}),
     maxMessageBytes: config.maxMessageSize,
   });
   return startAdminServer({

@@ -206,7 +206,7 @@ async function startParts(store: MessageStore, options: OpenNodeOptions, admin: 
   if (admin === undefined) return;
   const provider = parts.provider;
   parts.admin = await startNodeAdmin(
-    { store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin'), grpc: () => parts.broker?.stats() ?? null, dledger: () => parts.dledger?.status() ?? null },
+    { store, ha: provider, identity: () => identity(store, provider, parts, ctx), nowMs: ctx.nowMs, logger: logger.child('admin'), grpc: () => parts.broker?.stats() ?? null, dledger: () => parts.dledger?.status() ?? null, leaderAddr: () => parts.dledger?.status().leaderAddr ?? null },
     admin,
   );
 }

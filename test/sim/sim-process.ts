@@ -7,7 +7,9 @@
 //   - after kill(), none of its pending timers runs and new ones are dropped (a late promise
 //     continuation of dead code cannot act); the next incarnation is a new SimProcess;
 //   - the process's wall clock may be skewed by a fixed offset (nowMs), never its monotonic one
-//     (durations are the same on every host).
+//     (durations are the same on every host);
+//   - nowMs is whole milliseconds, like Date.now() (the simulated time is fractional: a record
+//     stamped at a network event's time must carry an integer timestamp, as in production).
 import type { Clock } from '../../src/util/clock.js';
 import type { Cancelable, Scheduler } from '../../src/util/scheduler.js';
 import { quantizeMs } from './world.js';
@@ -28,7 +30,7 @@ export class SimProcess implements Scheduler {
     private readonly worldScheduler: Scheduler,
   ) {
     this.clock = {
-      nowMs: () => this.worldClock.nowMs() + this.wallSkewMs,
+      nowMs: () => Math.floor(this.worldClock.nowMs() + this.wallSkewMs),
       monotonicMs: () => this.worldClock.monotonicMs(),
     };
   }

@@ -1,6 +1,7 @@
 // The scenarios `npm run sim` knows, by name. A new scenario is one file in this folder and one
 // line here.
 import type { Scenario } from '../scenario.js';
+import { dledgerScenario } from './dledger.js';
 import { echoScenario } from './echo.js';
 import { haScenario } from './ha.js';
 import { raftScenario } from './raft.js';
@@ -16,6 +17,10 @@ export const SCENARIOS: readonly Scenario[] = [
   raftFigure8Scenario('raft-figure8', true),
   raftFigure8Scenario('raft-bug-figure8', false),
   raftScenario('raft-bug-no-prevote', { mode: 'rejoin', preVote: false }),
+  dledgerScenario('dledger'),
+  dledgerScenario('dledger-3', { members: 3 }),
+  dledgerScenario('dledger-5', { members: 5 }),
+  dledgerScenario('dledger-bug-async-power-cut', { asyncPowerCuts: true }),
   echoScenario('echo', 'none'),
   echoScenario('echo-bug-drop-byte', 'drop-byte-after-reconnect'),
 ];
