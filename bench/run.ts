@@ -1,4 +1,4 @@
-// Benchmark runner: `npm run bench -- [--suite crc|append|fdatasync|store|ha|broker|all] [--smoke] [--dir D]`.
+// Benchmark runner: `npm run bench -- [--suite crc|append|fdatasync|store|ha|broker|failover|all] [--smoke] [--dir D]`.
 // Prints markdown tables (ratios to a baseline measured in the same run) and, with --json,
 // writes them to a file. --smoke runs a tiny size so CI keeps the suites from rotting.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { appendSuite } from './append.bench.js';
 import { batchSuite } from './batch.bench.js';
 import { brokerSuite } from './broker.bench.js';
 import { crcSuite } from './crc.bench.js';
+import { failoverSuite } from './dledger-failover.bench.js';
 import { fdatasyncSuite } from './fdatasync.bench.js';
 import { haTransferSuite } from './ha-transfer.bench.js';
 import { DEFAULT_TIMING, SMOKE_TIMING } from './lib/harness.js';
@@ -20,17 +21,18 @@ import { rssSuite } from './rss.bench.js';
 import { formatStoreTable, storeCases, storeSuite } from './store.bench.js';
 
 const HELP = `usage: npm run bench -- [options]
-  --suite <name>   crc | append | fdatasync | stages | batch | read | recovery | store | ha | security | rss | broker | all (default all; rss and broker only when named)
+  --suite <name>   crc | append | fdatasync | stages | batch | read | recovery | store | ha | security | rss | broker | failover | all (default all; rss, broker and failover only when named)
   --gib <n>        rss: GiB to write (default 4)
   --ha-mb <n>      ha: MB the catching-up slave starts behind (default 512)
-  --rounds <n>     ha: runs per sender, alternating (default 2); read: rounds (at least 3)
+  --rounds <n>     ha: runs per sender, alternating (default 2); read: rounds (at least 3); failover: leader kills (default 20)
   --broker-ms <n>  broker: ms per phase (send, then receive) of each case (default 3000)
+  --flush <mode>   failover: ASYNC_FLUSH (default) or SYNC_FLUSH
   --smoke          tiny sizes and times (CI)
   --dir <dir>      directory for bench files (default: a new temp dir, removed after)
   --out <file>     also write the tables to this markdown file
   --help           this text`;
 
-const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'batch', 'read', 'recovery', 'store', 'ha', 'security', 'rss', 'broker', 'all'] as const;
+const SUITES = ['crc', 'append', 'fdatasync', 'stages', 'batch', 'read', 'recovery', 'store', 'ha', 'security', 'rss', 'broker', 'failover', 'all'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -41,8 +43,9 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       gib: { type: 'string', default: '4' },
       'ha-mb': { type: 'string', default: '512' },
-      rounds: { type: 'string', default: '2' },
+      rounds: { type: 'string' },
       'broker-ms': { type: 'string', default: '3000' },
+      flush: { type: 'string', default: 'ASYNC_FLUSH' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
       );
     }
     if (suite === 'read' || suite === 'all') {
-      const rounds = Number(values.rounds);
+      const rounds = Number(values.rounds ?? 2);
       if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`--rounds must be an integer in 1..20, got '${values.rounds}'`);
       sections.push(
         await readSuite({
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
     }
     if (suite === 'ha' || suite === 'all') {
       const mb = Number(values['ha-mb']);
-      const rounds = Number(values.rounds);
+      const rounds = Number(values.rounds ?? 2);
       if (!(mb > 0 && mb <= 100_000)) throw new Error(`--ha-mb must be in (0, 100000], got '${values['ha-mb']}'`);
       if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error(`--rounds must be an integer in 1..20, got '${values.rounds}'`);
       sections.push(
@@ -134,6 +137,12 @@ async function main(): Promise<void> {
       const brokerMs = Number(values['broker-ms']);
       if (!(Number.isInteger(brokerMs) && brokerMs >= 100 && brokerMs <= 600_000)) throw new Error(`--broker-ms must be an integer in 100..600000, got '${values['broker-ms']}'`);
       sections.push(await brokerSuite({ dir, timeMs: values.smoke ? 300 : brokerMs, inflight: 32, bodyBytes: 1024, onProgress: (line) => console.error(`bench: ${line}`) }));
+    }
+    if (suite === 'failover') {
+      const flush = values.flush;
+      if (flush !== 'ASYNC_FLUSH' && flush !== 'SYNC_FLUSH') throw new Error(`--flush must be ASYNC_FLUSH or SYNC_FLUSH, got '${flush}'`);
+      const rounds = values.smoke ? 2 : Number(values.rounds ?? 20);
+      sections.push(await failoverSuite({ dir, rounds, flushDiskType: flush, onProgress: (line) => console.error(`bench: ${line}`) }));
     }
     if (suite === 'rss') {
       const totalBytes = Number(values.gib) * 2 ** 30;

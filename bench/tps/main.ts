@@ -36,7 +36,7 @@ function cases(preset: 'quick' | 'full', modes: readonly TpsMode[], durationMs: 
   const base = { durationMs, segmentBytes: 256 << 20, emulateDevice: emulate };
   const out: TpsCase[] = [];
   for (const m of modes) {
-    const mode = { modeId: m.id, flushDiskType: m.flushDiskType, brokerRole: m.brokerRole };
+    const mode = { modeId: m.id, flushDiskType: m.flushDiskType, brokerRole: m.brokerRole, dledgerMembers: m.dledgerMembers ?? 0 };
     if (preset === 'quick') {
       for (const concurrency of inFlight) out.push({ ...base, ...mode, transientStorePoolEnable: false, payloadBytes: 1024, concurrency });
       continue;

@@ -34,12 +34,12 @@ export function markdownTable(report: TpsReport): string {
   const plain = new Map(report.baselines.map((b) => [plainKey(b), b]));
   for (const r of report.rows) {
     const mode = TPS_MODES.find((m) => m.id === r.modeId)!;
-    const [lo, hi] = mode.articleRange;
+    const range = mode.articleRange;
     lines.push(
       `| ${mode.label} | ${r.emulateDevice === 'none' ? 'this disk' : `EMULATED ${r.emulateDevice}`} | ${r.transientStorePoolEnable ? 'on' : 'off'} | ${r.payloadBytes} | ${r.concurrency} | ${fmt(r.tps)} | ${r.mbps.toFixed(1)} | ` +
         `${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.p999Ms.toFixed(3)} | ${fmt(r.notOk)} | ${r.slaveLagBytes === null ? '-' : fmt(r.slaveLagBytes)} | ` +
         `${r.emulateDevice === 'none' && plain.has(plainKey(r)) ? `${(r.tps / plain.get(plainKey(r))!.tps).toFixed(2)}x` : '-'} | ` +
-        `${fmt(lo)}–${fmt(hi)} | ${(r.tps / hi).toFixed(1)}x |`,
+        `${range ? `${fmt(range[0])}–${fmt(range[1])}` : '-'} | ${range ? `${(r.tps / range[1]).toFixed(1)}x` : '-'} |`,
     );
   }
   if (report.baselines.length > 0) {
@@ -100,7 +100,7 @@ export function svgChart(report: TpsReport): string {
   const top2 = top1 + h1 + 70;
   const h2 = rows.length * rowH;
   const height = top2 + h2 + 40;
-  const maxTps = Math.max(...rows.map((r) => r.tps), ...rows.map((r) => TPS_MODES.find((m) => m.id === r.modeId)!.articleRange[1]), 10);
+  const maxTps = Math.max(...rows.map((r) => r.tps), ...rows.map((r) => TPS_MODES.find((m) => m.id === r.modeId)!.articleRange?.[1] ?? 0), 10);
   const logX = (v: number): number => left + (Math.log10(Math.max(1, v)) / Math.log10(maxTps * 1.5)) * plotW;
   const maxLat = Math.max(...rows.map((r) => r.p999Ms), 0.001);
   const linX = (v: number): number => left + (v / maxLat) * plotW;
@@ -114,9 +114,9 @@ export function svgChart(report: TpsReport): string {
   ];
   rows.forEach((r, i) => {
     const y = top1 + i * rowH;
-    const [lo, hi] = TPS_MODES.find((m) => m.id === r.modeId)!.articleRange;
+    const range = TPS_MODES.find((m) => m.id === r.modeId)!.articleRange;
     parts.push(`<text x="${left - 8}" y="${y + 16}" text-anchor="end">${esc(label(r))}</text>`);
-    parts.push(`<rect x="${logX(lo)}" y="${y + 2}" width="${Math.max(1, logX(hi) - logX(lo))}" height="${rowH - 6}" fill="#ddd"/>`);
+    if (range) parts.push(`<rect x="${logX(range[0])}" y="${y + 2}" width="${Math.max(1, logX(range[1]) - logX(range[0]))}" height="${rowH - 6}" fill="#ddd"/>`);
     parts.push(`<rect x="${left}" y="${y + 7}" width="${Math.max(1, logX(r.tps) - left)}" height="${rowH - 16}" fill="#2b7bb9"/>`);
     parts.push(`<text x="${logX(r.tps) + 4}" y="${y + 16}">${fmt(r.tps)}</text>`);
   });

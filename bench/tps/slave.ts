@@ -2,21 +2,17 @@
 // the HA service, and a real slave process (`mqstore node`, compiled, SLAVE role) on loopback
 // replicates from it. The slave's max offset is read from its admin /status. The HA transfer
 // bench (bench/ha-transfer.bench.ts) starts the same slave process with spawnSlaveNode.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { MessageStoreConfig } from '../../src/config/store-config.js';
 import { startHa, type HaOptions, type HaService } from '../../src/ha/ha-service.js';
 import type { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
+import { getJson, spawnNodeProcess, writeProperties } from '../lib/node-process.js';
 import { waitUntil } from '../lib/wait-until.js';
 import type { AttachedSlave, SlaveFactory } from './measure.js';
 
 const READY_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 30_000;
 
 export async function loadSlaveFactory(): Promise<SlaveFactory | { unavailable: string }> {
   return slaveFactoryWith({});
@@ -53,25 +49,20 @@ export interface SlaveNode {
  * its first offset report. */
 export async function spawnSlaveNode(ha: HaService, dir: string, masterConfig: Readonly<MessageStoreConfig>): Promise<SlaveNode> {
   mkdirSync(dir, { recursive: true });
-  const props = join(dir, 'slave.properties');
-  writeFileSync(
-    props,
-    [
-      `storePathRootDir=${join(dir, 'store')}`,
-      'brokerRole=SLAVE',
-      'brokerId=1',
-      `haMasterAddress=127.0.0.1:${ha.port}`,
-      `mappedFileSizeCommitLog=${masterConfig.mappedFileSizeCommitLog}`,
-      `flushDiskType=${masterConfig.flushDiskType}`,
-      `emulateDevice=${masterConfig.emulateDevice}`, // an emulated device slows the slave's flushes too
-      'listenPort=0',
-      'adminPort=0',
-      'logLevel=error',
-    ].join('\n') + '\n',
-  );
-  const child = spawn(process.execPath, [cliEntry(), 'node', '-c', props], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const props = writeProperties(join(dir, 'slave.properties'), {
+    storePathRootDir: join(dir, 'store'),
+    brokerRole: 'SLAVE',
+    brokerId: 1,
+    haMasterAddress: `127.0.0.1:${ha.port}`,
+    mappedFileSizeCommitLog: masterConfig.mappedFileSizeCommitLog,
+    flushDiskType: masterConfig.flushDiskType,
+    emulateDevice: masterConfig.emulateDevice, // an emulated device slows the slave's flushes too
+    listenPort: 0,
+    adminPort: 0,
+    logLevel: 'error',
+  });
+  const node = await spawnNodeProcess(props);
   try {
-    const adminPort = await readyPort(child);
     // the master must see the slave's first offset report: no put of a measurement may meet a
     // master without its slave
     await waitUntil(
@@ -83,52 +74,11 @@ export async function spawnSlaveNode(ha: HaService, dir: string, masterConfig: R
       READY_TIMEOUT_MS,
     );
     return {
-      maxOffset: async () => ((await getJson(adminPort, '/status')) as { maxPhyOffset: number }).maxPhyOffset,
-      stop: () => stopChild(child),
+      maxOffset: async () => (await getJson<{ maxPhyOffset: number }>(node.adminPort, '/status')).maxPhyOffset,
+      stop: () => node.stop(),
     };
   } catch (err) {
-    child.kill('SIGKILL');
+    await node.kill('SIGKILL');
     throw err;
   }
-}
-
-function cliEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  return join(here, '..', '..', '..', 'src', 'cli', 'main.js'); // dist/bench/tps -> dist/src/cli
-}
-
-function readyPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`slave process not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-    child.once('exit', (code) => reject(new Error(`slave process exited (${code}) before it was ready`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      const ready = JSON.parse(line) as { ready?: boolean; adminPort?: number };
-      if (ready.ready && typeof ready.adminPort === 'number') resolve(ready.adminPort);
-      else reject(new Error(`unexpected first line from the slave: ${line}`));
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function getJson(port: number, path: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(JSON.parse(body)));
-    }).on('error', reject);
-  });
 }

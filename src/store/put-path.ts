@@ -29,8 +29,9 @@ const REPLICATION_NOT_WAITED: Promise<ReplicationWait> = Promise.resolve('ok');
 const FLUSH_NOT_WAITED: Promise<WaitResult> = Promise.resolve('ok');
 /** Most puts that wait for a TransientStorePool buffer at once; more answer OS_PAGE_CACHE_BUSY. */
 const STALLED_PUTS_MAX = 16_384;
-/** Most puts answered with an already-settled promise between two event-loop turns (turn-yield.ts):
- * a producer that never yields still lets IO completions (fdatasync, sockets) run every this many. */
+/** Most puts answered with an already-settled promise (PUT_OK that waits for nothing, or any
+ * refusal) between two event-loop turns (turn-yield.ts): a producer that never yields, or one that
+ * retries refused puts in a loop, still lets IO completions, timers and sockets run every this many. */
 const SETTLED_PUTS_PER_TURN = 4_096;
 
 export interface StoreHost {
@@ -68,31 +69,31 @@ export class PutPath {
 
   putMessage(input: PutMessageInput): Promise<PutMessageResult> {
     const refused = this.refusal();
-    if (refused) return Promise.resolve(refused);
+    if (refused) return this.turnYield.settle<PutMessageResult>(refused);
     const reserved = reservedTopicRefusal(input.topic);
-    if (reserved) return Promise.resolve(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, reserved));
+    if (reserved) return this.turnYield.settle<PutMessageResult>(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, reserved));
     const now = this.core.clock.nowMs();
     const prepared = prepareMessage(this.toMessageInput(input, now), this.limits);
-    if (isRecordError(prepared)) return Promise.resolve(failedPut(prepared.status, prepared.reason));
+    if (isRecordError(prepared)) return this.turnYield.settle<PutMessageResult>(failedPut(prepared.status, prepared.reason));
     const queueRefusal = this.checkQueueId(prepared.queueId) ?? this.dispatchBusy(1);
-    if (queueRefusal) return Promise.resolve(queueRefusal);
+    if (queueRefusal) return this.turnYield.settle<PutMessageResult>(queueRefusal);
     return this.appendAndWait(prepared, null, input.properties?.WAIT !== 'false', now);
   }
 
   /** One batch, appended atomically (all to one queue, consecutive queue offsets). */
   putMessages(inputs: readonly PutMessageInput[]): Promise<PutMessageResult> {
     const refused = this.refusal();
-    if (refused) return Promise.resolve(refused);
+    if (refused) return this.turnYield.settle<PutMessageResult>(refused);
     const reserved = inputs.length > 0 ? reservedTopicRefusal(inputs[0]!.topic) : null;
-    if (reserved) return Promise.resolve(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, reserved));
+    if (reserved) return this.turnYield.settle<PutMessageResult>(failedPut(PutMessageStatus.MESSAGE_ILLEGAL, reserved));
     const now = this.core.clock.nowMs();
     const batch = prepareBatch(
       inputs.map((i) => this.toMessageInput(i, now)),
       this.limits,
     );
-    if (isRecordError(batch)) return Promise.resolve(failedPut(batch.status, batch.reason));
+    if (isRecordError(batch)) return this.turnYield.settle<PutMessageResult>(failedPut(batch.status, batch.reason));
     const queueRefusal = this.checkQueueId(batch.messages[0]!.queueId) ?? this.dispatchBusy(batch.messages.length);
-    if (queueRefusal) return Promise.resolve(queueRefusal);
+    if (queueRefusal) return this.turnYield.settle<PutMessageResult>(queueRefusal);
     return this.appendAndWait(null, batch, inputs[0]?.properties?.WAIT !== 'false', now);
   }
 
@@ -104,7 +105,7 @@ export class PutPath {
     }
     return this.stalled.add(() => {
       const refused = this.refusal(); // the store may have failed or changed role meanwhile
-      return refused ? Promise.resolve(refused) : this.tryAppend(single, batch, waitStoreMsgOk, this.core.clock.nowMs());
+      return refused ? this.turnYield.settle<PutMessageResult>(refused) : this.tryAppend(single, batch, waitStoreMsgOk, this.core.clock.nowMs());
     });
   }
 
@@ -146,7 +147,7 @@ export class PutPath {
     });
     if (appended.status === 'POOL_BUSY') return POOL_BUSY;
     if (appended.status !== 'PUT_OK') {
-      return Promise.resolve(failedPut(PutMessageStatus.CREATE_MAPPED_FILE_FAILED, core.commitLog.lastCreateError ?? 'segment creation failed'));
+      return this.turnYield.settle<PutMessageResult>(failedPut(PutMessageStatus.CREATE_MAPPED_FILE_FAILED, core.commitLog.lastCreateError ?? 'segment creation failed'));
     }
     core.putCount += count;
     core.lastStoreTimestamp = storeTimestamp;

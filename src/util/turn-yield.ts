@@ -1,5 +1,6 @@
 // Gives the event loop a turn within a bounded number of already-settled answers. A caller that
-// awaits promises which are always resolved at once (ASYNC_FLUSH puts that wait for nothing) runs
+// awaits promises which are always resolved at once (ASYNC_FLUSH puts that wait for nothing, or
+// refused puts retried in a loop) runs
 // as one microtask chain: libuv never polls, so no IO callback, timer or fdatasync completion runs
 // until the caller stops (a never-yielding producer once kept the ConsumeQueue's fdatasync from
 // ever completing). TurnYield answers at most `maxPerTurn` values with a resolved promise between
