@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getJson, postJson, spawnNodeProcess, writeProperties, type NodeProcess } from './lib/node-process.js';
-import { freeLoopbackPorts } from './tps/dledger-target.js';
+import { freeLoopbackPorts } from './lib/free-ports.js';
 
 const MAX_ROUNDS = 50;
 const ROUND_TIMEOUT_MS = 30_000;

@@ -7,9 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreConfigInput } from '../../src/config/load-config.js';
 import { startDLedger, type DLedgerService } from '../../src/dledger/dledger-service.js';
-import { tcpTransport } from '../../src/net/tcp-transport.js';
 import { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
+import { freeLoopbackPorts } from '../lib/free-ports.js';
 import { getJson, spawnNodeProcess, writeProperties, type NodeProcess } from '../lib/node-process.js';
 import { waitUntil } from '../lib/wait-until.js';
 import type { TpsCase } from './measure.js';
@@ -20,15 +20,6 @@ export interface DLedgerTarget {
   store: MessageStore;
   lagBytes(): Promise<number>;
   stop(): Promise<void>;
-}
-
-/** Free loopback ports for the members' Raft ports (bound and released at once). */
-export async function freeLoopbackPorts(n: number): Promise<number[]> {
-  const listeners = [];
-  for (let i = 0; i < n; i++) listeners.push(await tcpTransport.listen({ host: '127.0.0.1', port: 0, maxConnections: 1, onConnection: (c) => c.destroy() }));
-  const ports = listeners.map((l) => l.port);
-  for (const l of listeners) await l.close();
-  return ports;
 }
 
 /** Keys every member shares (the store keys of the case, the group, the peers). */

@@ -57,6 +57,46 @@ export async function openBroker(dir: string, overrides: Record<string, unknown>
   }
 }
 
+/** An in-process broker with official clients bound to it. */
+export interface BrokerWithClients {
+  broker: InProcessBroker;
+  clients: Clients;
+}
+
+/** Brokers a test file opens with their clients: `open` starts one, `close` ends it early (a
+ * restart), and every one still open is closed after each test (register `closeAll` in afterEach). */
+export function brokersWithClients(): {
+  open(dir: string, overrides?: Record<string, unknown>): Promise<BrokerWithClients>;
+  close(pair: BrokerWithClients): Promise<void>;
+  /** Close only the broker (a crash seen from the clients): its clients run on, closed by closeAll. */
+  closeBroker(pair: BrokerWithClients): Promise<void>;
+  closeAll(): Promise<void>;
+} {
+  let opened: BrokerWithClients[] = [];
+  const brokerClosed = new Set<BrokerWithClients>();
+  const close = async (pair: BrokerWithClients): Promise<void> => {
+    opened = opened.filter((p) => p !== pair);
+    await pair.clients.closeAll();
+    if (!brokerClosed.delete(pair)) await pair.broker.close();
+  };
+  return {
+    open: async (dir, overrides = {}) => {
+      const broker = await openBroker(dir, overrides);
+      const pair = { broker, clients: new Clients(broker.endpoints) };
+      opened.push(pair);
+      return pair;
+    },
+    close,
+    closeBroker: async (pair) => {
+      brokerClosed.add(pair);
+      await pair.broker.close();
+    },
+    closeAll: async () => {
+      for (const pair of [...opened]) await close(pair);
+    },
+  };
+}
+
 /** Official clients bound to one endpoint; closeAll() shuts every one down. */
 export class Clients {
   private readonly started: { shutdown(): Promise<void> }[] = [];

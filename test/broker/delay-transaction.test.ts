@@ -19,37 +19,25 @@ import { TRANS_HALF_TOPIC } from '../../src/broker/system-topics.js';
 import { systemClock } from '../../src/util/clock.js';
 import { waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
-import { Clients, openBroker, rejectionCode, type InProcessBroker } from './broker-harness.js';
+import { brokersWithClients, rejectionCode, type BrokerWithClients, type Clients, type InProcessBroker } from './broker-harness.js';
 
 const newDir = tempDirs('mqstore-broker-dtx-');
 const COMMIT = 1;
 const ROLLBACK = 2;
 const UNSPECIFIED = 0;
 const TX_KEYS = { transactionTimeOut: 400, transactionCheckInterval: 200, transactionCheckMax: 15 };
-let open: { broker: InProcessBroker; clients: Clients }[] = [];
+const brokers = brokersWithClients();
 
-async function setUp(dir = newDir(), overrides: Record<string, unknown> = {}): Promise<{ broker: InProcessBroker; clients: Clients }> {
-  const broker = await openBroker(dir, { timerCheckpointIntervalMs: 100, ...TX_KEYS, ...overrides });
-  broker.broker.topics.put('DelayT', { messageType: 'DELAY', queueNums: 4 });
-  broker.broker.topics.put('TxT', { messageType: 'TRANSACTION', queueNums: 4 });
-  const clients = new Clients(broker.endpoints);
-  const pair = { broker, clients };
-  open.push(pair);
+async function setUp(dir = newDir(), overrides: Record<string, unknown> = {}): Promise<BrokerWithClients> {
+  const pair = await brokers.open(dir, { timerCheckpointIntervalMs: 100, ...TX_KEYS, ...overrides });
+  pair.broker.broker.topics.put('DelayT', { messageType: 'DELAY', queueNums: 4 });
+  pair.broker.broker.topics.put('TxT', { messageType: 'TRANSACTION', queueNums: 4 });
   return pair;
 }
 
-async function tearDown(pair: { broker: InProcessBroker; clients: Clients }): Promise<void> {
-  open = open.filter((p) => p !== pair);
-  await pair.clients.closeAll();
-  await pair.broker.close();
-}
+const tearDown = (pair: BrokerWithClients): Promise<void> => brokers.close(pair);
 
-afterEach(async () => {
-  for (const pair of open.splice(0)) {
-    await pair.clients.closeAll();
-    await pair.broker.close();
-  }
-});
+afterEach(() => brokers.closeAll());
 
 type Consumer = Awaited<ReturnType<Clients['consumer']>>;
 type View = Awaited<ReturnType<Consumer['receive']>>[number];
@@ -212,8 +200,7 @@ describe('transactional messages with the official client', () => {
     const tx = producer.beginTransaction();
     const receipt = await producer.send({ topic: 'TxT', body: Buffer.from('survives') }, tx);
     // the broker goes away with the client still running; the same port comes back
-    open = open.filter((p) => p !== a);
-    await a.broker.close();
+    await brokers.closeBroker(a);
     const b = await setUp(dir, { transactionTimeOut: 60_000, grpcServerPort: port });
     // the producer's channel reconnects to the restarted broker (its Telemetry stream comes back)
     await waitUntil(() => b.broker.broker.stats().telemetryStreams >= 1, 'the producer to reconnect', 20_000);

@@ -15,28 +15,14 @@ import { POP_STATE_TOPIC } from '../../src/broker/pop-records.js';
 import { Code } from '../../src/broker/status-codes.js';
 import { waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
-import { Clients, openBroker, rejectionCode, type InProcessBroker } from './broker-harness.js';
+import { brokersWithClients, rejectionCode, type BrokerWithClients } from './broker-harness.js';
 
 const newDir = tempDirs('mqstore-broker-durable-');
-let open: { broker: InProcessBroker; clients: Clients }[] = [];
+const brokers = brokersWithClients();
+const setUp = (dir: string, overrides: Record<string, unknown> = {}): Promise<BrokerWithClients> => brokers.open(dir, { defaultTopicQueueNums: 1, ...overrides });
+const tearDown = (pair: BrokerWithClients): Promise<void> => brokers.close(pair);
 
-async function setUp(dir: string, overrides: Record<string, unknown> = {}): Promise<{ broker: InProcessBroker; clients: Clients }> {
-  const broker = await openBroker(dir, { defaultTopicQueueNums: 1, ...overrides });
-  const clients = new Clients(broker.endpoints);
-  const pair = { broker, clients };
-  open.push(pair);
-  return pair;
-}
-
-async function tearDown(pair: { broker: InProcessBroker; clients: Clients }): Promise<void> {
-  open = open.filter((p) => p !== pair);
-  await pair.clients.closeAll();
-  await pair.broker.close();
-}
-
-afterEach(async () => {
-  for (const p of [...open]) await tearDown(p);
-});
+afterEach(() => brokers.closeAll());
 
 describe('durable pop state with the official client', () => {
   it('acks and deliveries survive a restart; a message invisible across it comes again with attempt 2', async () => {

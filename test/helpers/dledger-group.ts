@@ -2,10 +2,10 @@
 // port on a free loopback port (startDLedger over TCP), short timing keys. Members can be
 // stopped (service then store closed, like a crash without the unflushed-tail loss) and started
 // again on the same directory. Waits are on status with a deadline, never sleeps.
-import { tcpTransport } from '../../src/net/tcp-transport.js';
 import { startDLedger, type DLedgerService } from '../../src/dledger/dledger-service.js';
 import type { MessageStore } from '../../src/store/message-store.js';
 import { memoryLogger } from '../../src/util/logger.js';
+import { freeLoopbackPorts } from '../../bench/lib/free-ports.js';
 import { openStore, smallConfig, waitUntil } from './store-harness.js';
 
 /** Short but tolerant timing (election timeout 400 ms): the test machine's CPUs are shared, and
@@ -21,13 +21,8 @@ export const FAST_RAFT_TIMING = {
 };
 
 /** `n` loopback ports free right now (listened on, then closed). */
-export async function freePorts(n: number): Promise<number[]> {
-  const listeners = [];
-  for (let i = 0; i < n; i++) listeners.push(await tcpTransport.listen({ host: '127.0.0.1', port: 0, maxConnections: 1, onConnection: (c) => c.destroy() }));
-  const ports = listeners.map((l) => l.port);
-  for (const l of listeners) await l.close();
-  return ports;
-}
+/** Free loopback ports for a group's Raft ports (bench/lib/free-ports.ts). */
+export const freePorts = freeLoopbackPorts;
 
 export interface GroupMember {
   readonly id: string;
