@@ -34,9 +34,11 @@
 // in flight at a time and is delivered in send order. Coarser than per group: groups that share
 // a queue wait for each other.
 //
-// Promotion: a broker on a SLAVE serves no client, and its state is the replay at start; the
-// first client call after the store became a master replays the journal again (whenCurrent),
-// which by then holds what the old master recorded up to the replication point.
+// Promotion: a broker on a store that follows (a SLAVE, a DLedger member that is not the leader)
+// serves no client, and its state is the replay at start; the first client call after the store
+// stopped following replays the journal again (whenCurrent), which by then holds what the old
+// master/leader recorded up to the replication point. Known gap: a DLedger member that led, then
+// followed, then leads again without a client call in between keeps its older state (no replay).
 //
 // Concurrency: pops of one (group, topic) run one at a time (a promise chain), since a pop
 // awaits store reads between deciding and recording a delivery.
@@ -108,7 +110,7 @@ export class PopService {
   private readonly rotation = new Map<string, number>();
   private popSeq = 0;
   private bootIdNow: number;
-  /** The state was built while the store was a SLAVE: the journal has grown by replication
+  /** The state was built while the store followed: the journal has grown by replication
    * since, so the first client call after a promotion replays it again. */
   private builtAsFollower: boolean;
   private refreshing: Promise<void> | null = null;
@@ -127,7 +129,7 @@ export class PopService {
   ) {
     this.states = states;
     this.bootIdNow = bootId;
-    this.builtAsFollower = store.brokerRole === 'SLAVE';
+    this.builtAsFollower = store.replication.follows;
   }
 
   get bootId(): number {
@@ -137,7 +139,7 @@ export class PopService {
   /** Resolves once the state is current: after a promotion (SLAVE -> master) the first client
    * call replays the journal the slave received, before anything is popped or acked. */
   whenCurrent(): Promise<void> {
-    if (!this.builtAsFollower || this.store.brokerRole === 'SLAVE' || this.replay === null) return Promise.resolve();
+    if (!this.builtAsFollower || this.store.replication.follows || this.replay === null) return Promise.resolve();
     const replay = this.replay;
     this.refreshing ??= replay().then(
       ({ states, maxBootId }) => {

@@ -2,8 +2,9 @@
 // A route lists the topic's queues on this broker (ids 0..n-1: the Node client only keeps
 // queues whose id is 0, so queue ids in later requests are advisory and the broker chooses the
 // real queue), each READ_WRITE with this broker's advertised endpoint and the topic's message
-// type as the only accepted one. A SLAVE serves no routes: its queues are written and popped on
-// the master, so it answers ILLEGAL_ACCESS_POINT naming where the master replicates from.
+// type as the only accepted one. A store that follows (a classic SLAVE, a DLedger member that is
+// not the leader) serves no routes: its queues are written and popped on the master/leader, so it
+// answers ILLEGAL_ACCESS_POINT naming where it replicates from (the leader a DLedger member knows).
 import { ipVersion } from '../util/ip-address.js';
 import type { BrokerContext } from './broker-context.js';
 import { ClientType } from './client-settings.js';
@@ -23,7 +24,11 @@ interface ResourceMsg {
 }
 
 export function assertServesClients(ctx: BrokerContext, what: string): void {
-  if (ctx.store.brokerRole !== 'SLAVE') return;
+  const policy = ctx.store.replication;
+  if (!policy.follows) return;
+  if (ctx.store.brokerRole !== 'SLAVE') {
+    refuse('ILLEGAL_ACCESS_POINT', `${what}: broker ${ctx.config.brokerName} follows its replication group (${policy.putRefusal() ?? policy.role}); clients are served by the leader's gRPC endpoint`);
+  }
   refuse(
     'ILLEGAL_ACCESS_POINT',
     `${what}: broker ${ctx.config.brokerName} id ${ctx.config.brokerId} is a SLAVE; send clients to its master (it replicates from ${ctx.config.haMasterAddress ?? 'an unknown master'}), whose gRPC endpoint serves this group`,

@@ -20,7 +20,8 @@
 // log (each reload reads the timer queue from lowWaterOffset to scannedOffset again). A rebuild
 // reads the queue from lowWaterOffset: one long delay holds it back, so a restart rereads every
 // timer entry written since that delay was sent.
-// On a SLAVE the timer is idle and holds nothing; it rebuilds when the node serves again.
+// On a store that follows (a SLAVE, a DLedger follower) the timer is idle and holds nothing; it
+// rebuilds from the log when the node serves again.
 import type { MessageStoreConfig } from '../../config/store-config.js';
 import type { MessageStore } from '../../store/message-store.js';
 import type { StoredMessage } from '../../store/statuses.js';
@@ -102,7 +103,7 @@ export class DelayTimer {
   /** One step: (re)build, index new entries, reload shed ones, deliver what is due, checkpoint.
    * Returns the wait before the next step. */
   async step(): Promise<number> {
-    if (this.store.brokerRole === 'SLAVE') {
+    if (this.store.replication.follows) {
       this.state = null;
       return TIMER_IDLE_POLL_MS;
     }

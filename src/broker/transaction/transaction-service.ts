@@ -257,11 +257,11 @@ export class TransactionService {
     return read();
   }
 
-  /** The state, rebuilt from the log when there is none (at start, after serving as a slave). */
+  /** The state, rebuilt from the log when there is none (at start, after following: a slave or a DLedger follower). */
   private async ready(): Promise<TxState> {
-    if (this.store.brokerRole === 'SLAVE') {
+    if (this.store.replication.follows) {
       this.state = null;
-      refuse('ILLEGAL_ACCESS_POINT', `broker ${this.config.brokerName} is a SLAVE; transactions are served by its master`);
+      refuse('ILLEGAL_ACCESS_POINT', `broker ${this.config.brokerName} follows its replication group (${this.store.replication.role}); transactions are served by its master or leader`);
     }
     if (this.state) return this.state;
     this.building ??= this.rebuild().finally(() => {
@@ -312,7 +312,7 @@ export class TransactionService {
 
   /** One orphan check round; returns the wait before the next one. */
   private async checkStep(): Promise<number> {
-    if (this.store.brokerRole === 'SLAVE') {
+    if (this.store.replication.follows) {
       this.state = null;
       return this.config.transactionCheckInterval;
     }
