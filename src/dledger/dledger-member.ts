@@ -327,14 +327,13 @@ export class DLedgerMember {
   }
 
   /** Feed commit and flush progress as the store's committed / flushed ends move (bounded waits,
-   * until stopped): while written bytes wait for the commit service, on the committed end (flushed
-   * cannot pass it); else on the flushed end. */
+   * until stopped): each round waits for whichever moves first (a put's bytes reach the page cache
+   * before they are fsynced; both count: written under ASYNC_FLUSH, flushed under SYNC_FLUSH). */
   private async watchFlush(): Promise<void> {
     const waitMs = Math.max(1, this.d.settings.heartbeatIntervalMs);
     const log = this.d.log;
     while (!this.stopped) {
-      const uncommitted = log.committedEnd() < log.writtenEnd();
-      await (uncommitted ? log.waitCommittedPast(this.reportedCommitted, waitMs) : log.waitFlushedPast(this.reportedFlushed, waitMs)).catch(() => {});
+      await Promise.race([log.waitCommittedPast(this.reportedCommitted, waitMs), log.waitFlushedPast(this.reportedFlushed, waitMs)]).catch(() => {});
       if (this.stopped) return;
       const moved = log.flushedEnd() !== this.reportedFlushed || Math.min(log.committedEnd(), log.writtenEnd()) !== this.reportedCommitted;
       if (!this.logBusy && moved) this.feed(this.progressEvent());
