@@ -69,5 +69,7 @@ export class ConsumeQueuePersistence {
   private onSyncFailed(e: NodeJS.ErrnoException): void {
     const reason = this.core.health.failStop(`ConsumeQueue fdatasync failed (${e.code ?? 'error'}): ${e.message}; restart the store to rebuild the queues from the CommitLog`);
     this.core.logger.error(reason);
+    // SYNC_FLUSH puts waiting for `flushed` learn it now, not at syncFlushTimeout
+    this.core.commitLog.block.notify('flushed');
   }
 }

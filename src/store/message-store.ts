@@ -121,8 +121,9 @@ export class MessageStore {
       putCount: 0,
       lastRecovery: null,
     };
+    // failed: the persistence service's flag or any other fail-stop (a ConsumeQueue fdatasync)
     this.flushWaiters = new PositionWaiters(block, 'flushed', config.syncFlushTimeout, () =>
-      block.load('failed') !== 0 ? 'failed' : block.load('diskFull') !== 0 ? 'stalled' : 'ok',
+      this.core.health.failed ? 'failed' : block.load('diskFull') !== 0 ? 'stalled' : 'ok',
     );
     this.puts = new PutPath(this.core, this.flushWaiters, storeHostOf(config));
     this.gets = new GetPath(this.core, (totalmem() * config.accessMessageInMemoryMaxRatio) / 100);
