@@ -15,7 +15,7 @@ import { ManualClock } from '../../src/util/clock.js';
 import type { Logger } from '../../src/util/logger.js';
 import { ManualScheduler } from '../../src/util/scheduler.js';
 import { drive } from '../helpers/manual-time.js';
-import { openStore, smallConfig, waitCommitted } from '../helpers/store-harness.js';
+import { openStore, smallConfig, waitCommitted, waitUntil } from '../helpers/store-harness.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 
 const newDir = tempDirs('mqstore-tx-');
@@ -140,14 +140,20 @@ describe('transaction service', () => {
     clock.advance(0);
     await drive(scheduler, clock, 999);
     expect(sent).toEqual([]);
+    // a check reads the half from the store (real IO) before it sends: wait for it with a deadline
+    const checks = (n: number): Promise<void> => waitUntil(() => sent.length >= n, `orphan check ${n}`, 10_000);
     await drive(scheduler, clock, 1);
+    await checks(1);
     expect(sent).toEqual([{ clientId: 'client-a', transactionId: t.id, topic: REAL, body: 'tx-1' }]);
     senderConnected = false; // the sender went away: the next check goes to another producer of the topic
     await drive(scheduler, clock, 500);
+    await checks(2);
     expect(sent.map((x) => x.clientId)).toEqual(['client-a', 'client-b']);
     await drive(scheduler, clock, 500);
+    await checks(3);
     expect(sent).toHaveLength(3);
     await drive(scheduler, clock, 500); // transactionCheckMax = 3 reached: discarded
+    await waitUntil(() => s.stats().pending === 0, 'the discard', 10_000);
     expect(sent).toHaveLength(3);
     expect(s.stats()).toMatchObject({ pending: 0, checksSent: 3 });
     expect(lines.some((l) => l.includes('discarded (transactionCheckMax)'))).toBe(true);
