@@ -6,6 +6,7 @@
 // so their seeds must pass.
 import { describe, expect, it } from 'vitest';
 import { formatFailure, runSeed, runSeeds } from './runner.js';
+import { expectDeterministic } from './determinism.js';
 import { findScenario } from './scenarios/index.js';
 
 const three = findScenario('dledger-3')!;
@@ -14,17 +15,8 @@ const asyncPowerCut = findScenario('dledger-bug-async-power-cut')!;
 
 describe('simulator: dledger scenario', () => {
   it('is deterministic: the same seed gives the identical trace', async () => {
-    const run = async () => {
-      const lines: string[] = [];
-      const o = await runSeed(three, 2, { traceSink: (l) => lines.push(l), traceLimit: 0 });
-      return { lines, o };
-    };
-    const a = await run();
-    const b = await run();
-    expect(a.lines.length).toBeGreaterThan(50);
-    expect(b.lines).toEqual(a.lines);
-    expect(b.o.result.traceHash).toBe(a.o.result.traceHash);
-    expect(a.o.result.violation ? formatFailure(three, a.o, {}, false) : null).toBeNull();
+    const o = await expectDeterministic(three, 2, 50);
+    expect(o.result.violation ? formatFailure(three, o, {}, false) : null).toBeNull();
   }, 300_000);
 
   // dledger seed 9 is a group of 5 (SYNC_FLUSH, 5 crashes, 8 leaderships)

@@ -7,6 +7,7 @@
 // lineage check catches a diverged log being followed.
 import { describe, expect, it } from 'vitest';
 import { formatFailure, runSeed, runSeeds } from './runner.js';
+import { expectDeterministic } from './determinism.js';
 import { findScenario } from './scenarios/index.js';
 
 const ha = findScenario('ha')!;
@@ -15,17 +16,8 @@ const liar = findScenario('ha-bug-rejoin-lies')!;
 
 describe('simulator: ha scenario', () => {
   it('is deterministic: the same seed gives the identical trace', async () => {
-    const run = async (seed: number) => {
-      const lines: string[] = [];
-      const o = await runSeed(ha, seed, { traceSink: (l) => lines.push(l), traceLimit: 0 });
-      return { lines, o };
-    };
-    const a = await run(5);
-    const b = await run(5);
-    expect(a.lines.length).toBeGreaterThan(500);
-    expect(b.lines).toEqual(a.lines);
-    expect(b.o.result.traceHash).toBe(a.o.result.traceHash);
-    expect(a.o.result.violation).toBeNull();
+    const o = await expectDeterministic(ha, 5, 500);
+    expect(o.result.violation).toBeNull();
   }, 60_000);
 
   it('passes its checks over a few seeds, with crashes, promotions and truncating rejoins among them', async () => {

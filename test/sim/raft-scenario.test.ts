@@ -5,23 +5,15 @@
 // deposes a healthy leader with pre-vote off (and not with it on).
 import { describe, expect, it } from 'vitest';
 import { formatFailure, runSeed, runSeeds } from './runner.js';
+import { expectDeterministic } from './determinism.js';
 import { findScenario } from './scenarios/index.js';
 
 const raft = findScenario('raft')!;
 
 describe('simulator: raft scenario', () => {
   it('is deterministic: the same seed gives the identical trace', async () => {
-    const run = async () => {
-      const lines: string[] = [];
-      const o = await runSeed(raft, 3, { traceSink: (l) => lines.push(l), traceLimit: 0 });
-      return { lines, o };
-    };
-    const a = await run();
-    const b = await run();
-    expect(a.lines.length).toBeGreaterThan(50);
-    expect(b.lines).toEqual(a.lines);
-    expect(b.o.result.traceHash).toBe(a.o.result.traceHash);
-    expect(a.o.result.violation).toBeNull();
+    const o = await expectDeterministic(raft, 3, 50);
+    expect(o.result.violation).toBeNull();
   }, 120_000);
 
   it('passes every check over a few seeds, with crashes, truncations and new leaders among them', async () => {
